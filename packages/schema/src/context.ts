@@ -1,0 +1,26 @@
+import type { Kysely } from 'kysely';
+import type { Actor } from './access/actor.js';
+import type { Clock } from './clock.js';
+import type { Database } from './db/database.js';
+import type { EventBus } from './modules/events/events.bus.js';
+
+/** What every domain service needs; it knows nothing of GraphQL or HTTP. */
+export interface ServiceContext {
+  db: Kysely<Database>;
+  clock: Clock;
+  bus: EventBus;
+  /** null for system work (jobs, CLI). */
+  actor: Actor | null;
+  settings: Settings;
+}
+
+/** Tunables read by the rules; the server fills them from the environment. */
+export interface Settings {
+  maxDocumentBytes: number;
+  reservationMinutes: number;
+}
+
+export const defaultSettings: Settings = {
+  maxDocumentBytes: 10 * 1024 * 1024,
+  reservationMinutes: 30,
+};

@@ -1,0 +1,30 @@
+import type { Transaction } from 'kysely';
+import type { ServiceContext } from '../context.js';
+import type { Database } from './database.js';
+import type { EventNotice } from '../modules/events/events.bus.js';
+import { writeEvent, type NewEvent } from '../modules/events/events.service.js';
+
+export interface Tx {
+  trx: Transaction<Database>;
+  /** The clock's time when the transaction began: one "now" for the whole change. */
+  now: Date;
+  /** Writes the event in this transaction; it is published after commit (RT1, RT2). */
+  emit(event: NewEvent): Promise<void>;
+}
+
+/** Runs a state change and its events atomically, then wakes subscribers. */
+export async function inTransaction<T>(ctx: ServiceContext, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  const notices: EventNotice[] = [];
+  const now = ctx.clock.now();
+  const result = await ctx.db.transaction().execute(async (trx) =>
+    fn({
+      trx,
+      now,
+      emit: async (event) => {
+        notices.push(await writeEvent(trx, event, now));
+      },
+    }),
+  );
+  if (notices.length) ctx.bus.notify(notices);
+  return result;
+}

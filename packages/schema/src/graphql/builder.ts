@@ -1,0 +1,89 @@
+import SchemaBuilder from '@pothos/core';
+import DataloaderPlugin from '@pothos/plugin-dataloader';
+import RelayPlugin from '@pothos/plugin-relay';
+import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
+import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
+import ZodPlugin from '@pothos/plugin-zod';
+import { DateTimeResolver } from 'graphql-scalars';
+import type { ZodError } from 'zod';
+import { DomainError, ValidationError } from '../errors.js';
+import type { GraphQLContext } from './context.js';
+
+export const builder = new SchemaBuilder<{
+  Context: GraphQLContext;
+  Scalars: {
+    DateTime: { Input: Date; Output: Date | string };
+    Date: { Input: string; Output: string };
+    Decimal: { Input: string; Output: string };
+    Upload: { Input: File; Output: never };
+  };
+  AuthScopes: {
+    authenticated: boolean;
+    operator: boolean;
+    /** Reads inside a tenant: TENANT_ADMIN, SUPERVISOR (and OPERATOR across tenants). */
+    tenantReader: boolean;
+    /** Writes inside a tenant: TENANT_ADMIN. */
+    tenantAdmin: boolean;
+    partner: boolean;
+  };
+  DefaultFieldNullability: false;
+  DefaultInputFieldRequiredness: true;
+}>({
+  plugins: [RelayPlugin, ScopeAuthPlugin, DataloaderPlugin, SimpleObjectsPlugin, ZodPlugin],
+  defaultFieldNullability: false,
+  defaultInputFieldRequiredness: true,
+  relay: { clientMutationId: 'omit', cursorType: 'String' },
+  scopeAuth: {
+    authorizeOnSubscribe: true,
+    unauthorizedError: (_parent, ctx, _info, result) =>
+      ctx.actor ? new DomainError('FORBIDDEN', result.message) : new DomainError('UNAUTHENTICATED', 'an API key is required (Authorization: Bearer <key>)'),
+    authScopes: async (ctx) => {
+      const role = ctx.actor?.role;
+      return {
+        authenticated: !!ctx.actor,
+        operator: role === 'OPERATOR',
+        tenantReader: role === 'OPERATOR' || role === 'TENANT_ADMIN' || role === 'SUPERVISOR',
+        tenantAdmin: role === 'TENANT_ADMIN',
+        partner: role === 'PARTNER',
+      };
+    },
+  },
+  zod: { validationError: (err) => toValidationError(err as unknown as ZodError) },
+});
+
+/** Input validated at the edge: the first issue names the field, e.g. `input.creditCode`. */
+export function toValidationError(err: ZodError): ValidationError {
+  const issue = err.issues[0];
+  const field = issue?.path.map(String).join('.') || 'input';
+  return new ValidationError(field, `${field}: ${issue?.message ?? 'invalid'}`);
+}
+
+builder.addScalarType('DateTime', DateTimeResolver);
+builder.scalarType('Date', {
+  description: 'A calendar date, YYYY-MM-DD.',
+  serialize: (v) => v,
+  parseValue: (v) => {
+    if (typeof v !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(v) || Number.isNaN(Date.parse(v)))
+      throw new ValidationError('date', 'expected a date as YYYY-MM-DD');
+    return v;
+  },
+});
+builder.scalarType('Decimal', {
+  description: 'An exact decimal amount in CNY, as a string (M1).',
+  serialize: (v) => String(v),
+  parseValue: (v) => {
+    if (typeof v !== 'string' || !/^-?\d{1,15}(\.\d{1,3})?$/.test(v)) throw new ValidationError('amount', 'expected a decimal string like "12.50"');
+    return v;
+  },
+});
+builder.scalarType('Upload', {
+  description: 'A file sent with the GraphQL multipart request spec.',
+  serialize: () => {
+    throw new Error('Upload is an input type');
+  },
+  parseValue: (v) => v as File,
+});
+
+builder.queryType({});
+builder.mutationType({});
+builder.subscriptionType({});

@@ -1,0 +1,36 @@
+import type { TypedEventTarget } from '@graphql-yoga/typed-event-target';
+
+/** What travels on the bus: a wake-up only; the events table is the source of truth (RT2). */
+export interface EventNotice {
+  tenantId: string | null;
+  type: string;
+  cursor: string;
+}
+
+type NoticeEvent = CustomEvent<EventNotice>;
+const TOPIC = 'callplane:events';
+
+export interface EventBus {
+  notify(notices: EventNotice[]): void;
+  /** Calls `onNotice` for every notice until the returned function is called. */
+  listen(onNotice: (n: EventNotice) => void): () => void;
+}
+
+/**
+ * A bus over a yoga event target: in-process by default, or the Redis one
+ * (@graphql-yoga/redis-event-target) so that several processes share subscribers.
+ * Listeners hold no queue, so a slow subscriber costs no memory here.
+ */
+export function createEventBus(target?: TypedEventTarget<NoticeEvent>): EventBus {
+  const et = target ?? (new EventTarget() as unknown as TypedEventTarget<NoticeEvent>);
+  return {
+    notify(notices) {
+      for (const n of notices) et.dispatchEvent(new CustomEvent(TOPIC, { detail: n }) as NoticeEvent);
+    },
+    listen(onNotice) {
+      const listener = (e: NoticeEvent) => onNotice(e.detail);
+      et.addEventListener(TOPIC, listener as never);
+      return () => et.removeEventListener(TOPIC, listener as never);
+    },
+  };
+}

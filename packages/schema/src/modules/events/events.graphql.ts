@@ -1,0 +1,43 @@
+import { builder } from '../../graphql/builder.js';
+import { eventTenantFilter } from '../../access/scope.js';
+import type { GraphQLContext } from '../../graphql/context.js';
+import { decodeCursor } from './events.cursor.js';
+import type { StoredEvent } from './events.service.js';
+import { streamEvents } from './events.stream.js';
+import { EVENT_TYPES, type EventType } from './events.types.js';
+
+export const EventTypeEnum = builder.enumType('EventType', { values: EVENT_TYPES });
+
+export const EventRef = builder.objectRef<StoredEvent>('Event').implement({
+  description: 'A state change. Its cursor resumes a subscription right after it (RT3).',
+  fields: (t) => ({
+    cursor: t.exposeString('cursor'),
+    type: t.field({ type: EventTypeEnum, resolve: (e) => e.type }),
+    subjectId: t.exposeString('subjectId'),
+    tenantId: t.exposeString('tenantId', { nullable: true }),
+    occurredAt: t.field({ type: 'DateTime', resolve: (e) => e.occurredAt }),
+    payload: t.string({ description: 'The event data as JSON.', resolve: (e) => JSON.stringify(e.payload) }),
+  }),
+});
+
+/** Replay-then-live stream of the caller's events of the given types: shared by every subscription. */
+export function subscribeEvents(ctx: GraphQLContext, after: string | null | undefined, types: readonly EventType[]) {
+  return streamEvents(ctx, {
+    after: decodeCursor(after),
+    filter: { tenantId: eventTenantFilter(ctx.actor), types },
+  });
+}
+
+builder.subscriptionField('events', (t) =>
+  t.field({
+    type: EventRef,
+    description: 'Every event the key may see, after `after` (replayed), then live.',
+    authScopes: { authenticated: true },
+    args: {
+      after: t.arg.string({ required: false, description: 'The cursor of the last event received.' }),
+      types: t.arg({ type: [EventTypeEnum], required: false }),
+    },
+    subscribe: (_root, args, ctx) => subscribeEvents(ctx, args.after, args.types ?? []),
+    resolve: (e) => e,
+  }),
+);

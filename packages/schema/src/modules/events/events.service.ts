@@ -1,0 +1,82 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../../db/database.js';
+import type { EventNotice } from './events.bus.js';
+import { encodeCursor, type Cursor } from './events.cursor.js';
+import type { EventType } from './events.types.js';
+
+export interface NewEvent {
+  type: EventType;
+  tenantId: string | null;
+  subjectId: string;
+  payload: Record<string, unknown>;
+}
+
+export interface StoredEvent {
+  cursor: string;
+  type: EventType;
+  tenantId: string | null;
+  subjectId: string;
+  payload: Record<string, unknown>;
+  occurredAt: Date;
+}
+
+export async function writeEvent(trx: Transaction<Database>, e: NewEvent, at: Date): Promise<EventNotice> {
+  const row = await trx
+    .insertInto('events')
+    .values({ type: e.type, tenant_id: e.tenantId, subject_id: e.subjectId, payload: JSON.stringify(e.payload), occurred_at: at })
+    .returning(['txid', 'seq'])
+    .executeTakeFirstOrThrow();
+  return { tenantId: e.tenantId, type: e.type, cursor: encodeCursor({ txid: String(row.txid), seq: row.seq }) };
+}
+
+export interface EventFilter {
+  /** undefined = every tenant (OPERATOR); otherwise only that tenant's events. */
+  tenantId?: string;
+  types?: readonly string[];
+  subjectId?: string;
+}
+
+/**
+ * Events after `after`, in cursor order, only from transactions below the snapshot's xmin:
+ * every transaction that could still commit has a larger txid, so a reader that resumes
+ * from the last cursor it saw never skips one (RT1).
+ */
+export async function readEventsAfter(
+  db: Kysely<Database>,
+  after: Cursor,
+  filter: EventFilter,
+  limit: number,
+): Promise<StoredEvent[]> {
+  let q = db
+    .selectFrom('events')
+    .select(['seq', sql<string>`txid::text`.as('txid'), 'type', 'tenant_id', 'subject_id', 'payload', 'occurred_at'])
+    .where(sql<boolean>`(txid, seq) > (${after.txid}::xid8, ${after.seq}::bigint)`)
+    .where(sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())`)
+    .orderBy('txid')
+    .orderBy('seq')
+    .limit(limit);
+  if (filter.tenantId !== undefined) q = q.where('tenant_id', '=', filter.tenantId);
+  if (filter.types?.length) q = q.where('type', 'in', [...filter.types]);
+  if (filter.subjectId) q = q.where('subject_id', '=', filter.subjectId);
+  const rows = await q.execute();
+  return rows.map((r) => ({
+    cursor: encodeCursor({ txid: r.txid, seq: r.seq }),
+    type: r.type as EventType,
+    tenantId: r.tenant_id,
+    subjectId: r.subject_id,
+    payload: r.payload as Record<string, unknown>,
+    occurredAt: r.occurred_at,
+  }));
+}
+
+/** True when events after the cursor exist but are not yet readable (an older transaction is open). */
+export async function hasInvisibleEvents(db: Kysely<Database>, after: Cursor): Promise<boolean> {
+  const row = await db
+    .selectFrom('events')
+    .select(sql<number>`1`.as('one'))
+    .where(sql<boolean>`(txid, seq) > (${after.txid}::xid8, ${after.seq}::bigint)`)
+    .where(sql<boolean>`txid >= pg_snapshot_xmin(pg_current_snapshot())`)
+    .limit(1)
+    .executeTakeFirst();
+  return !!row;
+}

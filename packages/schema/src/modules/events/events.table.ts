@@ -1,0 +1,15 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+export interface EventsTable {
+  /** Position within the transaction; order across transactions comes from txid (RT1). */
+  seq: Generated<string>;
+  /** pg_current_xact_id() of the writing transaction, as text (xid8). */
+  txid: ColumnType<string, never, never>;
+  type: string;
+  tenant_id: string | null;
+  subject_id: string;
+  payload: ColumnType<unknown, string, never>;
+  occurred_at: ColumnType<Date, Date, never>;
+}
+
+export type EventRow = Selectable<EventsTable>;

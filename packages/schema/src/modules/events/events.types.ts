@@ -1,0 +1,7 @@
+/** Every event type; modules add theirs here so the GraphQL enum and filters know them. */
+export const EVENT_TYPES = [
+  'TENANT_CREATED',
+  'API_KEY_REVOKED',
+  'QUALIFICATION_STATUS_CHANGED',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];

@@ -1,0 +1,146 @@
+import { builder } from '../../graphql/builder.js';
+import { keysetConnection } from '../../graphql/connection.js';
+import { loadScoped, UUID } from '../../graphql/loaders.js';
+import { scopedFrom } from '../../access/scope.js';
+import { ROLES } from '../../access/actor.js';
+import type { ApiKey, Tenant, User } from './tenants.table.js';
+import { createApiKey, createTenant, createUser, revokeApiKey } from './tenants.service.js';
+
+export const RoleEnum = builder.enumType('Role', { values: ROLES });
+
+export const TenantRef = builder.loadableNode('Tenant', {
+  id: { resolve: (t: Tenant) => t.id },
+  load: async (ids: string[], ctx) => {
+    const valid = ids.filter((id) => UUID.test(id) && (ctx.actor?.role === 'OPERATOR' || ctx.actor?.tenantId === id));
+    const rows = valid.length ? await ctx.db.selectFrom('tenants').selectAll().where('id', 'in', valid).execute() : [];
+    return ids.map((id) => rows.find((r) => r.id === id) ?? new Error('tenant not found'));
+  },
+  sort: (t) => t.id,
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    timeZone: t.exposeString('time_zone'),
+    createdAt: t.expose('created_at', { type: 'DateTime' }),
+  }),
+});
+
+export const UserRef = builder.loadableNode('User', {
+  id: { resolve: (u: User) => u.id },
+  load: (ids: string[], ctx) => loadScoped(ctx, 'users', ids).then((rows) => rows.map((r) => (r as User | null) ?? new Error('user not found'))),
+  fields: (t) => ({
+    name: t.exposeString('name'),
+    email: t.exposeString('email'),
+    role: t.field({ type: RoleEnum, resolve: (u) => u.role }),
+    tenant: t.field({ type: TenantRef, nullable: true, resolve: (u) => u.tenant_id }),
+    createdAt: t.expose('created_at', { type: 'DateTime' }),
+  }),
+});
+
+export const ApiKeyRef = builder.loadableNode('ApiKey', {
+  id: { resolve: (k: ApiKey) => k.id },
+  load: (ids: string[], ctx) => loadScoped(ctx, 'api_keys', ids).then((rows) => rows.map((r) => (r as ApiKey | null) ?? new Error('API key not found'))),
+  fields: (t) => ({
+    prefix: t.exposeString('prefix', { description: 'Shown in lists to recognise a key; the secret is never shown again.' }),
+    label: t.exposeString('label', { nullable: true }),
+    role: t.field({ type: RoleEnum, resolve: (k) => k.role }),
+    user: t.field({ type: UserRef, resolve: (k) => k.user_id }),
+    createdAt: t.expose('created_at', { type: 'DateTime' }),
+    expiresAt: t.expose('expires_at', { type: 'DateTime', nullable: true }),
+    revokedAt: t.expose('revoked_at', { type: 'DateTime', nullable: true }),
+    lastUsedAt: t.expose('last_used_at', { type: 'DateTime', nullable: true }),
+  }),
+});
+
+builder.objectField(TenantRef, 'users', (t) =>
+  t.connection({
+    type: UserRef,
+    authScopes: { tenantReader: true },
+    resolve: (tenant, args, ctx) =>
+      keysetConnection(args, scopedFrom(ctx, 'users').selectAll().where('users.tenant_id', '=', tenant.id), 'users'),
+  }),
+);
+
+const Viewer = builder.simpleObject('Viewer', {
+  fields: (t) => ({
+    role: t.field({ type: RoleEnum }),
+    userId: t.id({ nullable: true }),
+    tenantId: t.id({ nullable: true }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  viewer: t.field({
+    type: Viewer,
+    description: 'Who the presented key is.',
+    authScopes: { authenticated: true },
+    resolve: (_r, _a, ctx) => ({ role: ctx.actor!.role, userId: ctx.actor!.userId, tenantId: ctx.actor!.tenantId }),
+  }),
+  tenants: t.connection({
+    type: TenantRef,
+    authScopes: { operator: true },
+    resolve: (_r, args, ctx) => keysetConnection(args, ctx.db.selectFrom('tenants').selectAll(), 'tenants'),
+  }),
+  apiKeys: t.connection({
+    type: ApiKeyRef,
+    description: 'Keys visible to the caller, newest first; filter by prefix.',
+    authScopes: { operator: true, tenantAdmin: true },
+    args: { prefix: t.arg.string({ required: false }) },
+    resolve: (_r, args, ctx) => {
+      let q = scopedFrom(ctx, 'api_keys').selectAll();
+      if (args.prefix) q = q.where('api_keys.prefix', 'like', `${args.prefix.replace(/[%_\\]/g, '')}%`);
+      return keysetConnection(args, q, 'api_keys');
+    },
+  }),
+}));
+
+const CreatedKey = builder.simpleObject('CreatedApiKey', {
+  description: 'A new key. `secret` is shown this once and is never retrievable again.',
+  fields: (t) => ({ secret: t.string(), key: t.field({ type: ApiKeyRef }) }),
+});
+
+builder.mutationFields((t) => ({
+  createTenant: t.field({
+    type: TenantRef,
+    authScopes: { operator: true },
+    args: {
+      name: t.arg.string({ validate: { minLength: 1, maxLength: 200 } }),
+      timeZone: t.arg.string({ required: false }),
+    },
+    resolve: (_r, args, ctx) => createTenant(ctx, { name: args.name, timeZone: args.timeZone ?? undefined }),
+  }),
+  createUser: t.field({
+    type: UserRef,
+    authScopes: { operator: true, tenantAdmin: true },
+    args: {
+      tenantId: t.arg.globalID({ required: false, for: TenantRef }),
+      name: t.arg.string({ validate: { minLength: 1, maxLength: 200 } }),
+      email: t.arg.string({ validate: { email: true } }),
+      role: t.arg({ type: RoleEnum }),
+    },
+    resolve: (_r, args, ctx) =>
+      createUser(ctx, {
+        tenantId: args.tenantId?.id ?? (args.role === 'OPERATOR' ? null : ctx.actor!.tenantId),
+        name: args.name,
+        email: args.email,
+        role: args.role,
+      }),
+  }),
+  createApiKey: t.field({
+    type: CreatedKey,
+    authScopes: { operator: true, tenantAdmin: true },
+    args: {
+      userId: t.arg.globalID({ for: UserRef }),
+      label: t.arg.string({ required: false, validate: { maxLength: 200 } }),
+      expiresAt: t.arg({ type: 'DateTime', required: false }),
+    },
+    resolve: async (_r, args, ctx) => {
+      const issued = await createApiKey(ctx, { userId: args.userId.id, label: args.label, expiresAt: args.expiresAt });
+      return { secret: issued.secret, key: issued.key };
+    },
+  }),
+  revokeApiKey: t.field({
+    type: ApiKeyRef,
+    authScopes: { operator: true, tenantAdmin: true },
+    args: { id: t.arg.globalID({ for: ApiKeyRef }) },
+    resolve: (_r, args, ctx) => revokeApiKey(ctx, args.id.id),
+  }),
+}));

@@ -1,0 +1,137 @@
+import type { ServiceContext } from '../../context.js';
+import { inTransaction } from '../../db/transaction.js';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
+import { isOperator, type Actor, type Role } from '../../access/actor.js';
+import { requireActor, scopedFrom } from '../../access/scope.js';
+import { generateKey, hashKey, prefixOf } from './keys.js';
+import type { ApiKey, Tenant, User } from './tenants.table.js';
+
+export async function createTenant(ctx: ServiceContext, input: { name: string; timeZone?: string }): Promise<Tenant> {
+  if (!isOperator(ctx.actor) && ctx.actor) throw new ForbiddenError('only an OPERATOR creates tenants');
+  const name = input.name.trim();
+  if (!name) throw new ValidationError('name', 'name must not be empty');
+  return inTransaction(ctx, async (tx) => {
+    const t = await tx.trx
+      .insertInto('tenants')
+      .values({ name, time_zone: input.timeZone ?? 'Asia/Shanghai', created_at: tx.now })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await tx.emit({ type: 'TENANT_CREATED', tenantId: t.id, subjectId: t.id, payload: { name } });
+    return t;
+  });
+}
+
+export interface NewUser {
+  tenantId: string | null;
+  name: string;
+  email: string;
+  role: Role;
+}
+
+export async function createUser(ctx: ServiceContext, input: NewUser): Promise<User> {
+  const actor = ctx.actor;
+  if (actor && !isOperator(actor)) {
+    if (actor.role !== 'TENANT_ADMIN' || input.tenantId !== actor.tenantId)
+      throw new ForbiddenError('a TENANT_ADMIN adds users to its own tenant only');
+    if (input.role === 'OPERATOR') throw new ForbiddenError('only an OPERATOR creates OPERATOR users', 'role');
+  }
+  if ((input.role === 'OPERATOR') !== (input.tenantId === null))
+    throw new ValidationError('tenantId', input.role === 'OPERATOR' ? 'OPERATOR users belong to no tenant' : 'tenantId is required for this role');
+  if (!input.name.trim()) throw new ValidationError('name', 'name must not be empty');
+  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(input.email)) throw new ValidationError('email', 'email is not a valid address');
+  if (input.tenantId) {
+    const t = await ctx.db.selectFrom('tenants').select('id').where('id', '=', input.tenantId).executeTakeFirst();
+    if (!t) throw new NotFoundError('tenant', 'tenantId');
+  }
+  return ctx.db
+    .insertInto('users')
+    .values({ tenant_id: input.tenantId, name: input.name.trim(), email: input.email, role: input.role, created_at: ctx.clock.now() })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export interface IssuedKey {
+  key: ApiKey;
+  /** The secret, shown once. */
+  secret: string;
+}
+
+export async function createApiKey(
+  ctx: ServiceContext,
+  input: { userId: string; label?: string | null; expiresAt?: Date | null; secret?: string },
+): Promise<IssuedKey> {
+  const user = await ctx.db.selectFrom('users').selectAll().where('id', '=', input.userId).executeTakeFirst();
+  if (!user) throw new NotFoundError('user', 'userId');
+  const actor = ctx.actor;
+  if (actor && !isOperator(actor) && (actor.role !== 'TENANT_ADMIN' || user.tenant_id !== actor.tenantId))
+    throw new NotFoundError('user', 'userId');
+  if (input.expiresAt && input.expiresAt <= ctx.clock.now()) throw new ValidationError('expiresAt', 'expiresAt must be in the future');
+  const full = input.secret ?? generateKey().full;
+  if (full.length < 16) throw new ValidationError('secret', 'a key must have at least 16 characters');
+  const key = await ctx.db
+    .insertInto('api_keys')
+    .values({
+      user_id: user.id,
+      tenant_id: user.tenant_id,
+      role: user.role,
+      prefix: prefixOf(full),
+      secret_hash: hashKey(full),
+      label: input.label ?? null,
+      created_at: ctx.clock.now(),
+      expires_at: input.expiresAt ?? null,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { key, secret: full };
+}
+
+export async function revokeApiKey(ctx: ServiceContext, id: string): Promise<ApiKey> {
+  requireActor(ctx.actor ?? SYSTEM);
+  return inTransaction(ctx, async (tx) => {
+    const visible = await scopedFrom({ db: tx.trx, actor: ctx.actor ?? SYSTEM }, 'api_keys').select('id').where('id', '=', id).executeTakeFirst();
+    if (!visible) throw new NotFoundError('API key');
+    if (ctx.actor && ctx.actor.role !== 'OPERATOR' && ctx.actor.role !== 'TENANT_ADMIN') throw new ForbiddenError();
+    const key = await tx.trx
+      .updateTable('api_keys')
+      .set({ revoked_at: tx.now })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    if (!key) throw new NotFoundError('active API key');
+    await tx.emit({ type: 'API_KEY_REVOKED', tenantId: key.tenant_id, subjectId: key.id, payload: { prefix: key.prefix } });
+    return key;
+  });
+}
+
+/** The system acting (CLI, jobs): operator powers, no user. */
+export const SYSTEM: Actor = { keyId: 'system', userId: null, role: 'OPERATOR', tenantId: null };
+
+/** Resolves a presented key to its actor, or null when unknown, revoked or expired. */
+export async function authenticate(ctx: Pick<ServiceContext, 'db' | 'clock'>, presented: string): Promise<Actor | null> {
+  const now = ctx.clock.now();
+  const key = await ctx.db
+    .selectFrom('api_keys')
+    .select(['id', 'user_id', 'role', 'tenant_id', 'expires_at', 'revoked_at', 'last_used_at'])
+    .where('secret_hash', '=', hashKey(presented.trim()))
+    .executeTakeFirst();
+  if (!key || key.revoked_at || (key.expires_at && key.expires_at <= now)) return null;
+  // Record use at most once a minute, so that a busy key does not write on every request.
+  if (!key.last_used_at || now.getTime() - key.last_used_at.getTime() > 60_000)
+    await ctx.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', key.id).execute();
+  return { keyId: key.id, userId: key.user_id, role: key.role, tenantId: key.tenant_id };
+}
+
+/** Of the given key ids, those no longer valid (revoked or expired): their sockets are closed. */
+export async function invalidKeyIds(ctx: Pick<ServiceContext, 'db' | 'clock'>, ids: string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  const rows = await ctx.db
+    .selectFrom('api_keys')
+    .select('id')
+    .where('id', 'in', ids)
+    .where((eb) => eb.or([eb('revoked_at', 'is not', null), eb('expires_at', '<=', ctx.clock.now())]))
+    .execute();
+  const found = new Set(rows.map((r) => r.id));
+  const existing = new Set((await ctx.db.selectFrom('api_keys').select('id').where('id', 'in', ids).execute()).map((r) => r.id));
+  return ids.filter((id) => found.has(id) || !existing.has(id));
+}

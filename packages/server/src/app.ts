@@ -1,0 +1,120 @@
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
+import type { Runner } from 'graphile-worker';
+import {
+  connect,
+  createEventBus,
+  defaultSettings,
+  SystemClock,
+  SYSTEM,
+  type Clock,
+  type EventBus,
+  type ServiceContext,
+  type Settings,
+} from '@callplane/schema';
+import { migrateAll } from './database/migrate.js';
+import { createHttpServer } from './http/server.js';
+import { createMetrics } from './http/metrics.js';
+import { attachWebSocket } from './http/websocket.js';
+import { createGraphQLServer } from './http/yoga.js';
+import { buildTaskList, runDueJobs, startWorker } from './jobs/worker.js';
+import { createLogger, type Log } from './logger.js';
+import { routes as moduleRoutes } from './routes/index.js';
+
+export interface AppOptions {
+  databaseUrl: string;
+  redisUrl?: string;
+  clock?: Clock;
+  settings?: Settings;
+  logLevel?: string;
+  log?: Log;
+  /** Run graphile-worker inside this process (default true). */
+  inlineWorker?: boolean;
+  /** Run migrations at start (default true). */
+  migrate?: boolean;
+  dashboardDir?: string | null;
+  revocationCheckMs?: number;
+}
+
+export const defaultDashboardDir = fileURLToPath(new URL('../../dashboard/dist', import.meta.url));
+
+export type App = Awaited<ReturnType<typeof createApp>>;
+
+/** The whole runtime on one database: GraphQL over HTTP and WebSocket, jobs, bus, dashboard. */
+export async function createApp(opts: AppOptions) {
+  const log = opts.log ?? createLogger(opts.logLevel ?? 'info');
+  const database = connect(opts.databaseUrl);
+  if (opts.migrate !== false) await migrateAll(database.db, database.pool);
+
+  const metrics = createMetrics();
+  const redis = opts.redisUrl
+    ? { pub: new Redis(opts.redisUrl, { lazyConnect: false }), sub: new Redis(opts.redisUrl, { lazyConnect: false }) }
+    : null;
+  const rawBus = createEventBus(redis ? createRedisEventTarget({ publishClient: redis.pub, subscribeClient: redis.sub }) : undefined);
+  const bus: EventBus = {
+    listen: rawBus.listen,
+    notify(notices) {
+      for (const n of notices) metrics.eventsPublished.inc({ type: n.type });
+      rawBus.notify(notices);
+    },
+  };
+
+  const base: Omit<ServiceContext, 'actor'> = {
+    db: database.db,
+    clock: opts.clock ?? new SystemClock(),
+    bus,
+    settings: opts.settings ?? defaultSettings,
+  };
+  const systemContext = (): ServiceContext => ({ ...base, actor: SYSTEM });
+  const taskList = buildTaskList(systemContext);
+  const runner: Runner | null = opts.inlineWorker === false ? null : await startWorker(database.pool, taskList);
+
+  const yoga = createGraphQLServer({ base, log, runDueJobs: () => runDueJobs(systemContext(), database.pool, taskList) });
+  const server = createHttpServer({
+    yoga,
+    base,
+    metrics,
+    log,
+    routes: moduleRoutes,
+    dashboardDir: opts.dashboardDir === null ? undefined : (opts.dashboardDir ?? defaultDashboardDir),
+  });
+  const ws = attachWebSocket(server, yoga, base, metrics, opts.revocationCheckMs);
+
+  let stopped = false;
+  return {
+    yoga,
+    server,
+    base,
+    db: database.db,
+    pool: database.pool,
+    log,
+    systemContext,
+    runDueJobs: () => runDueJobs(systemContext(), database.pool, taskList),
+    async start(port = 0, host = '127.0.0.1'): Promise<string> {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve());
+      });
+      const addr = server.address() as AddressInfo;
+      return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${addr.port}`;
+    },
+    /** Stops accepting, closes sockets, drains jobs, closes the database. */
+    async stop(): Promise<void> {
+      if (stopped) return;
+      stopped = true;
+      const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+      await ws.close();
+      server.closeAllConnections();
+      await closed;
+      await runner?.stop();
+      await yoga.dispose();
+      if (redis) {
+        redis.pub.disconnect();
+        redis.sub.disconnect();
+      }
+      await database.close();
+    },
+  };
+}

@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { defaultSettings, type Settings } from '@callplane/schema';
+
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.string().default('0.0.0.0'),
+  DATABASE_URL: z.string().url().optional(),
+  REDIS_URL: z.string().optional(),
+  CALLPLANE_DATA_DIR: z.string().default('.data'),
+  CALLPLANE_CLOCK: z.enum(['system', 'manual']).default('system'),
+  CALLPLANE_BOOTSTRAP_KEY: z.string().min(16, 'CALLPLANE_BOOTSTRAP_KEY needs at least 16 characters').optional(),
+  CALLPLANE_DEMO: z.enum(['0', '1', 'true', 'false', '']).optional(),
+  CALLPLANE_WORKER: z.enum(['inline', 'off']).default('inline'),
+  CALLPLANE_MAX_DOCUMENT_BYTES: z.coerce.number().int().positive().default(defaultSettings.maxDocumentBytes),
+  CALLPLANE_RESERVATION_MINUTES: z.coerce.number().int().positive().default(defaultSettings.reservationMinutes),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  dataDir: string;
+  manualClock: boolean;
+  bootstrapKey?: string;
+  demo: boolean;
+  inlineWorker: boolean;
+  logLevel: string;
+  settings: Settings;
+}
+
+/** Reads the environment once; a bad value names the variable and stops the start. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new Error(`invalid environment: ${i.path.join('.')}: ${i.message}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL || undefined,
+    dataDir: e.CALLPLANE_DATA_DIR,
+    manualClock: e.CALLPLANE_CLOCK === 'manual',
+    bootstrapKey: e.CALLPLANE_BOOTSTRAP_KEY,
+    demo: e.CALLPLANE_DEMO === '1' || e.CALLPLANE_DEMO === 'true',
+    inlineWorker: e.CALLPLANE_WORKER === 'inline',
+    logLevel: e.LOG_LEVEL,
+    settings: { maxDocumentBytes: e.CALLPLANE_MAX_DOCUMENT_BYTES, reservationMinutes: e.CALLPLANE_RESERVATION_MINUTES },
+  };
+}

@@ -1,0 +1,101 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import sirv from 'sirv';
+import { sql } from 'kysely';
+import { DomainError, pendingMigrations, type ServiceContext } from '@callplane/schema';
+import type { Log } from '../logger.js';
+import type { Metrics } from './metrics.js';
+import { requestActor, sendError, sendJson, type Route } from './routes.js';
+import type { createGraphQLServer } from './yoga.js';
+
+export interface HttpDeps {
+  yoga: ReturnType<typeof createGraphQLServer>;
+  base: Omit<ServiceContext, 'actor'>;
+  metrics: Metrics;
+  log: Log;
+  routes: Route[];
+  dashboardDir?: string;
+}
+
+/** One HTTP server: GraphQL, health, metrics, plain routes, and the built dashboard at `/`. */
+export function createHttpServer(deps: HttpDeps) {
+  const dashboard =
+    deps.dashboardDir && existsSync(deps.dashboardDir) ? sirv(deps.dashboardDir, { single: true, etag: true, gzip: false }) : null;
+
+  return createServer(async (req, res) => {
+    const requestId = (req.headers['x-request-id'] as string) || randomUUID();
+    res.setHeader('x-request-id', requestId);
+    const started = process.hrtime.bigint();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = routeName(url.pathname);
+    res.once('finish', () => {
+      deps.metrics.httpRequests.inc({ route, status: String(res.statusCode) });
+      if (route !== 'healthz' && route !== 'metrics')
+        deps.log.info(
+          { reqId: requestId, method: req.method, path: url.pathname, status: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+          'request',
+        );
+    });
+    try {
+      await dispatch(deps, req, res, url, requestId, dashboard);
+    } catch (err) {
+      deps.log.error({ reqId: requestId, err }, 'request failed');
+      if (!res.headersSent) sendError(res, 500, 'INTERNAL_SERVER_ERROR', 'Unexpected error.');
+      else res.destroy();
+    }
+  });
+}
+
+async function dispatch(
+  deps: HttpDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+  requestId: string,
+  dashboard: ReturnType<typeof sirv> | null,
+) {
+  const path = url.pathname;
+  if (path === '/healthz') return sendJson(res, 200, { status: 'ok' });
+  if (path === '/readyz') return sendJson(res, ...(await readiness(deps)));
+  if (path === '/metrics') {
+    res.writeHead(200, { 'content-type': deps.metrics.registry.contentType });
+    return res.end(await deps.metrics.registry.metrics());
+  }
+  if (path === deps.yoga.graphqlEndpoint) {
+    req.headers['x-request-id'] = requestId;
+    return deps.yoga.handle(req, res, { requestId });
+  }
+  for (const r of deps.routes) {
+    const m = r.pattern.exec(path);
+    if (!m || req.method !== r.method) continue;
+    const actor = await requestActor(req, deps.base);
+    if (!actor) return sendError(res, 401, 'UNAUTHENTICATED', 'an API key is required (Authorization: Bearer <key>)');
+    try {
+      return await r.handle(req, res, { ...deps.base, actor }, m.groups ?? {});
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      const status = err.code === 'NOT_FOUND' ? 404 : err.code === 'FORBIDDEN' ? 403 : 400;
+      return sendError(res, status, err.code, err.message, err.field);
+    }
+  }
+  if (dashboard && (req.method === 'GET' || req.method === 'HEAD')) return dashboard(req, res, () => sendError(res, 404, 'NOT_FOUND', 'not found'));
+  sendError(res, 404, 'NOT_FOUND', dashboard ? 'not found' : 'not found (the dashboard is not built: run `pnpm build`)');
+}
+
+async function readiness(deps: HttpDeps): Promise<[number, unknown]> {
+  try {
+    await sql`select 1`.execute(deps.base.db);
+    const pending = await pendingMigrations(deps.base.db);
+    if (pending.length) return [503, { status: 'migrations pending', pending }];
+    return [200, { status: 'ready' }];
+  } catch (err) {
+    return [503, { status: 'database unreachable', error: (err as Error).message }];
+  }
+}
+
+function routeName(path: string): string {
+  if (path === '/graphql') return 'graphql';
+  if (path === '/healthz' || path === '/readyz' || path === '/metrics') return path.slice(1);
+  return path.split('/')[1] || 'root';
+}

@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { GraphQLError } from 'graphql';
+import { authenticate, formatError, schema, type Actor, type GraphQLContext, type ServiceContext } from '@callplane/schema';
+import type { Log } from '../logger.js';
+
+export interface ServerContextExtras {
+  /** Set by the WebSocket server after it authenticated connectionParams. */
+  actor?: Actor | null;
+  requestId?: string;
+}
+
+export interface YogaDeps {
+  base: Omit<ServiceContext, 'actor'>;
+  log: Log;
+  runDueJobs(): Promise<void>;
+  metricsPlugin?: Parameters<typeof createYoga>[0]['plugins'] extends (infer P)[] | undefined ? P : never;
+}
+
+export function bearer(header: string | null | undefined): string | null {
+  if (!header) return null;
+  const m = /^Bearer\s+(.+)$/i.exec(header.trim());
+  return m ? m[1]!.trim() : header.trim();
+}
+
+export function createGraphQLServer(deps: YogaDeps): YogaServerInstance<ServerContextExtras, GraphQLContext> {
+  return createYoga<ServerContextExtras, GraphQLContext>({
+    schema,
+    graphqlEndpoint: '/graphql',
+    landingPage: false,
+    graphiql: { title: 'Callplane', subscriptionsProtocol: 'WS' },
+    logging: {
+      debug: (...a) => deps.log.debug(a.map(String).join(' ')),
+      info: (...a) => deps.log.info(a.map(String).join(' ')),
+      warn: (...a) => deps.log.warn(a.map(String).join(' ')),
+      error: (...a) => deps.log.error(a.map(String).join(' ')),
+    },
+    maskedErrors: { maskError: (error) => formatError(error) },
+    plugins: [
+      EnvelopArmorPlugin({
+        maxDepth: { n: 12 },
+        maxAliases: { n: 20 },
+        costLimit: { maxCost: 20000 },
+        maxTokens: { n: 5000 },
+        blockFieldSuggestion: { enabled: false },
+      }),
+      ...(deps.metricsPlugin ? [deps.metricsPlugin] : []),
+    ],
+    context: async (initial): Promise<GraphQLContext> => {
+      const requestId = initial.requestId ?? initial.request?.headers.get('x-request-id') ?? randomUUID();
+      let actor = initial.actor ?? null;
+      if (initial.actor === undefined) {
+        const presented = bearer(initial.request?.headers.get('authorization'));
+        if (presented) {
+          actor = await authenticate(deps.base, presented);
+          if (!actor)
+            throw new GraphQLError('the API key is unknown, revoked or expired', {
+              extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+            });
+        }
+      }
+      return { ...deps.base, actor, requestId, runDueJobs: deps.runDueJobs };
+    },
+  });
+}

@@ -1,0 +1,113 @@
+import { createClient, type Client } from 'graphql-ws';
+import WebSocket from 'ws';
+import { ManualClock, type Clock } from '@callplane/schema';
+import { createApp, type App } from '@callplane/server';
+import { createTestDatabase } from './db.js';
+import { seedOperatorKey, seedTenant, type TenantFixture } from './context.js';
+
+export interface GqlResult<T = any> {
+  data?: T;
+  errors?: { message: string; extensions?: { code?: string; field?: string | null } }[];
+}
+
+/** A started server on its own database and a random port, with helpers to call it. */
+export async function startTestApp(opts: { clock?: Clock; redisUrl?: string; databaseUrl?: string; revocationCheckMs?: number } = {}) {
+  const created = opts.databaseUrl ? null : await createTestDatabase();
+  const databaseUrl = opts.databaseUrl ?? created!.url;
+  const clock = opts.clock ?? new ManualClock();
+  const app: App = await createApp({
+    databaseUrl,
+    clock,
+    redisUrl: opts.redisUrl,
+    logLevel: 'silent',
+    dashboardDir: null,
+    revocationCheckMs: opts.revocationCheckMs ?? 300,
+  });
+  const url = await app.start(0);
+  const operatorKey = await seedOperatorKey(app.systemContext());
+  const clients: Client[] = [];
+
+  async function gql<T = any>(query: string, variables: Record<string, unknown> = {}, key: string | null = operatorKey): Promise<GqlResult<T>> {
+    const res = await app.yoga.fetch('http://callplane.test/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await res.json()) as GqlResult<T>;
+  }
+
+  function wsClient(key: string | null, extra: Partial<Parameters<typeof createClient>[0]> = {}): Client {
+    const c = createClient({
+      url: url.replace('http', 'ws') + '/graphql',
+      webSocketImpl: WebSocket,
+      connectionParams: key ? { authorization: `Bearer ${key}` } : {},
+      retryAttempts: 0,
+      lazy: true,
+      ...extra,
+    });
+    clients.push(c);
+    return c;
+  }
+
+  return {
+    app,
+    url,
+    databaseUrl,
+    clock,
+    operatorKey,
+    gql,
+    wsClient,
+    tenant: (name = 'Acme'): Promise<TenantFixture> => seedTenant(app.systemContext(), name),
+    async stop() {
+      for (const c of clients) await c.dispose();
+      await app.stop();
+      await created?.drop();
+    },
+  };
+}
+
+export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
+
+/** Collects what a subscription delivers, and lets a test wait for a count. */
+export function collect<T>(client: Client, query: string, variables: Record<string, unknown> = {}) {
+  const items: T[] = [];
+  const errors: unknown[] = [];
+  let completed = false;
+  const waiters: (() => void)[] = [];
+  const unsubscribe = client.subscribe<T>(
+    { query, variables },
+    {
+      next: (v) => {
+        if (v.errors?.length) errors.push(...v.errors);
+        if (v.data) items.push(v.data as T);
+        waiters.splice(0).forEach((w) => w());
+      },
+      error: (e) => {
+        errors.push(e);
+        waiters.splice(0).forEach((w) => w());
+      },
+      complete: () => {
+        completed = true;
+        waiters.splice(0).forEach((w) => w());
+      },
+    },
+  );
+  return {
+    items,
+    errors,
+    get completed() {
+      return completed;
+    },
+    unsubscribe,
+    async waitFor(pred: () => boolean, timeoutMs = 10_000) {
+      const until = Date.now() + timeoutMs;
+      while (!pred()) {
+        if (Date.now() > until) throw new Error(`timed out; got ${items.length} items, errors: ${JSON.stringify(errors)}`);
+        await new Promise<void>((r) => {
+          waiters.push(r);
+          setTimeout(r, 100);
+        });
+      }
+    },
+  };
+}
