@@ -18,9 +18,12 @@ export interface ServiceContext {
 export interface Settings {
   maxDocumentBytes: number;
   reservationMinutes: number;
+  /** Subscriptions re-read the events table this often when no bus notice came (RT2 safety net). */
+  eventPollMs: number;
 }
 
 export const defaultSettings: Settings = {
   maxDocumentBytes: 10 * 1024 * 1024,
   reservationMinutes: 30,
+  eventPollMs: 5000,
 };

@@ -49,6 +49,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: e.CALLPLANE_DEMO === '1' || e.CALLPLANE_DEMO === 'true',
     inlineWorker: e.CALLPLANE_WORKER === 'inline',
     logLevel: e.LOG_LEVEL,
-    settings: { maxDocumentBytes: e.CALLPLANE_MAX_DOCUMENT_BYTES, reservationMinutes: e.CALLPLANE_RESERVATION_MINUTES },
+    settings: { ...defaultSettings, maxDocumentBytes: e.CALLPLANE_MAX_DOCUMENT_BYTES, reservationMinutes: e.CALLPLANE_RESERVATION_MINUTES },
   };
 }

@@ -25,6 +25,7 @@ export function subscribeEvents(ctx: GraphQLContext, after: string | null | unde
   return streamEvents(ctx, {
     after: decodeCursor(after),
     filter: { tenantId: eventTenantFilter(ctx.actor), types },
+    idlePollMs: ctx.settings.eventPollMs,
   });
 }
 

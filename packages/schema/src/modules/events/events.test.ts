@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { serviceWorld } from '../../../../../test/support/context.js';
+import { inTransaction } from '../../db/transaction.js';
+import { START, decodeCursor } from './events.cursor.js';
+import { readEventsAfter } from './events.service.js';
+import { streamEvents, type StreamStats } from './events.stream.js';
+
+let w: Awaited<ReturnType<typeof serviceWorld>>;
+beforeAll(async () => {
+  w = await serviceWorld();
+});
+afterAll(() => w?.drop());
+
+const emit = (tenantId: string | null, subjectId: string) =>
+  inTransaction(w.ctx(), (tx) => tx.emit({ type: 'TENANT_CREATED', tenantId, subjectId, payload: { subjectId } }));
+
+describe('events (RT1–RT3)', () => {
+  it('RT1: transactions committing in the opposite order of their sequence are both seen by a reader resuming between them', async () => {
+    const before = await readEventsAfter(w.db, START, {}, 10_000);
+    const cursor0 = before.length ? decodeCursor(before.at(-1)!.cursor) : START;
+    // T1 writes first (smaller seq) but commits last.
+    const t1 = await w.db.connection().execute(async (c1) => {
+      await sql`begin`.execute(c1);
+      await sql`insert into events (type, tenant_id, subject_id, payload, occurred_at) values ('TENANT_CREATED', null, 't1', '{}', now())`.execute(c1);
+      await inTransaction(w.ctx(), (tx) => tx.emit({ type: 'TENANT_CREATED', tenantId: null, subjectId: 't2', payload: {} }));
+      // T2 has committed; a reader now must not move its cursor past T1's position.
+      const mid = await readEventsAfter(w.db, cursor0, {}, 100);
+      expect(mid.map((e) => e.subjectId)).not.toContain('t2');
+      await sql`commit`.execute(c1);
+      return mid;
+    });
+    const resumeFrom = t1.length ? decodeCursor(t1.at(-1)!.cursor) : cursor0;
+    const after = await readEventsAfter(w.db, resumeFrom, {}, 100);
+    expect(after.map((e) => e.subjectId)).toEqual(['t1', 't2']);
+  });
+
+  it('RT3: a stream replays after the cursor, then goes live, with no gap and no duplicate', async () => {
+    const tenant = await w.tenant('Stream Co');
+    const start = (await readEventsAfter(w.db, START, {}, 10_000)).at(-1)!.cursor;
+    await emit(tenant.tenantId, 'a');
+    await emit(tenant.tenantId, 'b');
+    await emit(null, 'not-mine');
+    const stream = streamEvents(w, { after: decodeCursor(start), filter: { tenantId: tenant.tenantId } });
+    const it = stream[Symbol.asyncIterator]();
+    expect((await it.next()).value.subjectId).toBe('a');
+    expect((await it.next()).value.subjectId).toBe('b');
+    const live = it.next();
+    await emit(tenant.tenantId, 'c');
+    expect((await live).value.subjectId).toBe('c');
+    await it.return?.();
+  });
+
+  it('RT3: a slow subscriber holds at most one page, and still receives every event in order', async () => {
+    const tenant = await w.tenant('Slow Co');
+    const start = (await readEventsAfter(w.db, START, {}, 10_000)).at(-1)!.cursor;
+    const stats: StreamStats = { buffered: 0, maxBuffered: 0 };
+    const stream = streamEvents(w, { after: decodeCursor(start), filter: { tenantId: tenant.tenantId }, pageSize: 50 }, stats);
+    const it = stream[Symbol.asyncIterator]();
+    const first = it.next();
+    // 1 000 events arrive while the subscriber takes nothing.
+    await inTransaction(w.ctx(), async (tx) => {
+      for (let i = 0; i < 1000; i++) await tx.emit({ type: 'TENANT_CREATED', tenantId: tenant.tenantId, subjectId: String(i), payload: {} });
+    });
+    expect((await first).value.subjectId).toBe('0');
+    await new Promise((r) => setTimeout(r, 200));
+    expect(stats.maxBuffered).toBeLessThanOrEqual(50);
+    const got = ['0'];
+    while (got.length < 1000) got.push((await it.next()).value.subjectId);
+    expect(got).toEqual(Array.from({ length: 1000 }, (_, i) => String(i)));
+    expect(stats.maxBuffered).toBeLessThanOrEqual(50);
+    await it.return?.();
+  });
+});
