@@ -1,6 +1,6 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { ManualClock, type Clock } from '@callplane/schema';
+import { defaultSettings, ManualClock, type Clock, type Settings } from '@callplane/schema';
 import { createApp, type App } from '@callplane/server';
 import { createTestDatabase } from './db.js';
 import { seedOperatorKey, seedTenant, type TenantFixture } from './context.js';
@@ -11,7 +11,9 @@ export interface GqlResult<T = any> {
 }
 
 /** A started server on its own database and a random port, with helpers to call it. */
-export async function startTestApp(opts: { clock?: Clock; redisUrl?: string; databaseUrl?: string; revocationCheckMs?: number } = {}) {
+export async function startTestApp(
+  opts: { clock?: Clock; redisUrl?: string; databaseUrl?: string; revocationCheckMs?: number; settings?: Partial<Settings> } = {},
+) {
   const created = opts.databaseUrl ? null : await createTestDatabase();
   const databaseUrl = opts.databaseUrl ?? created!.url;
   const clock = opts.clock ?? new ManualClock();
@@ -22,6 +24,7 @@ export async function startTestApp(opts: { clock?: Clock; redisUrl?: string; dat
     logLevel: 'silent',
     dashboardDir: null,
     revocationCheckMs: opts.revocationCheckMs ?? 300,
+    settings: { ...defaultSettings, ...opts.settings },
   });
   const url = await app.start(0);
   const operatorKey = await seedOperatorKey(app.systemContext());

@@ -23,7 +23,7 @@ export const EventRef = builder.objectRef<StoredEvent>('Event').implement({
 /** Replay-then-live stream of the caller's events of the given types: shared by every subscription. */
 export function subscribeEvents(ctx: GraphQLContext, after: string | null | undefined, types: readonly EventType[]) {
   return streamEvents(ctx, {
-    after: decodeCursor(after),
+    after: after ? decodeCursor(after) : null,
     filter: { tenantId: eventTenantFilter(ctx.actor), types },
     idlePollMs: ctx.settings.eventPollMs,
   });
@@ -35,7 +35,7 @@ builder.subscriptionField('events', (t) =>
     description: 'Every event the key may see, after `after` (replayed), then live.',
     authScopes: { authenticated: true },
     args: {
-      after: t.arg.string({ required: false, description: 'The cursor of the last event received.' }),
+      after: t.arg.string({ required: false, description: 'The cursor of the last event received; without it, only new events.' }),
       types: t.arg({ type: [EventTypeEnum], required: false }),
     },
     subscribe: (_root, args, ctx) => subscribeEvents(ctx, args.after, args.types ?? []),

@@ -80,3 +80,16 @@ export async function hasInvisibleEvents(db: Kysely<Database>, after: Cursor): P
     .executeTakeFirst();
   return !!row;
 }
+
+/** The position of the newest readable event: where a subscription without `after` starts. */
+export async function headCursor(db: Kysely<Database>): Promise<Cursor> {
+  const row = await db
+    .selectFrom('events')
+    .select([sql<string>`txid::text`.as('txid'), 'seq'])
+    .where(sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())`)
+    .orderBy('txid', 'desc')
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? { txid: row.txid, seq: row.seq } : { txid: '0', seq: '0' };
+}

@@ -3,10 +3,11 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { EventBus, EventNotice } from './events.bus.js';
 import { decodeCursor, type Cursor } from './events.cursor.js';
-import { hasInvisibleEvents, readEventsAfter, type EventFilter, type StoredEvent } from './events.service.js';
+import { hasInvisibleEvents, headCursor, readEventsAfter, type EventFilter, type StoredEvent } from './events.service.js';
 
 export interface StreamOptions {
-  after: Cursor;
+  /** Replay after this cursor; null = only what happens from now on. */
+  after: Cursor | null;
   filter: EventFilter;
   /** Rows read from the table at a time: the most this stream ever holds for a subscriber. */
   pageSize?: number;
@@ -36,7 +37,6 @@ export function streamEvents(
   const pageSize = opts.pageSize ?? 100;
   const idlePollMs = opts.idlePollMs ?? 5000;
   return new Repeater<StoredEvent>(async (push, stop) => {
-    let cursor = opts.after;
     let woken = true;
     let wake: () => void = () => {};
     const unlisten = deps.bus.listen((n) => {
@@ -45,15 +45,18 @@ export function streamEvents(
         wake();
       }
     });
+    let cursor = opts.after;
     let stopped = false;
     void stop.then(() => {
       stopped = true;
       wake();
     });
     try {
+      // Listening began before the head is taken, so nothing committed in between is missed.
+      cursor ??= await headCursor(deps.db);
       while (!stopped) {
         if (!woken) {
-          const blocked = await hasInvisibleEvents(deps.db, cursor);
+          const blocked = await hasInvisibleEvents(deps.db, cursor!);
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, blocked ? 50 : idlePollMs);
             wake = () => {
@@ -66,7 +69,7 @@ export function streamEvents(
         }
         woken = false;
         if (stopped) break;
-        const page = await readEventsAfter(deps.db, cursor, opts.filter, pageSize);
+        const page = await readEventsAfter(deps.db, cursor!, opts.filter, pageSize);
         stats.buffered = page.length;
         stats.maxBuffered = Math.max(stats.maxBuffered, page.length);
         for (const e of page) {
