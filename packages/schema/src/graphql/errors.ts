@@ -27,7 +27,12 @@ export function formatError(error: unknown, masked = 'Unexpected error.'): Graph
 function findDomainError(e: unknown): DomainError | null {
   for (let cur = e, depth = 0; cur && depth < 5; depth++) {
     if (cur instanceof DomainError) return cur;
+    // Pothos rejects malformed input (global ids, paging arguments) before any resolver runs.
+    if ((cur as Error).name === 'PothosValidationError') return new DomainError(codeOf((cur as Error).message), (cur as Error).message, fieldOf((cur as Error).message));
     cur = (cur as { originalError?: unknown; cause?: unknown }).originalError ?? (cur as { cause?: unknown }).cause;
   }
   return null;
 }
+
+const codeOf = (m: string) => (/global ID|is not of type/.test(m) ? 'INVALID_ID' : 'INVALID_INPUT');
+const fieldOf = (m: string) => /Argument "(\w+)"/.exec(m)?.[1] ?? null;
