@@ -57,3 +57,45 @@ describe('keys, tenants and roles (DESIGN §1)', () => {
     expect(bad.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_INPUT', field: 'email' });
   });
 });
+
+describe('tenant isolation of tenants, users and keys', () => {
+  it("a tenant's keys see only their own tenant, users and keys", async () => {
+    const a = await t.tenant('IsoKeysA');
+    const b = await t.tenant('IsoKeysB');
+    const gid = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
+
+    const keys = await t.gql(`{ apiKeys(first: 100) { edges { node { id role } } } }`, {}, a.keys.admin);
+    expect(keys.data.apiKeys.edges).toHaveLength(3);
+    const bKey = await t.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: gid('ApiKey', b.admin.keyId) }, a.keys.admin);
+    expect(bKey.data?.node ?? null).toBeNull();
+    const bUser = await t.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: gid('User', b.admin.userId!) }, a.keys.admin);
+    expect(bUser.data?.node ?? null).toBeNull();
+    const bTenant = await t.gql(`query($id: ID!) { node(id: $id) { id } }`, { id: gid('Tenant', b.tenantId) }, a.keys.admin);
+    expect(bTenant.data?.node ?? null).toBeNull();
+    const ownTenant = await t.gql(`query($id: ID!) { node(id: $id) { ... on Tenant { name users { edges { node { name } } } } } }`, { id: gid('Tenant', a.tenantId) }, a.keys.supervisor);
+    expect(ownTenant.data.node.name).toBe('IsoKeysA');
+    expect(ownTenant.data.node.users.edges).toHaveLength(3);
+
+    const list = await t.gql(`{ tenants { edges { node { id } } } }`, {}, a.keys.admin);
+    expect(list.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const revokeOther = await t.gql(`mutation($k: ID!) { revokeApiKey(id: $k) { id } }`, { k: gid('ApiKey', b.admin.keyId) }, a.keys.admin);
+    expect(revokeOther.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const keyForOther = await t.gql(`mutation($u: ID!) { createApiKey(userId: $u) { secret } }`, { u: gid('User', b.admin.userId!) }, a.keys.admin);
+    expect(keyForOther.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    const userInOther = await t.gql(`mutation($t: ID!) { createUser(tenantId: $t, name: "X", email: "x@x.example", role: SUPERVISOR) { id } }`, { t: gid('Tenant', b.tenantId) }, a.keys.admin);
+    expect(userInOther.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+  });
+
+  it('an expired key is refused', async () => {
+    const a = await t.tenant('Expiring');
+    const soon = new Date(t.clock.now().getTime() + 60_000).toISOString();
+    const k = await t.gql(`mutation($u: ID!, $e: DateTime) { createApiKey(userId: $u, expiresAt: $e) { secret } }`, {
+      u: Buffer.from(`User:${a.admin.userId}`).toString('base64'),
+      e: soon,
+    });
+    const secret = k.data.createApiKey.secret;
+    expect((await t.gql('{ viewer { role } }', {}, secret)).data.viewer.role).toBe('TENANT_ADMIN');
+    await t.gql(`mutation { advanceClock(seconds: 120) }`);
+    expect((await t.gql('{ viewer { role } }', {}, secret)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+});
