@@ -20,10 +20,13 @@ export interface Settings {
   reservationMinutes: number;
   /** Subscriptions re-read the events table this often when no bus notice came (RT2 safety net). */
   eventPollMs: number;
+  /** N4: an EXPIRED number stays the tenant's (renewable) this long, then goes back to stock. */
+  expiryGraceDays: number;
 }
 
 export const defaultSettings: Settings = {
   maxDocumentBytes: 10 * 1024 * 1024,
   reservationMinutes: 30,
   eventPollMs: 5000,
+  expiryGraceDays: 7,
 };

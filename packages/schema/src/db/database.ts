@@ -1,9 +1,11 @@
 import type { ApiKeysTable, TenantsTable, UsersTable } from '../modules/tenants/tenants.table.js';
 import type { EventsTable } from '../modules/events/events.table.js';
 import type { QualificationTables } from '../modules/qualifications/qualifications.table.js';
+import type { NumberTables } from '../modules/numbers/numbers.table.js';
+import type { BillingTables } from '../modules/billing/billing.table.js';
 
 /** The whole database, assembled from each module's *.table.ts. */
-export interface Database extends QualificationTables {
+export interface Database extends QualificationTables, NumberTables, BillingTables {
   tenants: TenantsTable;
   users: UsersTable;
   api_keys: ApiKeysTable;
