@@ -122,16 +122,11 @@ export async function authenticate(ctx: Pick<ServiceContext, 'db' | 'clock'>, pr
   return { keyId: key.id, userId: key.user_id, role: key.role, tenantId: key.tenant_id };
 }
 
-/** Of the given key ids, those no longer valid (revoked or expired): their sockets are closed. */
+/** Of the given key ids, those no longer valid (revoked, expired or deleted): their sockets are closed. */
 export async function invalidKeyIds(ctx: Pick<ServiceContext, 'db' | 'clock'>, ids: string[]): Promise<string[]> {
   if (!ids.length) return [];
-  const rows = await ctx.db
-    .selectFrom('api_keys')
-    .select('id')
-    .where('id', 'in', ids)
-    .where((eb) => eb.or([eb('revoked_at', 'is not', null), eb('expires_at', '<=', ctx.clock.now())]))
-    .execute();
-  const found = new Set(rows.map((r) => r.id));
-  const existing = new Set((await ctx.db.selectFrom('api_keys').select('id').where('id', 'in', ids).execute()).map((r) => r.id));
-  return ids.filter((id) => found.has(id) || !existing.has(id));
+  const now = ctx.clock.now();
+  const rows = await ctx.db.selectFrom('api_keys').select(['id', 'revoked_at', 'expires_at']).where('id', 'in', ids).execute();
+  const valid = new Set(rows.filter((k) => !k.revoked_at && !(k.expires_at && k.expires_at <= now)).map((k) => k.id));
+  return ids.filter((id) => !valid.has(id));
 }
