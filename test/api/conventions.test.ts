@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverAudits } from 'graphql-http';
-import { SystemClock } from '@callplane/schema';
+import { ManualClock, SystemClock } from '@callplane/schema';
 import { printedSchema, schemaFile } from '@callplane/schema/graphql/print.ts';
 import { defineTask } from '@callplane/schema/jobs/tasks.ts';
 import { scheduleJob } from '@callplane/schema/jobs/schedule.ts';
 import { startTestApp, type TestApp } from '../support/app.js';
+import { createTestDatabase } from '../support/db.js';
 
 // A task of this test only: it records that it ran and when (by the injected clock).
 const ran: { at: string; label: string }[] = [];
@@ -75,6 +76,23 @@ describe('the injected clock and durable jobs', () => {
     expect(ran.map((x) => x.label)).toEqual(['in-1h']);
     await t.gql(`mutation { advanceClock(seconds: 3600) }`);
     expect(ran.map((x) => x.label)).toEqual(['in-1h', 'in-3h']);
+  });
+
+  it('a job scheduled for later survives a restart of the server', async () => {
+    const db = await createTestDatabase();
+    const first = await startTestApp({ databaseUrl: db.url });
+    const runAt = new Date(first.clock.now().getTime() + 600_000);
+    await scheduleJob(first.app.db, 'conventionsTestTask', { label: 'after-restart' }, { runAt });
+    await first.stop();
+    const second = await startTestApp({ databaseUrl: db.url, clock: new ManualClock(runAt) });
+    try {
+      expect(ran.map((x) => x.label)).not.toContain('after-restart');
+      await second.gql(`mutation { advanceClock(seconds: 1) }`);
+      expect(ran.find((x) => x.label === 'after-restart')?.at).toBe(new Date(runAt.getTime() + 1000).toISOString());
+    } finally {
+      await second.stop();
+      await db.drop();
+    }
   });
 
   it('advanceClock is for OPERATORs only', async () => {
