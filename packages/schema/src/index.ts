@@ -15,6 +15,7 @@ export * from './modules/events/events.service.js';
 export * from './modules/events/events.stream.js';
 export * from './modules/events/events.types.js';
 export * from './modules/tenants/tenants.service.js';
+export * from './modules/qualifications/qualifications.service.js';
 export type { GraphQLContext } from './graphql/context.js';
 export { formatError } from './graphql/errors.js';
 export { schema } from './graphql/schema.js';

@@ -1,4 +1,5 @@
 import type { Route } from '../http/routes.js';
+import { documentDownloadRoute } from './documents.js';
 
 /** Plain-HTTP routes of every module (downloads, exports). */
-export const routes: Route[] = [];
+export const routes: Route[] = [documentDownloadRoute];

@@ -20,7 +20,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('STANDARD','TOLL_FREE_400')`))
     .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('PENDING_REVIEW','APPROVED','REJECTED')`))
     .addColumn('company_name', 'text', (c) => c.notNull())
-    .addColumn('credit_code', 'text', (c) => c.notNull())
+    .addColumn('credit_code', 'text', (c) => c.notNull().check(sql`char_length(credit_code) = 18`))
     .addColumn('legal_representative', 'text', (c) => c.notNull())
     .addColumn('licence_valid_until', 'date', (c) => c.notNull())
     .addColumn('licence_indefinite', 'boolean', (c) => c.notNull())
@@ -44,11 +44,15 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
     .addColumn('tenant_id', 'uuid', (c) => c.notNull().references('tenants.id').onDelete('cascade'))
     .addColumn('qualification_id', 'uuid', (c) => c.notNull().references('qualifications.id').onDelete('cascade'))
-    .addColumn('document_type', 'text', (c) => c.notNull())
+    .addColumn('document_type', 'text', (c) =>
+      c
+        .notNull()
+        .check(sql`document_type in ('AUTHORIZATION_LETTER','BUSINESS_ACCEPTANCE_FORM','SECURITY_SERVICE_AGREEMENT','INFORMATION_SECURITY_COMMITMENT')`),
+    )
     .addColumn('file_name', 'text', (c) => c.notNull())
     .addColumn('content_type', 'text', (c) => c.notNull())
-    .addColumn('size_bytes', 'integer', (c) => c.notNull())
-    .addColumn('sha256', 'text', (c) => c.notNull())
+    .addColumn('size_bytes', 'integer', (c) => c.notNull().check(sql`size_bytes >= 0`))
+    .addColumn('sha256', 'text', (c) => c.notNull().check(sql`sha256 ~ '^[0-9a-f]{64}$'`))
     .addColumn('content', 'bytea', (c) => c.notNull())
     .addColumn('created_at', 'timestamptz', (c) => c.notNull())
     .execute();
