@@ -1,0 +1,56 @@
+import type { AnyVariables, CombinedError, TypedDocumentNode } from '@urql/core';
+import { useClientHandle } from '@urql/vue';
+import { onScopeDispose, ref, watch } from 'vue';
+import { useLink } from '../client';
+
+const SEEN_LIMIT = 1000;
+
+/**
+ * A subscription that takes `after` (RT3) and survives reconnects: it remembers the cursor of
+ * the last item, and when the socket comes back it subscribes again from there, so nothing
+ * is missed. Items already seen (graphql-ws re-sends the first subscription too) are dropped.
+ */
+export function useLiveStream<Data, Variables extends AnyVariables & { after?: string | null }>(
+  document: TypedDocumentNode<Data, Variables>,
+  options: {
+    variables: (after: string | null) => Variables;
+    cursorOf: (data: Data) => string;
+    onItem: (data: Data) => void;
+  },
+) {
+  const { client } = useClientHandle();
+  const link = useLink();
+  const error = ref<CombinedError | null>(null);
+  const received = ref(0);
+  let lastCursor: string | null = null;
+  const seen = new Set<string>();
+  let current: { unsubscribe(): void } | null = null;
+
+  function start() {
+    current?.unsubscribe();
+    current = client.subscription(document, options.variables(lastCursor)).subscribe((result) => {
+      if (result.error) {
+        error.value = result.error;
+        return;
+      }
+      if (!result.data) return;
+      error.value = null;
+      const cursor = options.cursorOf(result.data);
+      if (seen.has(cursor)) return;
+      seen.add(cursor);
+      if (seen.size > SEEN_LIMIT) seen.delete(seen.values().next().value!);
+      lastCursor = cursor;
+      received.value++;
+      options.onItem(result.data);
+    });
+  }
+
+  start();
+  const stopWatching = watch(link.reconnects, start);
+  onScopeDispose(() => {
+    stopWatching();
+    current?.unsubscribe();
+  });
+
+  return { error, received, restart: start };
+}

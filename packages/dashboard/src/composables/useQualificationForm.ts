@@ -1,0 +1,109 @@
+import { useMutation, useQuery } from '@urql/vue';
+import { computed, reactive, ref, watch } from 'vue';
+import { fieldErrorsOf, messageOf } from '../errors';
+import {
+  DOCUMENT_TYPES,
+  HandlersQuery,
+  SaveHandlerMutation,
+  SubmitQualificationMutation,
+  type DocumentType,
+  type QualificationInput,
+  type QualificationKind,
+} from '../graphql/qualifications';
+
+export type HandlerDraft = { name: string; idNumber: string; mobile: string; email: string };
+
+/** API field names that the form shows under an input of a different name. */
+const FIELD_ALIASES: Record<string, string> = { handlerName: 'handler.name', file: 'documents', documentType: 'documents' };
+
+/**
+ * Q1, Q3, Q4: the submission form. A typed handler name that matches a saved handler fills its
+ * details in; a new or edited handler is saved first. Documents go as files (multipart).
+ * Errors land under the field that `extensions.field` names, the rest on top of the form.
+ */
+export function useQualificationForm() {
+  const form = reactive({
+    kind: 'STANDARD' as QualificationKind,
+    companyName: '',
+    creditCode: '',
+    legalRepresentative: '',
+    licenceValidUntil: '',
+    licenceIndefinite: false,
+    contactName: '',
+    contactMobile: '',
+    contactEmail: '',
+  });
+  const handler = reactive<HandlerDraft>({ name: '', idNumber: '', mobile: '', email: '' });
+  const files = reactive(Object.fromEntries(DOCUMENT_TYPES.map((t) => [t, null])) as Record<DocumentType, File | null>);
+
+  const handlersQuery = useQuery({ query: HandlersQuery });
+  const savedHandlers = computed(() => handlersQuery.data.value?.handlers ?? []);
+  const savedMatch = computed(() => savedHandlers.value.find((h) => h.name === handler.name.trim()) ?? null);
+  watch(savedMatch, (h) => h && Object.assign(handler, { idNumber: h.idNumber, mobile: h.mobile, email: h.email }));
+
+  const submitMutation = useMutation(SubmitQualificationMutation);
+  const saveHandlerMutation = useMutation(SaveHandlerMutation);
+  const fieldErrors = ref<Record<string, string>>({});
+  const generalErrors = ref<string[]>([]);
+  const submitting = ref(false);
+  const known = new Set([...Object.keys(form), 'handler.name', 'handler.idNumber', 'handler.mobile', 'handler.email', 'documents']);
+
+  function showErrors(error: Parameters<typeof fieldErrorsOf>[0], prefix = '') {
+    const { fields, general } = fieldErrorsOf(error);
+    const placed: Record<string, string> = {};
+    for (const [field, message] of Object.entries(fields)) {
+      const name = FIELD_ALIASES[field] ?? prefix + field;
+      if (known.has(name)) placed[name] = message;
+      else general.push(`${field}: ${message}`);
+    }
+    fieldErrors.value = placed;
+    generalErrors.value = general;
+  }
+
+  function handlerChanged(): boolean {
+    const h = savedMatch.value;
+    return !h || h.idNumber !== handler.idNumber || h.mobile !== handler.mobile || h.email !== handler.email;
+  }
+
+  function input(): QualificationInput {
+    const documents = DOCUMENT_TYPES.flatMap((documentType) => (files[documentType] ? [{ documentType, file: files[documentType]! }] : []));
+    return {
+      ...form,
+      licenceValidUntil: form.licenceIndefinite || !form.licenceValidUntil ? null : form.licenceValidUntil,
+      contactEmail: form.contactEmail.trim() || null,
+      handlerName: handler.name.trim() || null,
+      documents,
+    };
+  }
+
+  /** Resolves to the new qualification's id, or null when the API refused it (errors are then shown). */
+  async function submit(): Promise<string | null> {
+    submitting.value = true;
+    fieldErrors.value = {};
+    generalErrors.value = [];
+    try {
+      if (handler.name.trim() && handlerChanged()) {
+        const saved = await saveHandlerMutation.executeMutation({ ...handler, name: handler.name.trim() });
+        if (saved.error) return showErrors(saved.error, 'handler.'), null;
+      }
+      const result = await submitMutation.executeMutation({ input: input() });
+      if (result.error) return showErrors(result.error), null;
+      return result.data?.submitQualification.id ?? null;
+    } finally {
+      submitting.value = false;
+    }
+  }
+
+  return {
+    form,
+    handler,
+    files,
+    savedHandlers,
+    savedMatch,
+    handlersError: computed(() => messageOf(handlersQuery.error.value)),
+    fieldErrors,
+    generalErrors,
+    submitting,
+    submit,
+  };
+}

@@ -1,0 +1,23 @@
+import type { RouteComponent } from 'vue-router';
+import type { Role } from './graphql/viewer';
+
+export interface Section {
+  path: string;
+  name: string;
+  /** Shown in the sidebar; sections without a label are reached from their parent page. */
+  label?: string;
+  roles: readonly Role[];
+  component: () => Promise<RouteComponent>;
+}
+
+const READERS: Role[] = ['OPERATOR', 'TENANT_ADMIN', 'SUPERVISOR'];
+
+/**
+ * The dashboard's pages and who may see them: the router and the sidebar are built from this
+ * one list, so a new module (Numbers, Applications, Orders …) adds its entry here.
+ */
+export const sections: Section[] = [
+  { path: '', name: 'overview', label: 'Overview', roles: [...READERS, 'PARTNER'], component: () => import('./pages/OverviewPage.vue') },
+  { path: 'qualifications', name: 'qualifications', label: 'Qualifications', roles: READERS, component: () => import('./pages/QualificationsPage.vue') },
+  { path: 'qualifications/new', name: 'qualification-new', roles: ['TENANT_ADMIN'], component: () => import('./pages/SubmitQualificationPage.vue') },
+];
