@@ -1,7 +1,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { defaultSettings, ManualClock, type Clock, type Settings } from '@callplane/schema';
-import { createApp, type App } from '@callplane/server';
+import { createApp, defaultDashboardDir, type App } from '@callplane/server';
 import { createTestDatabase } from './db.js';
 import { seedOperatorKey, seedTenant, type TenantFixture } from './context.js';
 
@@ -12,7 +12,15 @@ export interface GqlResult<T = any> {
 
 /** A started server on its own database and a random port, with helpers to call it. */
 export async function startTestApp(
-  opts: { clock?: Clock; redisUrl?: string; databaseUrl?: string; revocationCheckMs?: number; settings?: Partial<Settings> } = {},
+  opts: {
+    clock?: Clock;
+    redisUrl?: string;
+    databaseUrl?: string;
+    revocationCheckMs?: number;
+    settings?: Partial<Settings>;
+    /** Serve the built dashboard (packages/dashboard/dist) at `/`, for browser tests. */
+    dashboard?: boolean;
+  } = {},
 ) {
   const created = opts.databaseUrl ? null : await createTestDatabase();
   const databaseUrl = opts.databaseUrl ?? created!.url;
@@ -22,7 +30,7 @@ export async function startTestApp(
     clock,
     redisUrl: opts.redisUrl,
     logLevel: 'silent',
-    dashboardDir: null,
+    dashboardDir: opts.dashboard ? defaultDashboardDir : null,
     revocationCheckMs: opts.revocationCheckMs ?? 300,
     settings: { ...defaultSettings, ...opts.settings },
   });
