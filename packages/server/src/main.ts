@@ -68,13 +68,13 @@ async function main() {
 
     const bound = new URL(await app.start(config.port, config.host));
     const baseUrl = `http://localhost:${bound.port}`;
+    if (access.generated) process.stdout.write(operatorKeyNotice(access.generated.secret, baseUrl));
+    if (demo) process.stdout.write(demoSeedNotice(demo, baseUrl));
     log.info(
       { port: Number(bound.port) },
       `Callplane listening on ${baseUrl}: GraphQL (GraphiQL) and subscriptions at ${baseUrl}/graphql, ` +
         (dashboardDir ? `dashboard at ${baseUrl}/` : 'no dashboard'),
     );
-    if (access.generated) process.stdout.write(operatorKeyNotice(access.generated.secret, baseUrl));
-    if (demo) process.stdout.write(demoSeedNotice(demo, baseUrl));
   })();
 
   try {

@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type Db } from '@callplane/schema';
+import { hashKey } from '@callplane/schema/modules/tenants/keys.ts';
+import { freePort } from '@callplane/server/database/embedded.ts';
+import { createTestDatabase } from '../support/db.js';
+import { errorOutput, gql, KEY, spawnServer, type Spawned } from './process.js';
+
+/** `pnpm start` as a real process on a test database: start, first key, bootstrap key, demo, clock, SIGTERM. */
+let database: { url: string; drop(): Promise<void> };
+let conn: Db;
+const running: Spawned[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  conn = connect(database.url, { max: 2 });
+});
+afterAll(async () => {
+  for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  await conn?.close();
+  await database?.drop();
+});
+
+async function start(env: Record<string, string> = {}) {
+  const port = await freePort();
+  const p = spawnServer('main', [], { DATABASE_URL: database.url, PORT: String(port), ...env });
+  running.push(p);
+  await p.waitFor(/Callplane listening on/);
+  return { p, url: `http://127.0.0.1:${port}` };
+}
+
+async function stopCleanly(p: Spawned) {
+  p.child.kill('SIGTERM');
+  const { code } = await p.exited;
+  expect(code).toBe(0);
+  expect(p.stdout()).toContain('SIGTERM: shutting down');
+  expect(p.stdout()).toContain('"msg":"stopped"');
+  expect(errorOutput(p)).toEqual([]);
+  expect(p.stderr()).toBe('');
+}
+
+const operatorKeys = () => conn.db.selectFrom('api_keys').select(['id', 'label']).where('role', '=', 'OPERATOR').execute();
+
+describe('the server process (pnpm start)', () => {
+  it('first start on an empty database: health, readiness, metrics, a printed OPERATOR key that works; SIGTERM exits 0 cleanly', async () => {
+    const { p, url } = await start();
+    expect(p.stdout()).toMatch(/using PostgreSQL at .* \(DATABASE_URL\); migrations applied: none pending/);
+
+    const keys = p.stdout().match(KEY) ?? [];
+    expect(new Set(keys).size).toBe(1);
+    expect(p.stdout()).toContain('Authorization: Bearer ' + keys[0]);
+    expect(p.stdout()).toMatch(/paste the key into the dashboard/);
+
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toEqual({ status: 'ready' });
+    expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/^callplane_\w+/m);
+    expect(await gql(url, '{ viewer { role tenantId } }', keys[0])).toEqual({ data: { viewer: { role: 'OPERATOR', tenantId: null } } });
+    // GraphiQL on the same path for a browser
+    const page = await fetch(`${url}/graphql`, { headers: { accept: 'text/html' } });
+    expect(await page.text()).toMatch(/graphiql/i);
+
+    await stopCleanly(p);
+    expect(await operatorKeys()).toHaveLength(1);
+  });
+
+  it('CALLPLANE_BOOTSTRAP_KEY makes exactly that key work, not duplicated on restart; no second first-start key; CALLPLANE_DEMO seeds once', async () => {
+    const secret = 'ci-bootstrap-secret-0123456789';
+    const env = { CALLPLANE_BOOTSTRAP_KEY: secret, CALLPLANE_DEMO: '1', CALLPLANE_CLOCK: 'manual' };
+
+    const first = await start(env);
+    expect(first.p.stdout()).toContain('CALLPLANE_BOOTSTRAP_KEY: OPERATOR key created');
+    expect(first.p.stdout()).not.toContain('First start');
+    expect(await gql(first.url, '{ viewer { role } }', secret)).toEqual({ data: { viewer: { role: 'OPERATOR' } } });
+    const demoKeys = first.p.stdout().match(KEY) ?? [];
+    expect(demoKeys).toHaveLength(3);
+    expect(first.p.stdout()).toContain('Demo tenant "Demo Telecom Ltd"');
+    const roles = await Promise.all(demoKeys.map(async (k) => (await gql(first.url, '{ viewer { role } }', k)).data?.viewer.role));
+    expect(roles.sort()).toEqual(['PARTNER', 'SUPERVISOR', 'TENANT_ADMIN']);
+
+    // CALLPLANE_CLOCK=manual: advanceClock moves the server's clock
+    const before = (await gql(first.url, '{ now }', secret)).data.now;
+    const advanced = await gql(first.url, 'mutation { advanceClock(seconds: 3600) }', secret);
+    expect(Date.parse(advanced.data.advanceClock) - Date.parse(before)).toBe(3600_000);
+    await stopCleanly(first.p);
+
+    const again = await start(env);
+    expect(again.p.stdout()).toContain('CALLPLANE_BOOTSTRAP_KEY: OPERATOR key present');
+    expect(again.p.stdout().match(KEY)).toBeNull();
+    expect(await gql(again.url, '{ viewer { role } }', secret)).toEqual({ data: { viewer: { role: 'OPERATOR' } } });
+    await stopCleanly(again.p);
+
+    const withSecret = await conn.db.selectFrom('api_keys').select('id').where('secret_hash', '=', hashKey(secret)).execute();
+    expect(withSecret).toHaveLength(1);
+    const tenants = await conn.db.selectFrom('tenants').select('id').where('name', '=', 'Demo Telecom Ltd').execute();
+    expect(tenants).toHaveLength(1);
+    expect(await conn.db.selectFrom('users').select('id').where('tenant_id', '=', tenants[0]!.id).execute()).toHaveLength(3);
+  });
+
+  it('a bad environment value stops the start with a message naming the variable', async () => {
+    const p = spawnServer('main', [], { DATABASE_URL: database.url, PORT: 'eighty' });
+    const { code } = await p.exited;
+    expect(code).toBe(1);
+    expect(p.stderr()).toMatch(/PORT/);
+  });
+});
