@@ -9,5 +9,6 @@ export const EVENT_TYPES = [
   'NUMBER_AUTO_RENEW_CHANGED',
   'ORDER_STATUS_CHANGED',
   'BALANCE_CHANGED',
+  'TARIFF_CHANGED',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
