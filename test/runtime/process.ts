@@ -20,7 +20,7 @@ export function spawnServer(entry: 'main' | 'cli', args: string[], env: Record<s
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !OWN.test(k)));
   const child = spawn(process.execPath, ['--import', 'tsx', `packages/server/src/${entry}.ts`, ...args], {
     cwd: repoRoot,
-    env: { ...base, CALLPLANE_DASHBOARD_BUILD: '0', ...env },
+    env: { ...base, CALLPLANE_DASHBOARD_BUILD: '0', CALLPLANE_ENV_FILE: 'none', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -5,6 +5,7 @@ import { loadConfig } from './config.js';
 import { demoSeedNotice, seedDemo } from './demo.js';
 import { createLogger } from './logger.js';
 import { ensureDashboard } from './runtime/dashboard.js';
+import { loadEnvFile } from './runtime/env.js';
 import { describeMigrations, migrateDatabase, openRuntimeDatabase, type RuntimeDatabase } from './runtime/database.js';
 
 /**
@@ -90,6 +91,7 @@ async function main() {
 
 function readConfig() {
   try {
+    loadEnvFile();
     return loadConfig();
   } catch (err) {
     process.stderr.write(`callplane: ${(err as Error).message} (see .env.example)\n`);

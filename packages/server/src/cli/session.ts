@@ -1,6 +1,7 @@
 import { connect, SYSTEM, SystemClock, type Db, type ServiceContext } from '@callplane/schema';
 import { loadConfig, type Config } from '../config.js';
 import { createRuntimeBus } from '../runtime/bus.js';
+import { loadEnvFile } from '../runtime/env.js';
 import { describeMigrations, migrateDatabase, openRuntimeDatabase } from '../runtime/database.js';
 
 /** Progress for the terminal (stderr): results go to stdout, so that they can be piped. */
@@ -11,6 +12,12 @@ export async function step<T>(label: string, work: () => Promise<T>, done?: (res
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   process.stderr.write(`  ${done ? done(result) : 'done'} (${secs} s)\n`);
   return result;
+}
+
+/** `.env` (see .env.example), then the environment, validated. */
+export function readConfig(): Config {
+  loadEnvFile();
+  return loadConfig();
 }
 
 export const note = (line: string) => process.stderr.write(`  ${line}\n`);
@@ -29,7 +36,7 @@ export interface Session {
  * and closes everything again.
  */
 export async function withSession<T>(work: (s: Session) => Promise<T>): Promise<T> {
-  const config = loadConfig();
+  const config = readConfig();
   const database = await step('opening the database', () => openRuntimeDatabase(config, note), (d) => d.description);
   try {
     const applied = await step('applying migrations', () => migrateDatabase(database.url), (a) => `migrations applied: ${describeMigrations(a)}`);

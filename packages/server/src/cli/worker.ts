@@ -1,8 +1,8 @@
 import { connect, SYSTEM, SystemClock, type ServiceContext } from '@callplane/schema';
-import { loadConfig } from '../config.js';
 import { buildTaskList, startWorker } from '../jobs/worker.js';
 import { createLogger } from '../logger.js';
 import { createRuntimeBus } from '../runtime/bus.js';
+import { readConfig } from './session.js';
 import { describeMigrations, migrateDatabase, openRuntimeDatabase } from '../runtime/database.js';
 
 /**
@@ -11,7 +11,7 @@ import { describeMigrations, migrateDatabase, openRuntimeDatabase } from '../run
  * SIGINT/SIGTERM after the running jobs finish.
  */
 export async function runWorker(opts: { concurrency: number }): Promise<void> {
-  const config = loadConfig();
+  const config = readConfig();
   const log = createLogger(config.logLevel);
   if (config.manualClock) log.warn('CALLPLANE_CLOCK=manual is ignored by the worker: it runs jobs by the real clock');
   const database = await openRuntimeDatabase(config, (line) => log.info(line));
