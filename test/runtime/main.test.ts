@@ -40,7 +40,7 @@ async function stopCleanly(p: Spawned) {
 
 const operatorKeys = () => conn.db.selectFrom('api_keys').select(['id', 'label']).where('role', '=', 'OPERATOR').execute();
 
-describe('the server process (pnpm start)', () => {
+describe('the server process (pnpm start)', { timeout: 120_000 }, () => {
   it('first start on an empty database: health, readiness, metrics, a printed OPERATOR key that works; SIGTERM exits 0 cleanly', async () => {
     const { p, url } = await start();
     expect(p.stdout()).toMatch(/using PostgreSQL at .* \(DATABASE_URL\); migrations applied: none pending/);
