@@ -4,6 +4,8 @@ import type { Role } from './graphql/viewer';
 export interface Section {
   path: string;
   name: string;
+  /** The page heading. */
+  title: string;
   /** Shown in the sidebar; sections without a label are reached from their parent page. */
   label?: string;
   roles: readonly Role[];
@@ -17,7 +19,7 @@ const READERS: Role[] = ['OPERATOR', 'TENANT_ADMIN', 'SUPERVISOR'];
  * one list, so a new module (Numbers, Applications, Orders …) adds its entry here.
  */
 export const sections: Section[] = [
-  { path: '', name: 'overview', label: 'Overview', roles: [...READERS, 'PARTNER'], component: () => import('./pages/OverviewPage.vue') },
-  { path: 'qualifications', name: 'qualifications', label: 'Qualifications', roles: READERS, component: () => import('./pages/QualificationsPage.vue') },
-  { path: 'qualifications/new', name: 'qualification-new', roles: ['TENANT_ADMIN'], component: () => import('./pages/SubmitQualificationPage.vue') },
+  { path: '', name: 'overview', title: 'Overview', label: 'Overview', roles: [...READERS, 'PARTNER'], component: () => import('./pages/OverviewPage.vue') },
+  { path: 'qualifications', name: 'qualifications', title: 'Qualifications', label: 'Qualifications', roles: READERS, component: () => import('./pages/QualificationsPage.vue') },
+  { path: 'qualifications/new', name: 'qualification-new', title: 'Qualifications › New', roles: ['TENANT_ADMIN'], component: () => import('./pages/SubmitQualificationPage.vue') },
 ];

@@ -1,7 +1,7 @@
 import type { AnyVariables, CombinedError, TypedDocumentNode } from '@urql/core';
 import { useClientHandle } from '@urql/vue';
 import { onScopeDispose, ref, watch } from 'vue';
-import { useLink } from '../client';
+import { useLink, type Link } from '../client';
 
 const SEEN_LIMIT = 1000;
 
@@ -16,10 +16,12 @@ export function useLiveStream<Data, Variables extends AnyVariables & { after?: s
     variables: (after: string | null) => Variables;
     cursorOf: (data: Data) => string;
     onItem: (data: Data) => void;
+    /** For the component that provides the link itself (inject cannot see its own provide). */
+    link?: Link;
   },
 ) {
   const { client } = useClientHandle();
-  const link = useLink();
+  const link = options.link ?? useLink();
   const error = ref<CombinedError | null>(null);
   const received = ref(0);
   let lastCursor: string | null = null;
