@@ -22,6 +22,8 @@ export interface Settings {
   eventPollMs: number;
   /** N4: an EXPIRED number stays the tenant's (renewable) this long, then goes back to stock. */
   expiryGraceDays: number;
+  /** N3: a paid application's numbers take effect (ACTIVE) this many seconds after payment. */
+  numberActivationSeconds: number;
 }
 
 export const defaultSettings: Settings = {
@@ -29,4 +31,5 @@ export const defaultSettings: Settings = {
   reservationMinutes: 30,
   eventPollMs: 5000,
   expiryGraceDays: 7,
+  numberActivationSeconds: 60,
 };

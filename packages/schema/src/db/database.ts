@@ -3,9 +3,12 @@ import type { EventsTable } from '../modules/events/events.table.js';
 import type { QualificationTables } from '../modules/qualifications/qualifications.table.js';
 import type { NumberTables } from '../modules/numbers/numbers.table.js';
 import type { BillingTables } from '../modules/billing/billing.table.js';
+import type { ApplicationTables } from '../modules/applications/applications.table.js';
+import type { OutboxTables } from '../modules/outbox/outbox.table.js';
+import type { UnsubscribeTables } from '../modules/numbers/unsubscribe.table.js';
 
 /** The whole database, assembled from each module's *.table.ts. */
-export interface Database extends QualificationTables, NumberTables, BillingTables {
+export interface Database extends QualificationTables, NumberTables, BillingTables, ApplicationTables, OutboxTables, UnsubscribeTables {
   tenants: TenantsTable;
   users: UsersTable;
   api_keys: ApiKeysTable;

@@ -5,5 +5,8 @@ import '../modules/tenants/tenants.graphql.js';
 import '../modules/qualifications/qualifications.graphql.js';
 import '../modules/billing/billing.graphql.js';
 import '../modules/numbers/numbers.graphql.js';
+import '../modules/outbox/outbox.graphql.js';
+import '../modules/applications/applications.graphql.js';
+import '../modules/numbers/unsubscribe.graphql.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

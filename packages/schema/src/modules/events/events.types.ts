@@ -10,5 +10,7 @@ export const EVENT_TYPES = [
   'ORDER_STATUS_CHANGED',
   'BALANCE_CHANGED',
   'TARIFF_CHANGED',
+  'APPLICATION_STATUS_CHANGED',
+  'UNSUBSCRIBE_BATCH_STATUS_CHANGED',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

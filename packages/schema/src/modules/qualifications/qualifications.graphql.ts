@@ -33,8 +33,8 @@ import {
 
 const KindEnum = builder.enumType('QualificationKind', { values: QUALIFICATION_KINDS });
 const StatusEnum = builder.enumType('QualificationStatus', { values: QUALIFICATION_STATUSES });
-const DocumentTypeEnum = builder.enumType('DocumentType', { values: DOCUMENT_TYPES });
-const DecisionEnum = builder.enumType('ReviewDecision', { values: REVIEW_DECISIONS });
+export const DocumentTypeEnum = builder.enumType('DocumentType', { values: DOCUMENT_TYPES });
+export const DecisionEnum = builder.enumType('ReviewDecision', { values: REVIEW_DECISIONS });
 
 const rowsOnly = <T,>(rows: (T | null)[]) => rows.filter((r): r is T => r !== null);
 

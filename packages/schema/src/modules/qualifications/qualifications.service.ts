@@ -224,7 +224,7 @@ export const DOCUMENT_COLUMNS = [
 ] as const;
 export type DocumentInfo = Omit<QualificationDocument, 'content'>;
 
-async function insertDocument(tx: Tx, q: Pick<Qualification, 'id' | 'tenant_id'>, doc: CheckedDocument): Promise<DocumentInfo> {
+export async function insertDocument(tx: Tx, q: Pick<Qualification, 'id' | 'tenant_id'>, doc: CheckedDocument): Promise<DocumentInfo> {
   return tx.trx
     .insertInto('qualification_documents')
     .values({
