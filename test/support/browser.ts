@@ -51,3 +51,35 @@ export async function signIn(page: Page, key: string) {
 export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: `${screenshotDir}${name}.png`, fullPage: true });
 }
+
+declare global {
+  interface Window {
+    __sockets?: { open: WebSocket[]; blocked: boolean };
+  }
+}
+
+/**
+ * Lets a test cut the page's WebSockets: `drop` closes them as a network failure would, and while
+ * `blocked` every reconnect attempt fails (it dials a closed port), so events can happen in the gap.
+ */
+export async function controlSockets(context: BrowserContext) {
+  await context.addInitScript(() => {
+    const Native = window.WebSocket;
+    const state = { open: [] as WebSocket[], blocked: false };
+    window.__sockets = state;
+    window.WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(state.blocked ? 'ws://127.0.0.1:9/blocked' : url, protocols);
+        state.open.push(this);
+      }
+    };
+  });
+  return {
+    drop: (page: Page) =>
+      page.evaluate(() => {
+        window.__sockets!.blocked = true;
+        for (const s of window.__sockets!.open.splice(0)) s.close(4000, 'test: connection dropped');
+      }),
+    restore: (page: Page) => page.evaluate(() => void (window.__sockets!.blocked = false)),
+  };
+}

@@ -33,6 +33,8 @@ export function createCallplaneClient(key: string) {
     connectionParams: authHeader(key),
     lazy: false,
     retryAttempts: Infinity,
+    // Exponential back-off with jitter, capped so that a dashboard left open comes back within ~10 s.
+    retryWait: (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** retries, 8000) + Math.random() * 1500)),
     shouldRetry: (e) => closeCode(e) !== CLOSE_FORBIDDEN,
     onNonLazyError: () => {},
     on: {
