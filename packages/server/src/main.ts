@@ -21,7 +21,11 @@ async function main() {
   let stopping = false;
 
   const stop = async (reason: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // a second Ctrl-C: leave now; a PostgreSQL left running is restarted by the next start
+      log.warn(`${reason} again: exiting without finishing the shutdown`);
+      process.exit(130);
+    }
     stopping = true;
     log.info(`${reason}: shutting down`);
     const force = setTimeout(() => {

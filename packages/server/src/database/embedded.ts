@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -136,12 +136,19 @@ async function postgresUser(): Promise<{ uid: number; gid: number } | null> {
   return { uid: Number(u.output.trim()), gid: Number(g.output.trim()) };
 }
 
-/** The `postgres` user must be able to enter every parent folder (not the case under a mode-700 /root: STACK trap 1). */
+/**
+ * The `postgres` user must be able to enter every parent folder (not the case under a mode-700
+ * /root: STACK trap 1). The data folder's own root, ours (a mkdtemp folder is mode 700), is opened
+ * for entering (o+x, not listing); a parent folder is the user's to change.
+ */
 function checkReachable(dataDir: string, uid: number) {
-  for (let p = dirname(dataDir); ; p = dirname(p)) {
+  const enterable = (st: { uid: number; mode: number }) => (st.uid === uid ? (st.mode & 0o100) !== 0 : (st.mode & 0o001) !== 0);
+  const own = dirname(dataDir);
+  const st = statSync(own);
+  if (!enterable(st) && st.uid === process.getuid?.()) chmodSync(own, (st.mode & 0o777) | 0o001);
+  for (let p = own; ; p = dirname(p)) {
     const st = statSync(p);
-    const enterable = st.uid === uid ? (st.mode & 0o100) !== 0 : (st.mode & 0o001) !== 0 || (st.mode & 0o010) !== 0;
-    if (!enterable)
+    if (!enterable(st))
       throw new Error(
         `embedded PostgreSQL runs as the user "${USER}", which cannot enter ${p} (mode ${(st.mode & 0o777).toString(8)}). ` +
           `Set CALLPLANE_DATA_DIR to a folder outside it (e.g. /var/lib/callplane), or set DATABASE_URL to your own PostgreSQL.`,
