@@ -22,6 +22,7 @@ import {
   uploadQualificationDocument,
   type QualificationInput,
 } from './qualifications.service.js';
+import { REAL_CREDIT_CODE, sampleQualificationInput } from './qualifications.fixtures.js';
 
 type World = Awaited<ReturnType<typeof serviceWorld>>;
 let w: World;
@@ -37,23 +38,12 @@ afterAll(() => w?.drop());
 
 /** A valid code made with our own check function, so the test does not depend on one example. */
 const madeCode = (first17: string) => first17 + creditCodeCheckCharacter(first17);
-const REAL_CODE = '91350100M000100Y43';
 
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n');
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]);
 const file = (bytes: Uint8Array, name: string, type: string) => new File([bytes], name, { type });
 
-const input = (over: Partial<QualificationInput> = {}): QualificationInput => ({
-  kind: 'STANDARD',
-  companyName: 'Acme Telecom Ltd',
-  creditCode: REAL_CODE,
-  legalRepresentative: 'Zhang San',
-  licenceValidUntil: '2030-06-30',
-  contactName: 'Li Si',
-  contactMobile: '13800138000',
-  contactEmail: 'li.si@acme.example',
-  ...over,
-});
+const input = (over: Partial<QualificationInput> = {}): QualificationInput => ({ ...sampleQualificationInput, ...over });
 
 async function rejects(p: Promise<unknown>) {
   try {
@@ -71,12 +61,12 @@ async function statusEvents(subjectId: string) {
 
 describe('Q1: unified social credit code (GB 32100-2015)', () => {
   it('Q1: accepts real codes and codes made with the check function', () => {
-    expect(parseCreditCode(REAL_CODE)).toBe(REAL_CODE);
-    expect(creditCodeCheckCharacter(REAL_CODE.slice(0, 17))).toBe('3');
+    expect(parseCreditCode(REAL_CREDIT_CODE)).toBe(REAL_CREDIT_CODE);
+    expect(creditCodeCheckCharacter(REAL_CREDIT_CODE.slice(0, 17))).toBe('3');
     for (const real of ['91440300708461136T', '91110108551385082Q']) expect(parseCreditCode(real)).toBe(real);
     const made = madeCode('91310000MA1FL0000');
     expect(parseCreditCode(made)).toBe(made);
-    expect(parseCreditCode(` ${REAL_CODE.toLowerCase()} `)).toBe(REAL_CODE);
+    expect(parseCreditCode(` ${REAL_CREDIT_CODE.toLowerCase()} `)).toBe(REAL_CREDIT_CODE);
   });
 
   it('Q1: a check character of 31 maps to 0', () => {
@@ -88,9 +78,9 @@ describe('Q1: unified social credit code (GB 32100-2015)', () => {
   });
 
   it('Q1: refuses a wrong check character, a wrong length and forbidden letters, naming the field', () => {
-    const wrongCheck = REAL_CODE.slice(0, 17) + '4';
+    const wrongCheck = REAL_CREDIT_CODE.slice(0, 17) + '4';
     expect(() => parseCreditCode(wrongCheck)).toThrow(/check character.*expected '3'/);
-    for (const bad of [wrongCheck, REAL_CODE.slice(0, 17), REAL_CODE + '0', '91350100I000100Y43']) {
+    for (const bad of [wrongCheck, REAL_CREDIT_CODE.slice(0, 17), REAL_CREDIT_CODE + '0', '91350100I000100Y43']) {
       try {
         parseCreditCode(bad);
         throw new Error('accepted ' + bad);
