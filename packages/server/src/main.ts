@@ -19,14 +19,18 @@ async function main() {
   let database: RuntimeDatabase | null = null;
   let app: App | null = null;
   let stopping = false;
+  let stoppingSince = 0;
 
   const stop = async (reason: string) => {
     if (stopping) {
-      // a second Ctrl-C: leave now; a PostgreSQL left running is restarted by the next start
+      // The same Ctrl-C often arrives twice (from the terminal and relayed by tsx/pnpm): only a
+      // later one means "leave now". A PostgreSQL left running is restarted by the next start.
+      if (Date.now() - stoppingSince < 1500) return;
       log.warn(`${reason} again: exiting without finishing the shutdown`);
       process.exit(130);
     }
     stopping = true;
+    stoppingSince = Date.now();
     log.info(`${reason}: shutting down`);
     const force = setTimeout(() => {
       log.error('shutdown did not finish within 30 s: exiting');
