@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, startTestApp, type GqlResult, type TestApp } from '../support/app.js';
 import type { TenantFixture } from '../support/context.js';
@@ -207,11 +208,16 @@ describe('qualifications over GraphQL (Q1–Q4)', () => {
     const opList = await t.gql(`{ qualifications(first: 100) { edges { node { id } } } }`, {}, t.operatorKey);
     expect(opList.data.qualifications.edges.map((e: any) => e.node.id)).toContain(q.id);
 
-    for (const [key, status] of [[beta.keys.admin, 404], [beta.keys.supervisor, 404], [null, 401]] as const) {
+    const refusals = [
+      [beta.keys.admin, 404, 'NOT_FOUND'],
+      [beta.keys.supervisor, 404, 'NOT_FOUND'],
+      [acme.keys.partner, 403, 'FORBIDDEN'],
+      [null, 401, 'UNAUTHENTICATED'],
+    ] as const;
+    for (const [key, status, code] of refusals) {
       const res = await download(doc.downloadUrl, key);
       expect(res.status).toBe(status);
-      const body = await res.json();
-      expect(body.errors[0].extensions.code).toBe(status === 404 ? 'NOT_FOUND' : 'UNAUTHENTICATED');
+      expect((await res.json()).errors[0].extensions.code).toBe(code);
     }
     expect((await download('/documents/00000000-0000-4000-8000-000000000000', acme.keys.admin)).status).toBe(404);
 
@@ -219,6 +225,31 @@ describe('qualifications over GraphQL (Q1–Q4)', () => {
     expect(foreignUpload.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'qualificationId' });
     const foreignResubmit = await t.gql(RESUBMIT, { id: q.id, input: input() }, beta.keys.admin);
     expect(foreignResubmit.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+  });
+});
+
+describe('documents relation', () => {
+  it('Q4: a page of qualifications loads its documents in one query (DataLoader, no N+1)', async () => {
+    const zeta = await t.tenant('Zeta');
+    for (let i = 0; i < 4; i++) {
+      const q = await submitted(zeta, { companyName: `Zeta ${i}` });
+      await gqlMultipart(UPLOAD, { q: q.id, type: 'AUTHORIZATION_LETTER', file: null }, { file: { blob: new Blob([PDF]), name: `z${i}.pdf` } }, zeta.keys.admin);
+    }
+    const original = pg.Client.prototype.query;
+    let documentQueries = 0;
+    pg.Client.prototype.query = function (this: pg.Client, ...args: any[]) {
+      const text = typeof args[0] === 'string' ? args[0] : args[0]?.text;
+      if (/from "qualification_documents"/.test(text ?? '')) documentQueries++;
+      return (original as any).apply(this, args);
+    } as typeof original;
+    try {
+      const r = await t.gql(`{ qualifications(first: 10) { edges { node { companyName documents { fileName } } } } }`, {}, zeta.keys.supervisor);
+      expect(r.data.qualifications.edges).toHaveLength(4);
+      expect(r.data.qualifications.edges.every((e: any) => e.node.documents.length === 1)).toBe(true);
+    } finally {
+      pg.Client.prototype.query = original;
+    }
+    expect(documentQueries).toBe(1);
   });
 });
 
