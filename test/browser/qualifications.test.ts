@@ -20,6 +20,25 @@ afterAll(async () => {
   await t?.stop();
 });
 
+async function submitByApi(key: string, companyName: string) {
+  const r = await t.gql(
+    `mutation($i: QualificationInput!) { submitQualification(input: $i) { id } }`,
+    {
+      i: {
+        kind: 'STANDARD',
+        companyName,
+        creditCode: '91350100M000100Y43',
+        legalRepresentative: 'Zhang San',
+        licenceIndefinite: true,
+        contactName: 'Li Si',
+        contactMobile: '13800138000',
+      },
+    },
+    key,
+  );
+  expect(r.errors).toBeUndefined();
+}
+
 const row = (page: Page, list: 'review-queue' | 'qualification-list', company: string) =>
   page.locator(`[data-testid="${list}"] tr[data-qualification="${company}"]`);
 
@@ -133,21 +152,46 @@ describe('dashboard: qualifications in the browser (Q1, Q3, Q4)', () => {
     await context.close();
   }, 60_000);
 
+  it('Q1: a rejection asks for a reason, the tenant sees it live and resubmits for a new review', async () => {
+    const gamma = await t.tenant('Gamma');
+    await submitByApi(gamma.keys.admin, 'Gamma Blurry Scan Ltd');
+    const tenant = await openUser(browser, t.url);
+    const a = tenant.page;
+    await signIn(a, gamma.keys.admin);
+    await a.getByRole('link', { name: 'Qualifications' }).click();
+    const mine = row(a, 'qualification-list', 'Gamma Blurry Scan Ltd');
+    await mine.locator('.badge', { hasText: 'Pending review' }).waitFor();
+
+    const operator = await openUser(browser, t.url);
+    const b = operator.page;
+    await signIn(b, t.operatorKey);
+    await b.getByRole('link', { name: 'Qualifications' }).click();
+    await row(b, 'review-queue', 'Gamma Blurry Scan Ltd').getByRole('button', { name: 'Reject' }).click();
+    const dialog = b.getByRole('dialog');
+    await dialog.locator('textarea[name="reason"]').fill('The business licence scan is unreadable');
+    await screenshot(b, '12-operator-reject-dialog');
+    await dialog.getByRole('button', { name: 'Reject' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    await mine.locator('.badge', { hasText: 'Rejected' }).waitFor();
+    await mine.getByText('The business licence scan is unreadable').waitFor();
+    await mine.getByRole('link', { name: 'Resubmit' }).click();
+    await a.getByText('Rejected: “The business licence scan is unreadable”').waitFor();
+    expect(await a.locator('input[name="companyName"]').inputValue()).toBe('Gamma Blurry Scan Ltd');
+    await a.locator('input[name="document-BUSINESS_ACCEPTANCE_FORM"]').setInputFiles({ name: 'acceptance.pdf', mimeType: 'application/pdf', buffer: PDF });
+    await screenshot(a, '13-tenant-resubmit');
+    await a.getByRole('button', { name: 'Submit for review' }).click();
+    await mine.locator('.badge', { hasText: 'Pending review' }).waitFor();
+    await row(b, 'review-queue', 'Gamma Blurry Scan Ltd').waitFor();
+    expect(tenant.pageErrors).toEqual([]);
+    expect(operator.pageErrors).toEqual([]);
+    await tenant.context.close();
+    await operator.context.close();
+  }, 90_000);
+
   it('RT3: after a dropped connection the live feed resumes from its last cursor and misses nothing', async () => {
     const beta = await t.tenant('Beta');
-    const submit = async (companyName: string) => {
-      const r = await t.gql(
-        `mutation($i: QualificationInput!) { submitQualification(input: $i) { id } }`,
-        {
-          i: {
-            kind: 'STANDARD', companyName, creditCode: '91350100M000100Y43', legalRepresentative: 'Zhang San',
-            licenceIndefinite: true, contactName: 'Li Si', contactMobile: '13800138000',
-          },
-        },
-        beta.keys.admin,
-      );
-      expect(r.errors).toBeUndefined();
-    };
+    const submit = (companyName: string) => submitByApi(beta.keys.admin, companyName);
     const { page, context } = await openUser(browser, t.url);
     const sockets = await controlSockets(context);
     await signIn(page, beta.keys.supervisor);
@@ -161,7 +205,7 @@ describe('dashboard: qualifications in the browser (Q1, Q3, Q4)', () => {
     await sockets.drop(page);
     await indicator.filter({ hasText: /Offline|Reconnecting/ }).waitFor();
     await submit('During Gap Ltd');
-    await screenshot(page, '12-feed-offline');
+    await screenshot(page, '14-feed-offline');
     await sockets.restore(page);
 
     await indicator.filter({ hasText: 'Live' }).waitFor({ timeout: 20_000 });
@@ -170,7 +214,7 @@ describe('dashboard: qualifications in the browser (Q1, Q3, Q4)', () => {
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="event-feed"] tbody tr').length >= 3);
     await new Promise((r) => setTimeout(r, 500));
     expect(await rows.count()).toBe(3); // nothing missed, nothing twice
-    await screenshot(page, '13-feed-resumed');
+    await screenshot(page, '15-feed-resumed');
     await context.close();
   }, 90_000);
 });

@@ -22,4 +22,11 @@ export const sections: Section[] = [
   { path: '', name: 'overview', title: 'Overview', label: 'Overview', roles: [...READERS, 'PARTNER'], component: () => import('./pages/OverviewPage.vue') },
   { path: 'qualifications', name: 'qualifications', title: 'Qualifications', label: 'Qualifications', roles: READERS, component: () => import('./pages/QualificationsPage.vue') },
   { path: 'qualifications/new', name: 'qualification-new', title: 'Qualifications › New', roles: ['TENANT_ADMIN'], component: () => import('./pages/SubmitQualificationPage.vue') },
+  {
+    path: 'qualifications/:id/resubmit',
+    name: 'qualification-resubmit',
+    title: 'Qualifications › Resubmit',
+    roles: ['TENANT_ADMIN'],
+    component: () => import('./pages/SubmitQualificationPage.vue'),
+  },
 ];

@@ -4,9 +4,12 @@ import { fieldErrorsOf, messageOf } from '../errors';
 import {
   DOCUMENT_TYPES,
   HandlersQuery,
+  QualificationQuery,
+  ResubmitQualificationMutation,
   SaveHandlerMutation,
   SubmitQualificationMutation,
   type DocumentType,
+  type Qualification,
   type QualificationInput,
   type QualificationKind,
 } from '../graphql/qualifications';
@@ -16,12 +19,27 @@ export type HandlerDraft = { name: string; idNumber: string; mobile: string; ema
 /** API field names that the form shows under an input of a different name. */
 const FIELD_ALIASES: Record<string, string> = { handlerName: 'handler.name', file: 'documents', documentType: 'documents' };
 
+/** The form's fields from a rejected qualification, to correct and resubmit it. */
+function draftFrom(q: Qualification) {
+  return {
+    kind: q.kind,
+    companyName: q.companyName,
+    creditCode: q.creditCode,
+    legalRepresentative: q.legalRepresentative,
+    licenceValidUntil: q.licenceIndefinite ? '' : q.licenceValidUntil,
+    licenceIndefinite: q.licenceIndefinite,
+    contactName: q.contactName,
+    contactMobile: q.contactMobile,
+    contactEmail: q.contactEmail ?? '',
+  };
+}
+
 /**
- * Q1, Q3, Q4: the submission form. A typed handler name that matches a saved handler fills its
+ * Q1, Q3, Q4: the submission form; with `resubmitId`, the correction of a rejected one. A typed handler name that matches a saved handler fills its
  * details in; a new or edited handler is saved first. Documents go as files (multipart).
  * Errors land under the field that `extensions.field` names, the rest on top of the form.
  */
-export function useQualificationForm() {
+export function useQualificationForm(resubmitId: string | null = null) {
   const form = reactive({
     kind: 'STANDARD' as QualificationKind,
     companyName: '',
@@ -41,7 +59,16 @@ export function useQualificationForm() {
   const savedMatch = computed(() => savedHandlers.value.find((h) => h.name === handler.name.trim()) ?? null);
   watch(savedMatch, (h) => h && Object.assign(handler, { idNumber: h.idNumber, mobile: h.mobile, email: h.email }));
 
+  const original = useQuery({ query: QualificationQuery, variables: { id: resubmitId ?? '' }, pause: !resubmitId });
+  const loadedOriginal = computed(() => original.data.value?.qualification ?? null);
+  watch(loadedOriginal, (q) => {
+    if (!q) return;
+    Object.assign(form, draftFrom(q));
+    handler.name = q.handler?.name ?? '';
+  });
+
   const submitMutation = useMutation(SubmitQualificationMutation);
+  const resubmitMutation = useMutation(ResubmitQualificationMutation);
   const saveHandlerMutation = useMutation(SaveHandlerMutation);
   const fieldErrors = ref<Record<string, string>>({});
   const generalErrors = ref<string[]>([]);
@@ -86,6 +113,11 @@ export function useQualificationForm() {
         const saved = await saveHandlerMutation.executeMutation({ ...handler, name: handler.name.trim() });
         if (saved.error) return showErrors(saved.error, 'handler.'), null;
       }
+      if (resubmitId) {
+        const result = await resubmitMutation.executeMutation({ id: resubmitId, input: input() });
+        if (result.error) return showErrors(result.error), null;
+        return result.data?.resubmitQualification.id ?? null;
+      }
       const result = await submitMutation.executeMutation({ input: input() });
       if (result.error) return showErrors(result.error), null;
       return result.data?.submitQualification.id ?? null;
@@ -101,6 +133,11 @@ export function useQualificationForm() {
     savedHandlers,
     savedMatch,
     handlersError: computed(() => messageOf(handlersQuery.error.value)),
+    original: loadedOriginal,
+    originalLoading: computed(() => !!resubmitId && original.fetching.value && !original.data.value),
+    originalError: computed(() =>
+      messageOf(original.error.value) ?? (resubmitId && original.data.value && !loadedOriginal.value ? 'This qualification does not exist or is not yours.' : null),
+    ),
     fieldErrors,
     generalErrors,
     submitting,

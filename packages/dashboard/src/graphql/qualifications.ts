@@ -51,6 +51,24 @@ export const SubmitQualificationMutation = graphql(
   [QualificationFields],
 );
 
+export const QualificationQuery = graphql(
+  `
+    query Qualification($id: ID!) {
+      qualification(id: $id) { ...QualificationFields }
+    }
+  `,
+  [QualificationFields],
+);
+
+export const ResubmitQualificationMutation = graphql(
+  `
+    mutation ResubmitQualification($id: ID!, $input: QualificationInput!) {
+      resubmitQualification(id: $id, input: $input) { ...QualificationFields }
+    }
+  `,
+  [QualificationFields],
+);
+
 export const HandlersQuery = graphql(`
   query Handlers {
     handlers { id name idNumber mobile email }
