@@ -5,6 +5,7 @@ import { step, withSession } from './cli/session.js';
 import { runWorker } from './cli/worker.js';
 import { describeMigrations } from './runtime/database.js';
 import { demoSeedNotice, seedDemo } from './demo.js';
+import { registerNumbersCommands } from './cli/numbers-import.js';
 
 /** `pnpm callplane <command>`: administration next to (or without) a running server, on the same database. */
 const program = new Command('callplane')
@@ -97,6 +98,8 @@ program
     return n;
   }, 2)
   .action((opts) => runWorker(opts));
+
+registerNumbersCommands(program);
 
 try {
   await program.parseAsync(process.argv);

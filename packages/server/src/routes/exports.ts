@@ -1,0 +1,105 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { sql, type SelectQueryBuilder } from 'kysely';
+import { stringify } from 'csv-stringify';
+import { ForbiddenError, ValidationError, type ServiceContext } from '@callplane/schema';
+import { numbersQuery } from '@callplane/schema/modules/numbers/numbers.service.js';
+import { NUMBER_STATUSES, NUMBER_TYPES, type NumberRow, type NumberStatus, type NumberType } from '@callplane/schema/modules/numbers/numbers.table.js';
+import { linesOf, ordersQuery } from '@callplane/schema/modules/billing/billing.service.js';
+import { ORDER_STATUSES, type Order, type OrderStatus } from '@callplane/schema/modules/billing/billing.table.js';
+import type { Route } from '../http/routes.js';
+
+/**
+ * N8: number lists and order records as CSV, with the same key and tenant scope as GraphQL.
+ * Streamed a page at a time (keyset on created_at, id), so a large export holds one page in memory.
+ * Columns are fixed (a header row first); a UTF-8 BOM lets spreadsheet programs read Chinese regions.
+ */
+const PAGE = 500;
+
+const NUMBER_COLUMNS = [
+  'id', 'e164', 'type', 'tier', 'status', 'province', 'city', 'carrier', 'call_type', 'auto_renew',
+  'term_start', 'term_end', 'reserved_until', 'grace_until', 'instance_id', 'tenant_id', 'created_at',
+] as const;
+
+const ORDER_COLUMNS = [
+  'id', 'order_no', 'kind', 'status', 'total', 'currency', 'items', 'tenant_id', 'created_at', 'paid_at', 'expires_at', 'closed_at',
+] as const;
+
+export const numbersExportRoute: Route = {
+  method: 'GET',
+  pattern: /^\/exports\/numbers\.csv$/,
+  async handle(req, res, ctx) {
+    requireReader(ctx);
+    const params = new URL(req.url ?? '', 'http://x').searchParams;
+    const query = numbersQuery(ctx, {
+      status: oneOf<NumberStatus>(params, 'status', NUMBER_STATUSES),
+      type: oneOf<NumberType>(params, 'type', NUMBER_TYPES),
+    });
+    const rows = mapPages(pages<NumberRow>(query, 'numbers'), async (page) =>
+      page.map((n) => [n.id, n.e164, n.type, n.tier, n.status, n.province, n.city, n.carrier, n.call_type, n.auto_renew, n.term_start, n.term_end, n.reserved_until, n.grace_until, n.instance_id, n.tenant_id, n.created_at]),
+    );
+    await sendCsv(res, 'numbers.csv', NUMBER_COLUMNS, rows);
+  },
+};
+
+export const ordersExportRoute: Route = {
+  method: 'GET',
+  pattern: /^\/exports\/orders\.csv$/,
+  async handle(req, res, ctx) {
+    requireReader(ctx);
+    const params = new URL(req.url ?? '', 'http://x').searchParams;
+    const query = ordersQuery(ctx, { status: oneOf<OrderStatus>(params, 'status', ORDER_STATUSES) });
+    const rows = mapPages(pages<Order>(query, 'orders'), async (page) => {
+      const lines = await linesOf(ctx, page.map((o) => o.id));
+      return page.map((o) => [
+        o.id, o.order_no, o.kind, o.status, o.total, 'CNY',
+        lines.filter((l) => l.order_id === o.id).map((l) => `${l.description} × ${l.quantity} = ${l.amount}`).join('; '),
+        o.tenant_id, o.created_at, o.paid_at, o.expires_at, o.closed_at,
+      ]);
+    });
+    await sendCsv(res, 'orders.csv', ORDER_COLUMNS, rows);
+  },
+};
+
+function requireReader(ctx: ServiceContext) {
+  if (ctx.actor?.role === 'PARTNER') throw new ForbiddenError('exports are for tenant admins, supervisors and operators');
+}
+
+function oneOf<T extends string>(params: URLSearchParams, name: string, allowed: readonly T[]): T | null {
+  const v = params.get(name);
+  if (v === null || v === '') return null;
+  if (!allowed.includes(v as T)) throw new ValidationError(name, `${name} must be one of ${allowed.join(', ')}`);
+  return v as T;
+}
+
+/** Oldest first, one page per query: the same rows in the same order every time. */
+async function* pages<Row extends { id: string; created_at: Date }>(query: SelectQueryBuilder<any, any, Row>, table: string): AsyncGenerator<Row[]> {
+  let last: Row | null = null;
+  for (;;) {
+    let q = query;
+    if (last) q = q.where(sql<boolean>`(${sql.ref(`${table}.created_at`)}, ${sql.ref(`${table}.id`)}) > (${last.created_at}::timestamptz, ${last.id}::uuid)`);
+    const page = await q.orderBy(sql.ref(`${table}.created_at`), 'asc').orderBy(sql.ref(`${table}.id`), 'asc').limit(PAGE).execute();
+    if (page.length) yield page;
+    if (page.length < PAGE) return;
+    last = page[page.length - 1]!;
+  }
+}
+
+async function* mapPages<Row>(source: AsyncGenerator<Row[]>, toRecords: (page: Row[]) => Promise<unknown[][]>): AsyncGenerator<unknown[]> {
+  for await (const page of source) yield* await toRecords(page);
+}
+
+async function sendCsv(res: import('node:http').ServerResponse, fileName: string, columns: readonly string[], records: AsyncGenerator<unknown[]>) {
+  res.writeHead(200, {
+    'content-type': 'text/csv; charset=utf-8',
+    'content-disposition': `attachment; filename="${fileName}"`,
+    'cache-control': 'private, no-store',
+  });
+  const csv = stringify({
+    header: true,
+    columns: [...columns],
+    bom: true,
+    cast: { date: (d) => d.toISOString(), boolean: (b) => (b ? 'true' : 'false') },
+  });
+  await pipeline(Readable.from(records), csv, res);
+}
