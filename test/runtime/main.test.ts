@@ -1,3 +1,5 @@
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Db } from '@callplane/schema';
 import { hashKey } from '@callplane/schema/modules/tenants/keys.ts';
@@ -60,7 +62,21 @@ describe('the server process (pnpm start)', { timeout: 120_000 }, () => {
     const page = await fetch(`${url}/graphql`, { headers: { accept: 'text/html' } });
     expect(await page.text()).toMatch(/graphiql/i);
 
+    // graphql-ws on the same path and port; an open subscription does not stop a clean shutdown
+    const ws = createClient({ url: url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${keys[0]}` }, retryAttempts: 0 });
+    const received: unknown[] = [];
+    const closed = new Promise<void>((resolve) => {
+      ws.subscribe({ query: 'subscription { events(types: [TENANT_CREATED]) { cursor } }' }, { next: (v) => void received.push(v), error: () => resolve(), complete: () => resolve() });
+    });
+    await new Promise((r) => ws.on('connected', r));
+    await new Promise((r) => setTimeout(r, 300)); // subscribed
+    expect((await gql(url, 'mutation { createTenant(name: "Live Ltd") { id } }', keys[0])).data.createTenant.id).toBeTruthy();
+    for (let i = 0; i < 50 && !received.length; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(received).toHaveLength(1);
+
     await stopCleanly(p);
+    await closed;
+    await ws.dispose();
     expect(await operatorKeys()).toHaveLength(1);
   });
 
