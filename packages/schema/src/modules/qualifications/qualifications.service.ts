@@ -150,7 +150,8 @@ export interface DocumentUploadInput {
 /** The real type of the bytes, from their magic numbers. */
 export function sniffContentType(bytes: Uint8Array): AllowedDocumentType | null {
   const starts = (...sig: number[]) => sig.every((b, i) => bytes[i] === b);
-  if (starts(0x25, 0x50, 0x44, 0x46, 0x2d)) return 'application/pdf'; // %PDF-
+  // Readers accept the %PDF- header anywhere in the first 1 KB (some generators put bytes before it).
+  if (Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 1024)).includes('%PDF-')) return 'application/pdf';
   if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'image/png';
   if (starts(0xff, 0xd8, 0xff)) return 'image/jpeg';
   return null;

@@ -294,6 +294,8 @@ describe('Q4: documents', () => {
     });
     expect(await up(file(PNG, 'scan.jpg', 'application/octet-stream'))).toMatchObject({ code: 'DOCUMENT_TYPE_NOT_ALLOWED' });
     expect(sniffContentType(Buffer.from([0xff, 0xd8, 0xff, 0xe0]))).toBe('image/jpeg');
+    expect(sniffContentType(Buffer.concat([Buffer.from('\r\n'), PDF]))).toBe('application/pdf');
+    expect(sniffContentType(Buffer.concat([Buffer.alloc(2000), PDF]))).toBeNull();
   });
 
   it('Q4: submitting with documents is one transaction: a bad document leaves nothing written', async () => {
