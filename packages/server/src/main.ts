@@ -90,7 +90,8 @@ async function main() {
     await startup;
   } catch (err) {
     if (stopping) return; // a signal during start-up: stop() reports
-    log.error({ err }, `Callplane did not start: ${(err as Error).message}`);
+    const inUse = (err as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    log.error({ err }, `Callplane did not start: ${(err as Error).message}${inUse ? ` (set PORT to a free port)` : ''}`);
     await (app as App | null)?.stop().catch(() => {});
     await (database as RuntimeDatabase | null)?.stop().catch(() => {});
     process.exit(1);

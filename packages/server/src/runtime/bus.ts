@@ -7,6 +7,14 @@ export function createRuntimeBus(redisUrl?: string): { bus: EventBus; close(): v
   if (!redisUrl) return { bus: createEventBus(), close: () => {} };
   const publishClient = new Redis(redisUrl);
   const subscribeClient = new Redis(redisUrl);
+  // ioredis reconnects by itself; without a listener each failed attempt prints "Unhandled error event"
+  let warned = false;
+  const onError = (err: Error) => {
+    if (!warned) process.stderr.write(`Redis at ${redisUrl}: ${err.message} (retrying)\n`);
+    warned = true;
+  };
+  publishClient.on('error', onError);
+  subscribeClient.on('error', onError);
   return {
     bus: createEventBus(createRedisEventTarget({ publishClient, subscribeClient })),
     close() {
