@@ -91,6 +91,7 @@ describe('the server process (pnpm start)', { timeout: 120_000 }, () => {
     const demoKeys = first.p.stdout().match(KEY) ?? [];
     expect(demoKeys).toHaveLength(3);
     expect(first.p.stdout()).toContain('Demo tenant "Demo Telecom Ltd"');
+    expect(first.p.stdout()).toContain('seeded qualifications: STANDARD approved, TOLL_FREE_400 pending review');
     const roles = await Promise.all(demoKeys.map(async (k) => (await gql(first.url, '{ viewer { role } }', k)).data?.viewer.role));
     expect(roles.sort()).toEqual(['PARTNER', 'SUPERVISOR', 'TENANT_ADMIN']);
 
@@ -111,6 +112,11 @@ describe('the server process (pnpm start)', { timeout: 120_000 }, () => {
     const tenants = await conn.db.selectFrom('tenants').select('id').where('name', '=', 'Demo Telecom Ltd').execute();
     expect(tenants).toHaveLength(1);
     expect(await conn.db.selectFrom('users').select('id').where('tenant_id', '=', tenants[0]!.id).execute()).toHaveLength(3);
+    const quals = await conn.db.selectFrom('qualifications').select(['kind', 'status']).where('tenant_id', '=', tenants[0]!.id).orderBy('kind').execute();
+    expect(quals).toEqual([
+      { kind: 'STANDARD', status: 'APPROVED' },
+      { kind: 'TOLL_FREE_400', status: 'PENDING_REVIEW' },
+    ]);
   });
 
   it('a bad environment value stops the start with a message naming the variable', async () => {
