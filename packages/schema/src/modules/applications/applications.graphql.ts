@@ -9,7 +9,8 @@ import { DecisionEnum, DocumentTypeEnum, HandlerRef, QualificationDocumentRef, Q
 import { OrderRef } from '../billing/billing.graphql.js';
 import { CallTypeEnum, NumberRef, NumberTypeEnum, TollFreeTierEnum } from '../numbers/numbers.graphql.js';
 import { OutboxEmailRef } from '../outbox/outbox.graphql.js';
-import { outboxQuery } from '../outbox/outbox.service.js';
+import { outboxEmailsAbout } from '../outbox/outbox.service.js';
+import type { OutboxEmail } from '../outbox/outbox.table.js';
 import type { NumberRow } from '../numbers/numbers.table.js';
 import {
   applicationsQuery,
@@ -115,10 +116,12 @@ export const NumberApplicationRef = builder.loadableNode('NumberApplication', {
       group: (m) => (m as ApplicationMaterial).application_id,
       resolve: (a) => a.id,
     }),
-    emails: t.field({
-      type: [OutboxEmailRef],
+    emails: t.loadableGroup({
+      type: OutboxEmailRef,
       description: 'Emails written about this application (the payment request on approval).',
-      resolve: (a, _args, ctx) => outboxQuery(ctx, { subjectId: a.id }).orderBy('outbox_emails.created_at').execute(),
+      load: (ids: string[], ctx) => outboxEmailsAbout(ctx, ids),
+      group: (e) => (e as OutboxEmail).subject_id!,
+      resolve: (a) => a.id,
     }),
     tenant: t.field({ type: TenantRef, resolve: (a) => a.tenant_id }),
     createdAt: t.expose('created_at', { type: 'DateTime' }),

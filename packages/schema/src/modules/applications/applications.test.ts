@@ -4,9 +4,9 @@ import { serviceWorld, type TenantFixture } from '../../../../../test/support/co
 import type { Actor } from '../../access/actor.js';
 import { DomainError } from '../../errors.js';
 import { allTasks } from '../../jobs/tasks.js';
-import { readEventsAfter } from '../events/events.service.js';
+import { hasInvisibleEvents, readEventsAfter } from '../events/events.service.js';
 import { START } from '../events/events.cursor.js';
-import { balanceOf, payOrder, topUpBalance } from '../billing/billing.service.js';
+import { balanceOf, cancelOrder, payOrder, topUpBalance } from '../billing/billing.service.js';
 import { importNumbers } from '../numbers/numbers.service.js';
 import { reviewQualification, saveHandler, submitQualification } from '../qualifications/qualifications.service.js';
 import { DOCUMENT_TYPES, type DocumentType, type QualificationKind } from '../qualifications/qualifications.table.js';
@@ -113,8 +113,14 @@ async function runDueJobs(): Promise<string[]> {
 const countApplications = async () => Number((await sql<{ n: string }>`select count(*)::text as n from number_applications`.execute(w.db)).rows[0]!.n);
 const numberRow = (e164: string) => w.db.selectFrom('numbers').selectAll().where('e164', '=', e164).executeTakeFirstOrThrow();
 const orderOf = (id: string) => w.db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-const eventsOf = async (subjectId: string) =>
-  (await readEventsAfter(w.db, START, { subjectId, types: ['APPLICATION_STATUS_CHANGED'] }, 100)).map((e) => e.payload);
+/** Events become readable once every older transaction of the (shared) cluster has ended (RT1): wait for that. */
+async function settled() {
+  for (let i = 0; i < 100 && (await hasInvisibleEvents(w.db, START)); i++) await new Promise((r) => setTimeout(r, 50));
+}
+const eventsOf = async (subjectId: string) => {
+  await settled();
+  return (await readEventsAfter(w.db, START, { subjectId, types: ['APPLICATION_STATUS_CHANGED'] }, 100)).map((e) => e.payload);
+};
 
 describe('N3: applying for numbers', () => {
   it('N3: an application gets a ticket number, an applied-at to the second and both statuses PENDING_REVIEW', async () => {
@@ -237,6 +243,19 @@ describe('N3: applying for numbers', () => {
     expect((await failure(retryNumberAllocation(ops(), app.id))).code).toBe('INVALID_STATUS');
   });
 
+  it("N3: cancelling the application's order gives the numbers back and closes the application", async () => {
+    const app = await applyForNumbers(as(acme.admin), input());
+    await reviewNumberApplication(ops(), app.id, 'APPROVE');
+    await runDueJobs();
+    const delivered = (await findApplication(ops(), app.id))!;
+    const [held] = await numbersOfApplications(ops(), [app.id]);
+    const order = await orderOf(delivered.order_id!);
+    await cancelOrder(as(acme.admin), order.id);
+    const closed = (await findApplication(ops(), app.id))!;
+    expect([closed.status, closed.number_status, closed.status_reason]).toEqual(['CLOSED', 'RELEASED', `order ${order.order_no} cancelled`]);
+    expect(await numberRow(held!.e164)).toMatchObject({ status: 'AVAILABLE', tenant_id: null });
+  });
+
   it('N3: records filter by status, number status and applied-at range', async () => {
     const all = await applicationsQuery(as(acme.supervisor)).execute();
     expect(all.length).toBeGreaterThan(3);
@@ -286,6 +305,24 @@ describe('N6: 400 numbers and the handler materials', () => {
     expect((await orderOf(delivered.order_id!)).status).toBe('CANCELLED');
     expect((await failure(submitHandlerMaterials(as(acme.admin), { applicationId: app.id, handlerName: 'Wang Wu', documents: docs() }))).code).toBe('INVALID_STATUS');
     expect((await eventsOf(app.id)).at(-1)).toMatchObject({ status: 'CLOSED', previousStatus: 'PENDING_PAYMENT', reason: MATERIALS_NOT_SUBMITTED });
+  });
+
+  it('N6: a 400 application paid but without materials: at the deadline the number is released and the payment refunded', async () => {
+    const app = await apply400();
+    await reviewNumberApplication(ops(), app.id, 'APPROVE');
+    await runDueJobs();
+    const delivered = (await findApplication(ops(), app.id))!;
+    const before = (await balanceOf(as(acme.admin))).amount;
+    await payOrder(as(acme.admin), delivered.order_id!);
+    expect((await findApplication(ops(), app.id))!.number_status).toBe('TAKING_EFFECT');
+    w.clock.advance(7 * 86_400);
+    await runDueJobs();
+    const closed = (await findApplication(ops(), app.id))!;
+    expect([closed.status, closed.number_status]).toEqual(['CLOSED', 'RELEASED']);
+    expect((await balanceOf(as(acme.admin))).amount).toBe(before);
+    const refund = await w.db.selectFrom('ledger_entries').selectAll().where('order_id', '=', delivered.order_id!).where('kind', '=', 'ADJUSTMENT').execute();
+    expect(refund).toHaveLength(1);
+    expect(refund[0]!.amount).toBe('7500.000');
   });
 
   it('N6: materials need a saved handler and all four documents', async () => {

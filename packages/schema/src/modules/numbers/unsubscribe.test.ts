@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceWorld, type TenantFixture } from '../../../../../test/support/context.js';
 import type { Actor } from '../../access/actor.js';
 import { DomainError } from '../../errors.js';
-import { readEventsAfter } from '../events/events.service.js';
+import { hasInvisibleEvents, readEventsAfter } from '../events/events.service.js';
 import { START } from '../events/events.cursor.js';
 import { payOrder, topUpBalance } from '../billing/billing.service.js';
 import { calendarDate, reviewQualification, submitQualification } from '../qualifications/qualifications.service.js';
@@ -108,6 +108,8 @@ describe('N7: unsubscribing numbers in a batch', () => {
     const kept = await w.db.selectFrom('numbers').selectAll().where('id', '=', renewing.id).executeTakeFirstOrThrow();
     expect(kept).toMatchObject({ status: 'ACTIVE', tenant_id: acme.tenantId });
 
+    // Events are readable once every older transaction of the shared cluster has ended (RT1).
+    for (let i = 0; i < 100 && (await hasInvisibleEvents(w.db, START)); i++) await new Promise((r) => setTimeout(r, 50));
     const events = await readEventsAfter(w.db, START, { subjectId: batch.id }, 10);
     expect(events.map((e) => e.payload)).toEqual([
       { status: 'CHECKING', previousStatus: null, released: 0, failed: 0, total: 3 },

@@ -77,6 +77,17 @@ export function outboxQuery(ctx: ServiceContext, f: OutboxFilter = {}) {
   return q;
 }
 
+/** The emails about each of these subjects (e.g. applications), oldest first: one query for a page. */
+export async function outboxEmailsAbout(ctx: ServiceContext, subjectIds: readonly string[]): Promise<OutboxEmail[]> {
+  if (!subjectIds.length) return [];
+  return scopedFrom(ctx, 'outbox_emails')
+    .selectAll()
+    .where('outbox_emails.subject_id', 'in', [...subjectIds])
+    .orderBy('outbox_emails.created_at')
+    .orderBy('outbox_emails.id')
+    .execute();
+}
+
 export async function outboxEmailsById(ctx: ServiceContext, ids: readonly string[]): Promise<OutboxEmail[]> {
   const valid = ids.filter((id) => UUID.test(id));
   if (!valid.length) return [];
