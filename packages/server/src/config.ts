@@ -13,6 +13,9 @@ const Env = z.object({
   CALLPLANE_WORKER: z.enum(['inline', 'off']).default('inline'),
   CALLPLANE_MAX_DOCUMENT_BYTES: z.coerce.number().int().positive().default(defaultSettings.maxDocumentBytes),
   CALLPLANE_RESERVATION_MINUTES: z.coerce.number().int().positive().default(defaultSettings.reservationMinutes),
+  CALLPLANE_ACTIVATION_SECONDS: z.coerce.number().int().min(0).default(defaultSettings.numberActivationSeconds),
+  SMTP_URL: z.string().url().optional(),
+  SMTP_FROM: z.string().default('Callplane <no-reply@callplane.local>'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -28,6 +31,9 @@ export interface Config {
   inlineWorker: boolean;
   logLevel: string;
   settings: Settings;
+  /** Outbox emails are sent over SMTP when set (N3). */
+  smtpUrl?: string;
+  smtpFrom: string;
 }
 
 /** Reads the environment once; a bad value names the variable and stops the start. */
@@ -49,6 +55,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: e.CALLPLANE_DEMO === '1' || e.CALLPLANE_DEMO === 'true',
     inlineWorker: e.CALLPLANE_WORKER === 'inline',
     logLevel: e.LOG_LEVEL,
-    settings: { ...defaultSettings, maxDocumentBytes: e.CALLPLANE_MAX_DOCUMENT_BYTES, reservationMinutes: e.CALLPLANE_RESERVATION_MINUTES },
+    settings: { ...defaultSettings, maxDocumentBytes: e.CALLPLANE_MAX_DOCUMENT_BYTES, reservationMinutes: e.CALLPLANE_RESERVATION_MINUTES, numberActivationSeconds: e.CALLPLANE_ACTIVATION_SECONDS },
+    smtpUrl: e.SMTP_URL || undefined,
+    smtpFrom: e.SMTP_FROM,
   };
 }

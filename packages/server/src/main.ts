@@ -2,6 +2,7 @@ import { ManualClock, SystemClock } from '@callplane/schema';
 import { createApp, type App } from './app.js';
 import { bootstrapKeyNotice, ensureOperatorAccess, operatorKeyNotice } from './bootstrap.js';
 import { loadConfig } from './config.js';
+import { configureEmail } from './jobs/email.js';
 import { demoSeedNotice, seedDemo } from './demo.js';
 import { createLogger } from './logger.js';
 import { ensureDashboard } from './runtime/dashboard.js';
@@ -69,6 +70,7 @@ async function main() {
       dashboardDir,
     });
     if (!config.inlineWorker) log.info('CALLPLANE_WORKER=off: jobs run in `pnpm callplane worker`');
+    log.info(configureEmail(config.smtpUrl, config.smtpFrom));
 
     const access = await ensureOperatorAccess(app.systemContext(), { bootstrapKey: config.bootstrapKey });
     const bootstrapLine = bootstrapKeyNotice(access.bootstrapKey);

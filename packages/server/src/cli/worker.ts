@@ -1,5 +1,6 @@
 import { connect, SYSTEM, SystemClock, type ServiceContext } from '@callplane/schema';
 import { buildTaskList, startWorker } from '../jobs/worker.js';
+import { configureEmail } from '../jobs/email.js';
 import { createLogger } from '../logger.js';
 import { createRuntimeBus } from '../runtime/bus.js';
 import { readConfig } from './session.js';
@@ -21,6 +22,7 @@ export async function runWorker(opts: { concurrency: number }): Promise<void> {
     const applied = await migrateDatabase(database.url);
     log.info(`using ${database.description}; migrations applied: ${describeMigrations(applied)}`);
     const systemContext = (): ServiceContext => ({ db: db.db, clock: new SystemClock(), bus: bus.bus, actor: SYSTEM, settings: config.settings });
+    log.info(configureEmail(config.smtpUrl, config.smtpFrom));
     const taskList = buildTaskList(systemContext);
     const runner = await startWorker(db.pool, taskList, opts.concurrency);
     log.info(`worker running ${Object.keys(taskList).length} task types with concurrency ${opts.concurrency}${config.redisUrl ? '; events go to Redis' : ''}`);
