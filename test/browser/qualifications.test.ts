@@ -110,7 +110,7 @@ describe('dashboard: qualifications in the browser (Q1, Q3, Q4)', () => {
     await operator.context.close();
   }, 90_000);
 
-  it('a SUPERVISOR sees the qualifications read-only', async () => {
+  it('a SUPERVISOR sees the qualifications read-only; a reload keeps the session, sign-out ends it', async () => {
     const { page, context } = await openUser(browser, t.url);
     await signIn(page, acme.keys.supervisor);
     await page.getByRole('link', { name: 'Qualifications' }).click();
@@ -118,6 +118,13 @@ describe('dashboard: qualifications in the browser (Q1, Q3, Q4)', () => {
     expect(await page.getByRole('link', { name: 'New qualification' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
     await screenshot(page, '09-supervisor-read-only');
+    // The key lives in sessionStorage: a reload stays signed in, on the same page.
+    await page.reload();
+    await row(page, 'qualification-list', 'Acme Telecom Ltd').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/qualifications');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('input[name="apiKey"]').waitFor();
+    expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     await context.close();
   }, 60_000);
 

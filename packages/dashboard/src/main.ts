@@ -3,4 +3,6 @@ import App from './App.vue';
 import { router } from './router';
 import './styles.css';
 
-createApp(App).use(router).mount('#app');
+const app = createApp(App).use(router);
+// The first navigation verifies a stored key; until then index.html's "Loading…" stays up.
+router.isReady().finally(() => app.mount('#app'));
