@@ -14,6 +14,7 @@ const Env = z.object({
   CALLPLANE_MAX_DOCUMENT_BYTES: z.coerce.number().int().positive().default(defaultSettings.maxDocumentBytes),
   CALLPLANE_RESERVATION_MINUTES: z.coerce.number().int().positive().default(defaultSettings.reservationMinutes),
   CALLPLANE_ACTIVATION_SECONDS: z.coerce.number().int().min(0).default(defaultSettings.numberActivationSeconds),
+  CALLPLANE_EXPIRY_GRACE_DAYS: z.coerce.number().int().min(0).default(defaultSettings.expiryGraceDays),
   SMTP_URL: z.string().url().optional(),
   SMTP_FROM: z.string().default('Callplane <no-reply@callplane.local>'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -55,7 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demo: e.CALLPLANE_DEMO === '1' || e.CALLPLANE_DEMO === 'true',
     inlineWorker: e.CALLPLANE_WORKER === 'inline',
     logLevel: e.LOG_LEVEL,
-    settings: { ...defaultSettings, maxDocumentBytes: e.CALLPLANE_MAX_DOCUMENT_BYTES, reservationMinutes: e.CALLPLANE_RESERVATION_MINUTES, numberActivationSeconds: e.CALLPLANE_ACTIVATION_SECONDS },
+    settings: { ...defaultSettings, maxDocumentBytes: e.CALLPLANE_MAX_DOCUMENT_BYTES, reservationMinutes: e.CALLPLANE_RESERVATION_MINUTES, numberActivationSeconds: e.CALLPLANE_ACTIVATION_SECONDS, expiryGraceDays: e.CALLPLANE_EXPIRY_GRACE_DAYS },
     smtpUrl: e.SMTP_URL || undefined,
     smtpFrom: e.SMTP_FROM,
   };
