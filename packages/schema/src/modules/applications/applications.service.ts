@@ -31,6 +31,7 @@ import {
 } from '../numbers/numbers.service.js';
 import { NUMBER_TYPES, TOLL_FREE_TIERS, type CallType, type NumberRow, type NumberType, type TollFreeTier } from '../numbers/numbers.table.js';
 import { queueEmail } from '../outbox/outbox.service.js';
+import { registerUnsubscribeCheck } from '../numbers/unsubscribe.service.js';
 import {
   APPLICATION_PURPOSES,
   type ApplicationNumberStatus,
@@ -483,6 +484,17 @@ export async function activateApplicationNumbers(ctx: ServiceContext, id: string
     return changeApplication(tx, app, { number_status: 'ACTIVE', status: 'COMPLETED', completed_at: tx.now }, null);
   });
 }
+
+/** N7: a number still on its way through an application (paid, not yet ACTIVE) cannot be unsubscribed. */
+registerUnsubscribeCheck('applicationInProgress', async (tx, n) => {
+  if (!n.application_id || n.status !== 'RESERVED') return null;
+  const app = await tx.trx.selectFrom('number_applications').select(['ticket_no', 'status', 'number_status']).where('id', '=', n.application_id).executeTakeFirst();
+  if (!app) return null;
+  return {
+    code: 'APPLICATION_IN_PROGRESS',
+    reason: `${n.e164} is being delivered by application ${app.ticket_no} (${app.status}/${app.number_status}); it can be unsubscribed once ACTIVE`,
+  };
+});
 
 // ---------------------------------------------------------------------------------------------
 // N6: handler materials of 400 applications

@@ -8,6 +8,7 @@ import { hasInvisibleEvents, readEventsAfter } from '../events/events.service.js
 import { START } from '../events/events.cursor.js';
 import { balanceOf, cancelOrder, payOrder, topUpBalance } from '../billing/billing.service.js';
 import { importNumbers } from '../numbers/numbers.service.js';
+import { unsubscribeItemsOf, unsubscribeNumbers } from '../numbers/unsubscribe.service.js';
 import { reviewQualification, saveHandler, submitQualification } from '../qualifications/qualifications.service.js';
 import { DOCUMENT_TYPES, type DocumentType, type QualificationKind } from '../qualifications/qualifications.table.js';
 import { outboxQuery } from '../outbox/outbox.service.js';
@@ -208,6 +209,11 @@ describe('N3: applying for numbers', () => {
     expect(Number((await balanceOf(as(acme.admin))).amount)).toBe(Number(balance) - 100);
     const paid = (await findApplication(ops(), app.id))!;
     expect([paid.status, paid.number_status]).toEqual(['PENDING_PAYMENT', 'TAKING_EFFECT']);
+    // N7: a number still taking effect is not unsubscribed.
+    const batch = await unsubscribeNumbers(as(acme.admin), [held[0]!.id]);
+    await runDueJobs();
+    const [item] = await unsubscribeItemsOf(ops(), [batch.id]);
+    expect([item!.result, item!.reason_code]).toEqual(['FAILED', 'APPLICATION_IN_PROGRESS']);
     expect(await runDueJobs()).not.toContain('applications.activate'); // the short delay has not passed
 
     w.clock.advance(w.ctx().settings.numberActivationSeconds);
