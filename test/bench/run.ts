@@ -57,12 +57,12 @@ try {
   await inTransaction({ ...ctx, actor: SYSTEM }, async (tx) => {
     for (let i = 0; i < 1000; i++) await tx.emit({ type: 'TENANT_CREATED', tenantId: null, subjectId: String(i), payload: { i } });
   });
-  const post = (query: string) =>
-    app.yoga.fetch('http://bench/graphql', {
+  const post = async (query: string) =>
+    (await app.yoga.fetch('http://bench/graphql', {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
       body: JSON.stringify({ query }),
-    }).then((r) => r.json());
+    })).json();
 
   const n = Number(process.env.BENCH_ITERATIONS ?? 500);
   report([

@@ -28,7 +28,7 @@ describe('subscriptions over graphql-ws (RT3)', () => {
   });
 
   it('a client that reconnects with its last cursor receives exactly the missed events, then live ones', async () => {
-    const first = collect<{ events: { cursor: string; subjectId: string } }>(t.wsClient(t.operatorKey), EVENTS);
+    const first = collect<{ events: { cursor: string; type: string; subjectId: string } }>(t.wsClient(t.operatorKey), EVENTS);
     await createTenant('R1');
     await first.waitFor(() => first.items.some((i) => i.events.type === 'TENANT_CREATED'));
     const lastSeen = first.items.at(-1)!.events;

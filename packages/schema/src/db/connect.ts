@@ -4,6 +4,8 @@ import type { Database } from './database.js';
 
 // numeric and bigint come back as strings (exact decimals, M1); dates as Date.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => v);
+// date columns are calendar days: keep them as YYYY-MM-DD strings, never shifted by a time zone.
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 
 export interface Db {
   db: Kysely<Database>;
