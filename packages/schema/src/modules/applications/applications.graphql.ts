@@ -232,7 +232,7 @@ builder.mutationFields((t) => ({
       documents: t.arg({ type: [MaterialUpload] }),
     },
     resolve: (_r, args, ctx) =>
-      submitHandlerMaterials(ctx, { applicationId: args.applicationId.id, handlerName: args.handlerName, documents: args.documents as never }),
+      submitHandlerMaterials(ctx, { applicationId: args.applicationId.id, handlerName: args.handlerName, documents: args.documents }),
   }),
   reviewHandlerMaterials: t.field({
     type: NumberApplicationRef,
