@@ -25,7 +25,7 @@ describe('GraphQL conventions', () => {
     expect(readFileSync(schemaFile, 'utf8')).toBe(printedSchema());
   });
 
-  for (const audit of serverAudits({ url: 'http://callplane.test/graphql', fetchFn: (input: string, init?: RequestInit) => t.app.yoga.fetch(new URL(input), init) })) {
+  for (const audit of serverAudits({ url: 'http://callplane.test/graphql', fetchFn: (input: string, init?: RequestInit) => t.app.yoga.fetch(new URL(input), init ?? {}) })) {
     if (!audit.name.startsWith('MUST')) continue;
     it(`GraphQL over HTTP: ${audit.name}`, async () => {
       const result = await audit.fn();
