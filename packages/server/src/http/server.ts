@@ -63,6 +63,10 @@ async function dispatch(
     return res.end(await deps.metrics.registry.metrics());
   }
   if (path === deps.yoga.graphqlEndpoint) {
+    // Refuse oversized bodies before reading them: uploads are checked per document later (Q4).
+    const limit = deps.base.settings.maxDocumentBytes * 4 + 1024 * 1024;
+    if (Number(req.headers['content-length'] ?? 0) > limit)
+      return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `the request is larger than ${limit} bytes`, null);
     req.headers['x-request-id'] = requestId;
     return deps.yoga.handle(req, res, { requestId });
   }
