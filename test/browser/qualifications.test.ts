@@ -128,7 +128,7 @@ describe('dashboard: qualifications in the browser (Q1, Q3, Q4)', () => {
     await context.close();
   }, 60_000);
 
-  it('Q1: an invalid credit code is shown under its field (extensions.field)', async () => {
+  it('Q1, Q4: an invalid credit code and a refused document are shown under their fields (extensions.field)', async () => {
     const { page, context } = await openUser(browser, t.url);
     await signIn(page, acme.keys.admin);
     await page.getByRole('link', { name: 'Qualifications' }).click();
@@ -145,6 +145,18 @@ describe('dashboard: qualifications in the browser (Q1, Q3, Q4)', () => {
     expect(await error.textContent()).toMatch(/check character/i);
     expect(new URL(page.url()).pathname).toBe('/qualifications/new');
     await screenshot(page, '10-tenant-field-error');
+
+    // Q4: a file that is not what it claims is refused under its own document input.
+    await page.locator('input[name="creditCode"]').fill('91350100M000100Y43');
+    await page
+      .locator('input[name="document-SECURITY_SERVICE_AGREEMENT"]')
+      .setInputFiles({ name: 'agreement.pdf', mimeType: 'application/pdf', buffer: Buffer.from('just text, not a PDF') });
+    await page.getByRole('button', { name: 'Submit for review' }).click();
+    const docError = page.locator('.doc-input.field-invalid', { has: page.locator('input[name="document-SECURITY_SERVICE_AGREEMENT"]') });
+    await docError.locator('.field-error').waitFor();
+    expect(await docError.locator('.field-error').textContent()).toMatch(/agreement\.pdf/);
+    expect(await page.locator('.field-invalid', { has: page.locator('input[name="creditCode"]') }).count()).toBe(0);
+    await screenshot(page, '10b-tenant-document-error');
     await context.close();
   }, 60_000);
 

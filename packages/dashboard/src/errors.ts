@@ -9,7 +9,8 @@ export function messageOf(error: CombinedError | null | undefined): string | nul
 
 /**
  * Splits API errors into messages per input field (from `extensions.field`, e.g.
- * `input.creditCode` → `creditCode`) and the rest, which the form shows on top.
+ * `input.creditCode` → `creditCode`, `input.documents.1.file` → `documents.1.file`) and the
+ * rest, which the form shows on top.
  */
 export function fieldErrorsOf(error: CombinedError | null | undefined): { fields: Record<string, string>; general: string[] } {
   const fields: Record<string, string> = {};
@@ -18,7 +19,7 @@ export function fieldErrorsOf(error: CombinedError | null | undefined): { fields
   if (error.networkError) general.push(`The server could not be reached (${error.networkError.message}).`);
   for (const e of error.graphQLErrors) {
     const raw = e.extensions?.field;
-    const field = typeof raw === 'string' && raw ? raw.replace(/^input\./, '').split('.')[0]! : null;
+    const field = typeof raw === 'string' && raw ? raw.replace(/^input\./, '') : null;
     if (field && !fields[field]) fields[field] = e.message.replace(new RegExp(`^${escapeRegExp(String(raw))}:\\s*`), '');
     else general.push(e.message);
   }

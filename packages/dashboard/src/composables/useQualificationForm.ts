@@ -17,7 +17,7 @@ import {
 export type HandlerDraft = { name: string; idNumber: string; mobile: string; email: string };
 
 /** API field names that the form shows under an input of a different name. */
-const FIELD_ALIASES: Record<string, string> = { handlerName: 'handler.name', file: 'documents', documentType: 'documents' };
+const FIELD_ALIASES: Record<string, string> = { handlerName: 'handler.name' };
 
 /** The form's fields from a rejected qualification, to correct and resubmit it. */
 function draftFrom(q: Qualification) {
@@ -73,13 +73,25 @@ export function useQualificationForm(resubmitId: string | null = null) {
   const fieldErrors = ref<Record<string, string>>({});
   const generalErrors = ref<string[]>([]);
   const submitting = ref(false);
-  const known = new Set([...Object.keys(form), 'handler.name', 'handler.idNumber', 'handler.mobile', 'handler.email', 'documents']);
+  const known = new Set([
+    ...Object.keys(form),
+    ...['name', 'idNumber', 'mobile', 'email'].map((f) => `handler.${f}`),
+    ...DOCUMENT_TYPES.map((t) => `documents.${t}`),
+  ]);
+  /** The document types in the order last sent: `documents.<i>` in an error points into it. */
+  let sentTypes: DocumentType[] = [];
+
+  function placeOf(field: string, prefix: string): string {
+    const document = /^documents\.(\d+)/.exec(field);
+    if (document) return `documents.${sentTypes[Number(document[1])]}`;
+    return FIELD_ALIASES[field] ?? prefix + field;
+  }
 
   function showErrors(error: Parameters<typeof fieldErrorsOf>[0], prefix = '') {
     const { fields, general } = fieldErrorsOf(error);
     const placed: Record<string, string> = {};
     for (const [field, message] of Object.entries(fields)) {
-      const name = FIELD_ALIASES[field] ?? prefix + field;
+      const name = placeOf(field, prefix);
       if (known.has(name)) placed[name] = message;
       else general.push(`${field}: ${message}`);
     }
@@ -94,6 +106,7 @@ export function useQualificationForm(resubmitId: string | null = null) {
 
   function input(): QualificationInput {
     const documents = DOCUMENT_TYPES.flatMap((documentType) => (files[documentType] ? [{ documentType, file: files[documentType]! }] : []));
+    sentTypes = documents.map((d) => d.documentType);
     return {
       ...form,
       licenceValidUntil: form.licenceIndefinite || !form.licenceValidUntil ? null : form.licenceValidUntil,
