@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
 import type { TenantFixture } from '../support/context.js';
 import { collect, startTestApp, type TestApp } from '../support/app.js';
+import { insertQualification } from '../support/qualifications.js';
 
 // csv-parse is the server's dependency: resolve it from there rather than adding it to the tests.
 const { parse } = createRequire(import.meta.resolve('@callplane/server'))('csv-parse/sync') as { parse: (text: string, opts: { bom: boolean }) => string[][] };
@@ -13,19 +14,8 @@ const q: Record<string, string> = {};
 
 const gid = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
 
-async function qualification(tenantId: string, kind: 'STANDARD' | 'TOLL_FREE_400', status = 'APPROVED') {
-  const now = t.clock.now();
-  const row = await t.app.db
-    .insertInto('qualifications')
-    .values({
-      tenant_id: tenantId, kind, status: status as 'APPROVED', company_name: 'Test Co', credit_code: '91350100M000100Y43',
-      legal_representative: 'Zhang San', licence_valid_until: '2030-01-01', licence_indefinite: false,
-      contact_name: 'Li Si', contact_mobile: '+8613800138000', submitted_at: now, created_at: now, updated_at: now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return gid('Qualification', row.id);
-}
+const qualification = async (tenantId: string, kind: 'STANDARD' | 'TOLL_FREE_400', status: 'APPROVED' | 'PENDING_REVIEW' = 'APPROVED') =>
+  gid('Qualification', await insertQualification(t.app.db, t.clock, tenantId, kind, status));
 
 const IMPORT = `mutation($rows: [NumberImportRow!]!) { importNumbers(rows: $rows) { created skipped errors { row field message } } }`;
 const AVAILABLE = `query($type: NumberType!, $province: String, $city: String, $pattern: String) {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { serviceWorld, type TenantFixture } from '../../../../../test/support/context.js';
+import { insertQualification } from '../../../../../test/support/qualifications.js';
 import type { ServiceContext } from '../../context.js';
 import { DomainError } from '../../errors.js';
 import { expireOrder, ordersQuery, payOrder, topUpBalance, balanceOf } from '../billing/billing.service.js';
@@ -36,29 +37,7 @@ beforeAll(async () => {
 });
 afterAll(() => w?.drop());
 
-async function qualification(tenantId: string, kind: QualificationKind, status: QualificationStatus): Promise<string> {
-  const now = w.clock.now();
-  const q = await w.db
-    .insertInto('qualifications')
-    .values({
-      tenant_id: tenantId,
-      kind,
-      status,
-      company_name: 'Test Co',
-      credit_code: '91350100M000100Y43',
-      legal_representative: 'Zhang San',
-      licence_valid_until: '2030-01-01',
-      licence_indefinite: false,
-      contact_name: 'Li Si',
-      contact_mobile: '+8613800138000',
-      submitted_at: now,
-      created_at: now,
-      updated_at: now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return q.id;
-}
+const qualification = (tenantId: string, kind: QualificationKind, status: QualificationStatus) => insertQualification(w.db, w.clock, tenantId, kind, status);
 
 const op = () => w.ctx(w.operator);
 const as = (t: TenantFixture): ServiceContext => w.ctx(t.admin);
