@@ -19,20 +19,27 @@ export function startWorker(pool: pg.Pool, taskList: TaskList, concurrency = 2):
 
 /**
  * Runs every job that is due by the injected clock, including jobs that those jobs schedule,
- * before returning. With a manual clock, jobs due by it are first moved to the real now.
+ * before returning. With a manual clock, jobs due by it are first moved to the real now. Jobs
+ * another worker has already taken are waited for; failed jobs keep their retry schedule.
  */
-export async function runDueJobs(ctx: ServiceContext, pool: pg.Pool, taskList: TaskList): Promise<void> {
+export async function runDueJobs(ctx: ServiceContext, pool: pg.Pool, taskList: TaskList, timeoutMs = 30_000): Promise<void> {
   const names = Object.keys(taskList);
   if (!names.length) return;
-  for (let round = 0; round < 50; round++) {
-    const due = await sql<{ id: string }>`
-      select id from graphile_worker.jobs
-      where run_at <= ${ctx.clock.now()} and locked_at is null and attempts < max_attempts
-        and task_identifier = any(${names})`.execute(ctx.db);
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const due = await sql<{ id: string; locked: boolean }>`
+      select id, locked_at is not null as locked from graphile_worker.jobs
+      where run_at <= ${ctx.clock.now()} and attempts = 0 and task_identifier = any(${names})`.execute(ctx.db);
     if (!due.rows.length) return;
-    await sql`select graphile_worker.reschedule_jobs(${due.rows.map((r) => r.id)}::bigint[], run_at => now())`.execute(ctx.db);
+    const free = due.rows.filter((r) => !r.locked).map((r) => r.id);
+    if (!free.length) {
+      await new Promise((r) => setTimeout(r, 20));
+      continue;
+    }
+    await sql`select graphile_worker.reschedule_jobs(${free}::bigint[], run_at => now())`.execute(ctx.db);
     await runOnce({ pgPool: pool, taskList, noHandleSignals: true, logger: quietLogger() });
   }
+  throw new Error('due jobs did not finish in time');
 }
 
 import { Logger } from 'graphile-worker';
