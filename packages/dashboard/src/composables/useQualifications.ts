@@ -1,5 +1,6 @@
 import { useQuery } from '@urql/vue';
-import { computed, reactive, toValue, type MaybeRefOrGetter } from 'vue';
+import { computed, reactive, toValue, watch, type MaybeRefOrGetter } from 'vue';
+import { useLink } from '../client';
 import { messageOf } from '../errors';
 import {
   QualificationsQuery,
@@ -43,6 +44,10 @@ export function useQualifications(filters: QualificationFilters = {}) {
     },
   });
 
+  const refetch = () => query.executeQuery({ requestPolicy: 'network-only' });
+  // A stream that had no cursor yet cannot replay the gap of a dropped connection: read the list again.
+  watch(useLink().reconnects, refetch);
+
   const items = computed(() => {
     const byId = new Map<string, Qualification>();
     for (const edge of query.data.value?.qualifications.edges ?? []) byId.set(edge.node.id, edge.node);
@@ -61,6 +66,6 @@ export function useQualifications(filters: QualificationFilters = {}) {
     error: computed(() => messageOf(query.error.value) ?? messageOf(stream.error.value)),
     truncated: computed(() => (query.data.value?.qualifications.edges.length ?? 0) >= PAGE),
     justChanged: (id: string) => Date.now() - (changedAt.get(id) ?? 0) < 4000,
-    refetch: () => query.executeQuery({ requestPolicy: 'network-only' }),
+    refetch,
   };
 }
