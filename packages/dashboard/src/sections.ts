@@ -29,4 +29,8 @@ export const sections: Section[] = [
     roles: ['TENANT_ADMIN'],
     component: () => import('./pages/SubmitQualificationPage.vue'),
   },
+  { path: 'numbers', name: 'numbers', title: 'Numbers', label: 'Numbers', roles: READERS, component: () => import('./pages/NumbersPage.vue') },
+  { path: 'applications', name: 'applications', title: 'Applications', label: 'Applications', roles: READERS, component: () => import('./pages/ApplicationsPage.vue') },
+  { path: 'applications/new', name: 'application-new', title: 'Applications › New', roles: ['TENANT_ADMIN'], component: () => import('./pages/ApplyPage.vue') },
+  { path: 'orders', name: 'orders', title: 'Orders and balance', label: 'Orders', roles: READERS, component: () => import('./pages/OrdersPage.vue') },
 ];
