@@ -2,7 +2,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:f
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '@callplane/server/database/embedded.ts';
-import { errorOutput, gql, KEY, spawnServer, type Spawned } from './process.js';
+import { cli, errorOutput, gql, KEY, spawnServer, type Spawned } from './process.js';
 
 /**
  * `pnpm start` on a machine without DATABASE_URL: embedded PostgreSQL with its data kept in
@@ -35,7 +35,7 @@ async function start() {
 }
 
 describe('embedded PostgreSQL (no DATABASE_URL)', () => {
-  it('starts with its data in CALLPLANE_DATA_DIR, survives kill -9 of node, and stops with the server', { timeout: 240_000 }, async () => {
+  it('starts with its data in CALLPLANE_DATA_DIR, survives kill -9 of node, is shared with the CLI, and stops with the server', { timeout: 240_000 }, async () => {
     const first = await start();
     expect(first.p.stdout()).toMatch(/using embedded PostgreSQL 18 at \S+\/pg on port \d+; migrations applied: 2026_11_25_0001_foundation/);
     expect((await fetch(`${first.url}/readyz`)).status).toBe(200);
@@ -53,6 +53,13 @@ describe('embedded PostgreSQL (no DATABASE_URL)', () => {
     // the data was kept: the first start's key still works, and no new key was made
     expect(second.p.stdout().match(KEY)).toBeNull();
     expect(await gql(second.url, '{ viewer { role } }', key)).toEqual({ data: { viewer: { role: 'OPERATOR' } } });
+
+    // the CLI next to a running server shares its PostgreSQL and leaves it running
+    const listed = await cli(['key', 'list'], { CALLPLANE_DATA_DIR: dataDir });
+    expect(listed.code).toBe(0);
+    expect(listed.stderr).toContain('started by the Callplane already running there');
+    expect(listed.stdout).toMatch(/OPERATOR\s+active/);
+    expect((await fetch(`${second.url}/readyz`)).status).toBe(200);
 
     second.p.child.kill('SIGTERM');
     expect((await second.p.exited).code).toBe(0);
