@@ -18,7 +18,7 @@ import { useFormErrors } from './useFormErrors';
 import { useLiveList } from './useLiveList';
 import { useSession } from './useSession';
 
-const PAGE = 200;
+const PAGE = 100;
 
 export interface NumberFilters {
   status: MaybeRefOrGetter<NumberStatus | null>;
