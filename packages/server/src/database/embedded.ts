@@ -71,7 +71,8 @@ export async function startEmbeddedPostgres(dir: string, log: (line: string) => 
   if (res.code !== 0) {
     throw new Error(
       `embedded PostgreSQL did not start in ${dataDir} (pg_ctl exit ${res.code}): ${res.output.trim()}\n${tail(logFile)}\n` +
-        `If another PostgreSQL uses this folder, stop it; or set DATABASE_URL to use your own PostgreSQL.`,
+        `If another PostgreSQL uses this folder, stop it; if its first start was interrupted, delete ${dataDir}; ` +
+        `or set DATABASE_URL to use your own PostgreSQL.`,
     );
   }
   const started = runningPostmaster(dataDir);
