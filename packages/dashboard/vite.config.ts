@@ -11,6 +11,7 @@ export default defineConfig({
     proxy: {
       '/graphql': { target: api, ws: true, changeOrigin: true },
       '/documents': { target: api, changeOrigin: true },
+      '/exports': { target: api, changeOrigin: true },
     },
   },
   build: {

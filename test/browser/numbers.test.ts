@@ -14,6 +14,8 @@ function ok<T>(r: GqlResult<T>): T {
   return r.data as T;
 }
 
+const PDF = Buffer.from('%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n');
+
 /** Runs the jobs that are due on the manual clock (the allocation, or activation after `seconds`). */
 const advanceClock = async (seconds: number) => ok(await t.gql(`mutation($s: Int!) { advanceClock(seconds: $s) }`, { s: seconds }));
 
@@ -149,6 +151,70 @@ describe('dashboard: numbers, applications and orders in the browser (N1–N8, M
     await operator.context.close();
   }, 120_000);
 
+  it('N6: a 400 application takes the handler materials in a dialog; the OPERATOR approves application and materials; it completes', async () => {
+    await insertQualification(t.app.systemContext().db, t.clock, acme.tenantId, 'TOLL_FREE_400');
+    ok(await t.gql(`mutation { saveHandler(name: "Wang Wu", idNumber: "11010519491231002X", mobile: "13900139000", email: "wang.wu@acme.example") { id } }`, {}, acme.keys.admin));
+    ok(await t.gql(`mutation($t: ID!) { topUpBalance(tenantId: $t, amount: "10000") { amount } }`, { t: Buffer.from(`Tenant:${acme.tenantId}`).toString('base64') }));
+    const tenant = await openUser(browser, t.url);
+    const a = tenant.page;
+    await signIn(a, acme.keys.admin);
+    await a.getByRole('link', { name: 'Applications' }).click();
+    await a.getByRole('link', { name: 'New application' }).click();
+    await a.locator('select[name="type"]').selectOption('TOLL_FREE_400');
+    await a.locator('select[name="tier"]').selectOption('GOLD');
+    await a.locator('input[name="province"]').fill('北京');
+    await a.locator('input[name="city"]').fill('北京');
+    await a.locator('select[name="qualificationId"]').selectOption({ label: 'Test Co (Toll free 400)' });
+    await a.locator('input[name="scenario-0"]').fill('Customer hotline');
+    await a.locator('textarea[name="script-0"]').fill('Welcome to Acme, press 1 for sales …');
+    await a.locator('input[name="contactName"]').fill('Li Si');
+    await a.locator('input[name="contactMobile"]').fill('13800138000');
+    await a.locator('input[name="contactEmail"]').fill('li.si@acme.example');
+    await a.getByRole('button', { name: 'Submit application' }).click();
+    await a.waitForURL('**/applications');
+    const mine = a.locator('[data-testid="application-list"] tbody tr[data-ticket]', { hasText: 'Toll free 400' });
+    await mine.getByText('materials: pending').waitFor();
+    const ticket = (await mine.getAttribute('data-ticket'))!;
+
+    await mine.getByRole('button', { name: 'Submit materials' }).click();
+    const dialog = a.getByRole('dialog');
+    await dialog.locator('input[name="handlerName"]').fill('Wang Wu');
+    await a.waitForFunction(() => (document.querySelector('input[name="handlerIdNumber"]') as HTMLInputElement)?.value === '11010519491231002X');
+    for (const type of ['AUTHORIZATION_LETTER', 'BUSINESS_ACCEPTANCE_FORM', 'SECURITY_SERVICE_AGREEMENT', 'INFORMATION_SECURITY_COMMITMENT'])
+      await dialog.locator(`input[name="document-${type}"]`).setInputFiles({ name: `${type.toLowerCase()}.pdf`, mimeType: 'application/pdf', buffer: PDF });
+    await screenshot(a, 'n10-tenant-materials-dialog');
+    await dialog.getByRole('button', { name: 'Submit materials' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await mine.getByText('materials: submitted').waitFor();
+
+    const operator = await openUser(browser, t.url);
+    const b = operator.page;
+    await signIn(b, t.operatorKey);
+    await b.getByRole('link', { name: 'Applications' }).click();
+    const queued = b.locator(`[data-testid="application-review-queue"] tr[data-ticket="${ticket}"]`);
+    await queued.getByRole('button', { name: 'Approve materials' }).waitFor();
+    await queued.getByRole('button', { name: 'Details' }).click();
+    await b.locator('[data-testid="application-review-queue"] .detail-row').getByText('authorization_letter.pdf').waitFor();
+    await screenshot(b, 'n11-operator-materials-review');
+    await queued.getByRole('button', { name: /^Approve$/ }).click();
+    await queued.getByRole('button', { name: /^Approve$/ }).waitFor({ state: 'detached' });
+    await queued.getByRole('button', { name: 'Approve materials' }).click();
+    await b.locator('[data-testid="application-review-queue"]').getByText('The queue is empty').waitFor();
+
+    await mine.getByText('materials: approved').waitFor();
+    await advanceClock(0);
+    await both(mine, 'Pending payment', 'Delivered');
+    await mine.getByRole('button', { name: 'Pay 7,500.00 CNY' }).click();
+    await both(mine, 'Pending payment', 'Taking effect');
+    await advanceClock(60);
+    await both(mine, 'Completed', 'Active');
+    await screenshot(a, 'n12-tenant-400-completed');
+    expect(tenant.pageErrors).toEqual([]);
+    expect(operator.pageErrors).toEqual([]);
+    await tenant.context.close();
+    await operator.context.close();
+  }, 120_000);
+
   it('N1, N2, N4, N7, N8: the tenant searches stock, buys a number, pays, toggles auto-renew, exports CSV and unsubscribes it with the batch status live', async () => {
     const { page: a, context, pageErrors } = await openUser(browser, t.url);
     await signIn(a, acme.keys.admin);
@@ -161,12 +227,12 @@ describe('dashboard: numbers, applications and orders in the browser (N1–N8, M
     await a.getByRole('button', { name: 'Search' }).click();
     const hit = a.locator('[data-testid="search-results"] tr[data-number="+862166660001"]');
     await hit.waitFor();
-    await screenshot(a, 'n10-tenant-search');
+    await screenshot(a, 'n13-tenant-search');
     await hit.getByRole('button', { name: 'Buy' }).click();
     const dialog = a.getByRole('dialog');
     await dialog.locator('select[name="qualificationId"]').selectOption({ label: 'Test Co (Standard)' });
     await dialog.locator('input[name="autoRenew"]').check();
-    await screenshot(a, 'n11-tenant-buy-dialog');
+    await screenshot(a, 'n14-tenant-buy-dialog');
     await dialog.getByRole('button', { name: 'Buy' }).click();
     await a.locator('[data-testid="purchase-notice"]').waitFor();
     const row = a.locator('[data-testid="my-numbers"] tr[data-number="+862166660001"]');
@@ -200,7 +266,7 @@ describe('dashboard: numbers, applications and orders in the browser (N1–N8, M
     await advanceClock(0);
     await batch.locator('.badge', { hasText: /^Completed$/ }).waitFor();
     await row.waitFor({ state: 'detached' });
-    await screenshot(a, 'n12-tenant-unsubscribed');
+    await screenshot(a, 'n15-tenant-unsubscribed');
     expect(pageErrors).toEqual([]);
     await context.close();
   }, 90_000);
@@ -211,14 +277,14 @@ describe('dashboard: numbers, applications and orders in the browser (N1–N8, M
     await page.getByRole('link', { name: 'Applications' }).click();
     await page.locator('[data-testid="application-list"] tr[data-ticket]').first().waitFor();
     expect(await page.getByRole('link', { name: 'New application' }).count()).toBe(0);
-    await screenshot(page, 'n13-supervisor-applications');
+    await screenshot(page, 'n16-supervisor-applications');
     await page.getByRole('link', { name: 'Numbers' }).click();
     await page.locator('[data-testid="my-numbers"] tr[data-number]').first().waitFor();
     expect(await page.locator('[data-testid="my-numbers"] input[type="checkbox"]').count()).toBe(0);
     await page.getByRole('link', { name: 'Orders' }).click();
     await page.locator('[data-testid="order-list"] tr[data-order]').first().waitFor();
     expect(await page.getByRole('button', { name: 'Pay' }).count()).toBe(0);
-    await screenshot(page, 'n14-supervisor-orders');
+    await screenshot(page, 'n17-supervisor-orders');
     expect(pageErrors).toEqual([]);
     await context.close();
   }, 60_000);

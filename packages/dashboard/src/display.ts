@@ -20,3 +20,8 @@ export function formatDay(iso: string | null | undefined): string {
   if (Number.isNaN(d.getTime())) return iso;
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
 }
+
+/** "北京" for a municipality (province and city alike), "广东 · 深圳" otherwise. */
+export function regionLabel(r: { province: string; city: string }): string {
+  return r.city === r.province ? r.province : `${r.province} · ${r.city}`;
+}
