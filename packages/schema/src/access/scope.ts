@@ -1,4 +1,4 @@
-import type { SelectQueryBuilder } from 'kysely';
+import type { Selectable, SelectQueryBuilder } from 'kysely';
 import type { ServiceContext } from '../context.js';
 import type { Database } from '../db/database.js';
 import { ForbiddenError } from '../errors.js';
@@ -18,6 +18,41 @@ export function scopedFrom<T extends TenantTable>(ctx: Pick<ServiceContext, 'db'
   const q = ctx.db.selectFrom(table as TenantTable) as unknown as SelectQueryBuilder<Database, T, {}>;
   if (actor.role === 'OPERATOR') return q;
   return q.where(`${table}.tenant_id` as never, '=', actor.tenantId as never);
+}
+
+/** Row ids are UUIDs: anything else names no row, and is never sent to the database. */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export type ScopedRow<T extends TenantTable> = Selectable<Database[T]>;
+
+/**
+ * One tenant-owned row by id, through scopedFrom: another tenant's row, like a missing one or a
+ * malformed id, is undefined. `forUpdate` locks it (pass the transaction's db).
+ */
+export async function findScoped<T extends TenantTable>(
+  ctx: Pick<ServiceContext, 'db' | 'actor'>,
+  table: T,
+  id: string,
+  opts: { forUpdate?: boolean } = {},
+): Promise<ScopedRow<T> | undefined> {
+  if (!UUID.test(id)) return undefined;
+  let q = (scopedFrom(ctx, table) as any).selectAll().where(`${table}.id`, '=', id);
+  if (opts.forUpdate) q = q.forUpdate();
+  return q.executeTakeFirst();
+}
+
+/** Only a key of that role does this: "only an OPERATOR <what>". */
+export function requireOperator(actor: Actor | null, what: string): Actor {
+  const a = requireActor(actor);
+  if (a.role !== 'OPERATOR') throw new ForbiddenError(`only an OPERATOR ${what}`);
+  return a;
+}
+
+/** A tenant write by its TENANT_ADMIN; returns the acting tenant. `message` says who may. */
+export function requireTenantAdmin(actor: Actor | null, message: string): string {
+  const tenantId = actingTenant(actor);
+  if (actor!.role !== 'TENANT_ADMIN') throw new ForbiddenError(message);
+  return tenantId;
 }
 
 export function requireActor(actor: Actor | null): Actor {

@@ -1,17 +1,22 @@
 import type { ServiceContext } from '../context.js';
-import { scopedFrom, type TenantTable } from '../access/scope.js';
+import { scopedFrom, UUID, type ScopedRow, type TenantTable } from '../access/scope.js';
+
+export { UUID };
 
 /**
  * Batch loader for tenant-owned rows by id, through the one isolation point: ids of another
  * tenant's rows load as null, exactly like ids that do not exist.
  */
-export async function loadScoped<T extends TenantTable>(ctx: ServiceContext, table: T, ids: readonly string[]) {
+export async function loadScoped<T extends TenantTable>(ctx: ServiceContext, table: T, ids: readonly string[]): Promise<(ScopedRow<T> | null)[]> {
   const valid = ids.filter((id) => UUID.test(id));
   const rows = valid.length
     ? ((await (scopedFrom(ctx, table) as any).selectAll().where(`${table}.id`, 'in', valid).execute()) as { id: string }[])
     : [];
   const byId = new Map(rows.map((r) => [r.id, r]));
-  return ids.map((id) => byId.get(id) ?? null);
+  return ids.map((id) => (byId.get(id) as ScopedRow<T> | undefined) ?? null);
 }
 
-export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** The visible rows of `ids`, for a loadableNode's `load` (its `sort` puts them in order). */
+export async function loadScopedRows<T extends TenantTable>(ctx: ServiceContext, table: T, ids: readonly string[]): Promise<ScopedRow<T>[]> {
+  return (await loadScoped(ctx, table, ids)).filter((r): r is ScopedRow<T> => r !== null);
+}

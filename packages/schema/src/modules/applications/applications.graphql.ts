@@ -1,8 +1,7 @@
-import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import { builder } from '../../graphql/builder.js';
 import { keysetConnection } from '../../graphql/connection.js';
-import { loadScoped } from '../../graphql/loaders.js';
-import { subscribeEvents } from '../events/events.graphql.js';
+import { loadScopedRows } from '../../graphql/loaders.js';
+import { statusChangeSubscription } from '../events/events.graphql.js';
 import type { StoredEvent } from '../events/events.service.js';
 import { TenantRef } from '../tenants/tenants.graphql.js';
 import { DecisionEnum, DocumentTypeEnum, HandlerRef, QualificationDocumentRef, QualificationRef } from '../qualifications/qualifications.graphql.js';
@@ -50,8 +49,6 @@ const MaterialsStatusEnum = builder.enumType('MaterialsStatus', {
   description: 'Handler materials of a 400 application (N6); NOT_REQUIRED for other numbers.',
 });
 
-const rowsOnly = <T,>(rows: (T | null)[]) => rows.filter((r): r is T => r !== null);
-
 const ScenarioRef = builder.simpleObject('CallScenario', {
   fields: (t) => ({ scenario: t.string(), script: t.string() }),
 });
@@ -66,7 +63,7 @@ const MaterialRef = builder.objectRef<ApplicationMaterial>('HandlerMaterial').im
 export const NumberApplicationRef = builder.loadableNode('NumberApplication', {
   description: 'An application for numbers (N3) with its two status columns; 400 applications also carry handler materials (N6).',
   id: { resolve: (a: NumberApplication) => a.id },
-  load: async (ids: string[], ctx) => rowsOnly((await loadScoped(ctx, 'number_applications', ids)) as (NumberApplication | null)[]),
+  load: (ids: string[], ctx) => loadScopedRows(ctx, 'number_applications', ids),
   sort: (a) => a.id,
   fields: (t) => ({
     ticketNo: t.exposeString('ticket_no', { description: 'Human-readable and unique: AP + yyyymmdd + sequence.' }),
@@ -267,16 +264,9 @@ const StatusChange = builder.objectRef<StoredEvent>('ApplicationStatusChange').i
   }),
 });
 
-builder.subscriptionField('applicationStatusChanged', (t) =>
-  t.field({
-    type: StatusChange,
-    description: 'Status changes of number applications (own tenant; OPERATOR: all), replayed after `after`, then live.',
-    authScopes: { tenantReader: true },
-    args: { after: t.arg.string({ required: false, description: 'The cursor of the last change received.' }) },
-    subscribe: (_root, args, ctx) => subscribeEvents(ctx, args.after, ['APPLICATION_STATUS_CHANGED']),
-    resolve: (e, _args, ctx) => {
-      clearAllDataLoaders(ctx);
-      return e;
-    },
-  }),
-);
+statusChangeSubscription('applicationStatusChanged', {
+  type: StatusChange,
+  eventType: 'APPLICATION_STATUS_CHANGED',
+  description: 'Status changes of number applications (own tenant; OPERATOR: all), replayed after `after`, then live.',
+  afterDescription: 'The cursor of the last change received.',
+});

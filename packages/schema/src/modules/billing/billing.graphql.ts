@@ -1,8 +1,7 @@
-import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import { builder } from '../../graphql/builder.js';
 import { keysetConnection } from '../../graphql/connection.js';
-import { loadScoped } from '../../graphql/loaders.js';
-import { subscribeEvents } from '../events/events.graphql.js';
+import { loadScopedRows } from '../../graphql/loaders.js';
+import { statusChangeSubscription } from '../events/events.graphql.js';
 import type { StoredEvent } from '../events/events.service.js';
 import { TenantRef } from '../tenants/tenants.graphql.js';
 import {
@@ -17,8 +16,6 @@ import {
   topUpBalance,
 } from './billing.service.js';
 import { LEDGER_KINDS, ORDER_STATUSES, type Balance, type LedgerEntry, type Order, type OrderLine, type OrderStatus, type Tariff } from './billing.table.js';
-
-const rowsOnly = <T,>(rows: (T | null)[]) => rows.filter((r): r is T => r !== null);
 
 export const OrderStatusEnum = builder.enumType('OrderStatus', { values: ORDER_STATUSES });
 const LedgerKindEnum = builder.enumType('LedgerKind', { values: LEDGER_KINDS });
@@ -55,7 +52,7 @@ export const OrderLineRef = builder.objectRef<OrderLine>('OrderLine').implement(
 export const OrderRef = builder.loadableNode('Order', {
   description: 'An order (M1): UNPAID until paid from the balance, or CANCELLED, or EXPIRED.',
   id: { resolve: (o: Order) => o.id },
-  load: async (ids: string[], ctx) => rowsOnly((await loadScoped(ctx, 'orders', ids)) as (Order | null)[]),
+  load: (ids: string[], ctx) => loadScopedRows(ctx, 'orders', ids),
   sort: (o) => o.id,
   fields: (t) => ({
     orderNo: t.exposeString('order_no'),
@@ -81,7 +78,7 @@ export const OrderRef = builder.loadableNode('Order', {
 export const LedgerEntryRef = builder.loadableNode('LedgerEntry', {
   description: 'One movement of a balance, with the balance after it.',
   id: { resolve: (e: LedgerEntry) => e.id },
-  load: async (ids: string[], ctx) => rowsOnly((await loadScoped(ctx, 'ledger_entries', ids)) as (LedgerEntry | null)[]),
+  load: (ids: string[], ctx) => loadScopedRows(ctx, 'ledger_entries', ids),
   sort: (e) => e.id,
   fields: (t) => ({
     kind: t.field({ type: LedgerKindEnum, resolve: (e) => e.kind }),
@@ -191,16 +188,9 @@ const OrderStatusChange = builder.objectRef<StoredEvent>('OrderStatusChange').im
   }),
 });
 
-builder.subscriptionField('orderStatusChanged', (t) =>
-  t.field({
-    type: OrderStatusChange,
-    description: 'Order status changes the key may see (own tenant; OPERATOR: all), replayed after `after`, then live.',
-    authScopes: { tenantReader: true },
-    args: { after: t.arg.string({ required: false, description: 'The cursor of the last change received.' }) },
-    subscribe: (_root, args, ctx) => subscribeEvents(ctx, args.after, ['ORDER_STATUS_CHANGED']),
-    resolve: (e, _args, ctx) => {
-      clearAllDataLoaders(ctx);
-      return e;
-    },
-  }),
-);
+statusChangeSubscription('orderStatusChanged', {
+  type: OrderStatusChange,
+  eventType: 'ORDER_STATUS_CHANGED',
+  description: 'Order status changes the key may see (own tenant; OPERATOR: all), replayed after `after`, then live.',
+  afterDescription: 'The cursor of the last change received.',
+});

@@ -1,3 +1,5 @@
+import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
+import type { ObjectRef, SchemaTypes } from '@pothos/core';
 import { builder } from '../../graphql/builder.js';
 import { eventTenantFilter } from '../../access/scope.js';
 import type { GraphQLContext } from '../../graphql/context.js';
@@ -42,3 +44,29 @@ builder.subscriptionField('events', (t) =>
     resolve: (e) => e,
   }),
 );
+
+type BuilderTypes = typeof builder extends PothosSchemaTypes.SchemaBuilder<infer T extends SchemaTypes> ? T : never;
+
+/**
+ * A module's typed status-change subscription: the key's events of one type (own tenant;
+ * OPERATOR: all), replayed after `after`, then live.
+ */
+export function statusChangeSubscription(
+  name: string,
+  field: { type: ObjectRef<BuilderTypes, StoredEvent>; eventType: EventType; description: string; afterDescription?: string },
+): void {
+  builder.subscriptionField(name, (t) =>
+    t.field({
+      type: field.type,
+      description: field.description,
+      authScopes: { tenantReader: true },
+      args: { after: t.arg.string({ required: false, description: field.afterDescription }) },
+      subscribe: (_root, args, ctx) => subscribeEvents(ctx, args.after, [field.eventType]),
+      resolve: (e, _args, ctx) => {
+        // The subscription's context lives as long as it does: load the subject fresh per change.
+        clearAllDataLoaders(ctx);
+        return e;
+      },
+    }),
+  );
+}

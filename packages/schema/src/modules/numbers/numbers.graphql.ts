@@ -1,7 +1,6 @@
-import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import { builder } from '../../graphql/builder.js';
 import { keysetConnection } from '../../graphql/connection.js';
-import { subscribeEvents } from '../events/events.graphql.js';
+import { statusChangeSubscription } from '../events/events.graphql.js';
 import type { StoredEvent } from '../events/events.service.js';
 import { TenantRef } from '../tenants/tenants.graphql.js';
 import { QualificationRef } from '../qualifications/qualifications.graphql.js';
@@ -201,16 +200,9 @@ const NumberStatusChange = builder.objectRef<StoredEvent>('NumberStatusChange').
   }),
 });
 
-builder.subscriptionField('numberStatusChanged', (t) =>
-  t.field({
-    type: NumberStatusChange,
-    description: 'Status changes of the numbers the key may see (own tenant; OPERATOR: all), replayed after `after`, then live.',
-    authScopes: { tenantReader: true },
-    args: { after: t.arg.string({ required: false, description: 'The cursor of the last change received.' }) },
-    subscribe: (_root, args, ctx) => subscribeEvents(ctx, args.after, ['NUMBER_STATUS_CHANGED']),
-    resolve: (e, _args, ctx) => {
-      clearAllDataLoaders(ctx);
-      return e;
-    },
-  }),
-);
+statusChangeSubscription('numberStatusChanged', {
+  type: NumberStatusChange,
+  eventType: 'NUMBER_STATUS_CHANGED',
+  description: 'Status changes of the numbers the key may see (own tenant; OPERATOR: all), replayed after `after`, then live.',
+  afterDescription: 'The cursor of the last change received.',
+});

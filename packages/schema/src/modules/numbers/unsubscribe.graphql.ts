@@ -1,8 +1,7 @@
-import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import { builder } from '../../graphql/builder.js';
 import { keysetConnection } from '../../graphql/connection.js';
-import { loadScoped } from '../../graphql/loaders.js';
-import { subscribeEvents } from '../events/events.graphql.js';
+import { loadScopedRows } from '../../graphql/loaders.js';
+import { statusChangeSubscription } from '../events/events.graphql.js';
 import type { StoredEvent } from '../events/events.service.js';
 import { TenantRef } from '../tenants/tenants.graphql.js';
 import { calendarDate } from '../qualifications/qualifications.service.js';
@@ -21,8 +20,6 @@ const BatchStatusEnum = builder.enumType('UnsubscribeBatchStatus', {
   description: 'CHECKING → COMPLETED (all released) | PARTIAL_SUCCESS (some) | CHECK_FAILED (none) (N7).',
 });
 const ResultEnum = builder.enumType('UnsubscribeResult', { values: UNSUBSCRIBE_RESULTS });
-
-const rowsOnly = <T,>(rows: (T | null)[]) => rows.filter((r): r is T => r !== null);
 
 const ItemRef = builder.objectRef<UnsubscribeItem>('UnsubscribeItem').implement({
   description: 'The result of one number of an unsubscribe batch.',
@@ -46,7 +43,7 @@ const ItemRef = builder.objectRef<UnsubscribeItem>('UnsubscribeItem').implement(
 export const UnsubscribeBatchRef = builder.loadableNode('UnsubscribeBatch', {
   description: 'A batch unsubscription of numbers (N7) with a result per number.',
   id: { resolve: (b: UnsubscribeBatch) => b.id },
-  load: async (ids: string[], ctx) => rowsOnly((await loadScoped(ctx, 'unsubscribe_batches', ids)) as (UnsubscribeBatch | null)[]),
+  load: (ids: string[], ctx) => loadScopedRows(ctx, 'unsubscribe_batches', ids),
   sort: (b) => b.id,
   fields: (t) => ({
     status: t.field({ type: BatchStatusEnum, resolve: (b) => b.status }),
@@ -104,16 +101,8 @@ const BatchStatusChange = builder.objectRef<StoredEvent>('UnsubscribeBatchStatus
   }),
 });
 
-builder.subscriptionField('unsubscribeBatchStatusChanged', (t) =>
-  t.field({
-    type: BatchStatusChange,
-    description: 'Status changes of unsubscribe batches (own tenant; OPERATOR: all), replayed after `after`, then live.',
-    authScopes: { tenantReader: true },
-    args: { after: t.arg.string({ required: false }) },
-    subscribe: (_root, args, ctx) => subscribeEvents(ctx, args.after, ['UNSUBSCRIBE_BATCH_STATUS_CHANGED']),
-    resolve: (e, _args, ctx) => {
-      clearAllDataLoaders(ctx);
-      return e;
-    },
-  }),
-);
+statusChangeSubscription('unsubscribeBatchStatusChanged', {
+  type: BatchStatusChange,
+  eventType: 'UNSUBSCRIBE_BATCH_STATUS_CHANGED',
+  description: 'Status changes of unsubscribe batches (own tenant; OPERATOR: all), replayed after `after`, then live.',
+});

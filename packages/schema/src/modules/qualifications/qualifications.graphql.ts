@@ -1,8 +1,7 @@
-import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import { builder } from '../../graphql/builder.js';
 import { keysetConnection } from '../../graphql/connection.js';
-import { loadScoped } from '../../graphql/loaders.js';
-import { subscribeEvents } from '../events/events.graphql.js';
+import { loadScopedRows } from '../../graphql/loaders.js';
+import { statusChangeSubscription } from '../events/events.graphql.js';
 import type { StoredEvent } from '../events/events.service.js';
 import { TenantRef } from '../tenants/tenants.graphql.js';
 import {
@@ -36,12 +35,10 @@ const StatusEnum = builder.enumType('QualificationStatus', { values: QUALIFICATI
 export const DocumentTypeEnum = builder.enumType('DocumentType', { values: DOCUMENT_TYPES });
 export const DecisionEnum = builder.enumType('ReviewDecision', { values: REVIEW_DECISIONS });
 
-const rowsOnly = <T,>(rows: (T | null)[]) => rows.filter((r): r is T => r !== null);
-
 export const HandlerRef = builder.loadableNode('Handler', {
   description: 'A saved handler profile (Q3): the person who files for the enterprise.',
   id: { resolve: (h: Handler) => h.id },
-  load: async (ids: string[], ctx) => rowsOnly((await loadScoped(ctx, 'handlers', ids)) as (Handler | null)[]),
+  load: (ids: string[], ctx) => loadScopedRows(ctx, 'handlers', ids),
   sort: (h) => h.id,
   fields: (t) => ({
     name: t.exposeString('name'),
@@ -70,7 +67,7 @@ export const QualificationDocumentRef = builder.loadableNode('QualificationDocum
 export const QualificationRef = builder.loadableNode('Qualification', {
   description: 'An enterprise qualification (Q1) and its review.',
   id: { resolve: (q: Qualification) => q.id },
-  load: async (ids: string[], ctx) => rowsOnly((await loadScoped(ctx, 'qualifications', ids)) as (Qualification | null)[]),
+  load: (ids: string[], ctx) => loadScopedRows(ctx, 'qualifications', ids),
   sort: (q) => q.id,
   fields: (t) => ({
     kind: t.field({ type: KindEnum, resolve: (q) => q.kind }),
@@ -219,17 +216,9 @@ const StatusChange = builder.objectRef<StoredEvent>('QualificationStatusChange')
   }),
 });
 
-builder.subscriptionField('qualificationStatusChanged', (t) =>
-  t.field({
-    type: StatusChange,
-    description: 'Status changes of the qualifications the key may see (own tenant; OPERATOR: all), replayed after `after`, then live.',
-    authScopes: { tenantReader: true },
-    args: { after: t.arg.string({ required: false, description: 'The cursor of the last change received.' }) },
-    subscribe: (_root, args, ctx) => subscribeEvents(ctx, args.after, ['QUALIFICATION_STATUS_CHANGED']),
-    resolve: (e, _args, ctx) => {
-      // The subscription's context lives as long as it does: load the qualification fresh per change.
-      clearAllDataLoaders(ctx);
-      return e;
-    },
-  }),
-);
+statusChangeSubscription('qualificationStatusChanged', {
+  type: StatusChange,
+  eventType: 'QUALIFICATION_STATUS_CHANGED',
+  description: 'Status changes of the qualifications the key may see (own tenant; OPERATOR: all), replayed after `after`, then live.',
+  afterDescription: 'The cursor of the last change received.',
+});
