@@ -273,7 +273,7 @@ export async function purchaseNumber(ctx: ServiceContext, input: PurchaseInput):
           tariffCode: tariffCodeFor(reserved),
           quantity: months,
           numberId: reserved.id,
-          description: `${describe(reserved)}, first term ${months} month${months > 1 ? 's' : ''}`,
+          description: `${describeNumber(reserved)}, first term ${months} month${months > 1 ? 's' : ''}`,
         },
       ],
     });
@@ -284,7 +284,8 @@ export async function purchaseNumber(ctx: ServiceContext, input: PurchaseInput):
 
 const notAvailable = (n: NumberRow) => new ConflictError('NUMBER_NOT_AVAILABLE', `${n.e164} is no longer available`, 'numberId');
 
-const describe = (n: NumberRow) =>
+/** How order lines and emails name a number. */
+export const describeNumber = (n: NumberRow) =>
   n.type === 'TOLL_FREE_400' ? `400 number ${n.e164} (${n.tier} tier, monthly minimum spend)` : `${n.type.toLowerCase()} number ${n.e164}`;
 
 /** Paying a purchase: the reservation becomes an ACTIVE number of the tenant with its first term. */
@@ -405,7 +406,7 @@ function renewalLine(n: NumberRow, months: number, how: string) {
     tariffCode: tariffCodeFor(n),
     quantity: months,
     numberId: n.id,
-    description: `${describe(n)}, ${how} renewal for ${months} month${months > 1 ? 's' : ''}`,
+    description: `${describeNumber(n)}, ${how} renewal for ${months} month${months > 1 ? 's' : ''}`,
   };
 }
 
