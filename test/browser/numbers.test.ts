@@ -172,7 +172,7 @@ describe('dashboard: numbers, applications and orders in the browser (N1–N8, M
     await a.locator('input[name="contactEmail"]').fill('li.si@acme.example');
     await a.getByRole('button', { name: 'Submit application' }).click();
     await a.waitForURL('**/applications');
-    const mine = a.locator('[data-testid="application-list"] tbody tr[data-ticket]', { hasText: 'Toll free 400' });
+    const mine = a.locator('[data-testid="application-list"] tbody tr[data-ticket]', { hasText: '× 400' });
     await mine.getByText('materials: pending').waitFor();
     const ticket = (await mine.getAttribute('data-ticket'))!;
 
