@@ -1,0 +1,101 @@
+// N2: buying an inbound-only number from stock.
+import type { ServiceContext } from '../../context.js';
+import { inTransaction } from '../../db/transaction.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
+import { requireTenantAdmin, UUID } from '../../access/scope.js';
+import { requireApprovedQualification } from '../qualifications/qualifications.service.js';
+import { createOrder, onOrderLineClosed, onOrderLinePaid } from '../billing/billing.service.js';
+import type { Order } from '../billing/billing.table.js';
+import { addMonths, describeNumber, emitStatus, firstTermMonths, releaseToStock, tariffCodeFor } from './numbers.status.js';
+import { scheduleTermCheck } from './numbers.terms.js';
+import type { CallType, NumberRow } from './numbers.table.js';
+
+export interface PurchaseInput {
+  numberId: string;
+  qualificationId: string;
+  callType: CallType;
+  instanceId?: string | null;
+  autoRenew?: boolean | null;
+}
+
+/**
+ * N2: one available number per operation, reserved at once (until now + reservationMinutes) with an
+ * UNPAID order; paying the order makes it ACTIVE. Of two tenants racing for it, one gets it.
+ */
+export async function purchaseNumber(ctx: ServiceContext, input: PurchaseInput): Promise<{ number: NumberRow; order: Order }> {
+  const tenantId = requireTenantAdmin(ctx.actor, 'a TENANT_ADMIN buys numbers');
+  if (input.callType !== 'INBOUND_ONLY')
+    throw new ValidationError('callType', 'INBOUND_OUTBOUND numbers are applied for and reviewed (N3), not bought directly', 'APPLICATION_REQUIRED');
+  const instanceId = input.instanceId?.trim() || null;
+  if (instanceId && instanceId.length > 200) throw new ValidationError('instanceId', 'instanceId is too long');
+  const number = UUID.test(input.numberId)
+    ? await ctx.db.selectFrom('numbers').selectAll().where('id', '=', input.numberId).executeTakeFirst()
+    : undefined;
+  if (!number) throw new NotFoundError('number', 'numberId');
+  if (number.status !== 'AVAILABLE') throw notAvailable(number);
+  await requireApprovedQualification(ctx, input.qualificationId, number.type === 'TOLL_FREE_400' ? 'TOLL_FREE_400' : 'STANDARD', tenantId);
+  return inTransaction(ctx, async (tx) => {
+    const reservedUntil = new Date(tx.now.getTime() + ctx.settings.reservationMinutes * 60_000);
+    // The status condition makes the reservation atomic: a concurrent buyer's update finds no row.
+    const reserved = await tx.trx
+      .updateTable('numbers')
+      .set({
+        status: 'RESERVED',
+        tenant_id: tenantId,
+        qualification_id: input.qualificationId,
+        instance_id: instanceId,
+        call_type: 'INBOUND_ONLY',
+        auto_renew: input.autoRenew ?? false,
+        reserved_until: reservedUntil,
+        updated_at: tx.now,
+      })
+      .where('id', '=', number.id)
+      .where('status', '=', 'AVAILABLE')
+      .returningAll()
+      .executeTakeFirst();
+    if (!reserved) throw notAvailable(number);
+    const months = firstTermMonths(reserved);
+    const { order } = await createOrder(tx, {
+      tenantId,
+      kind: 'PURCHASE',
+      expiresAt: reservedUntil,
+      lines: [
+        {
+          kind: 'NUMBER_PURCHASE',
+          tariffCode: tariffCodeFor(reserved),
+          quantity: months,
+          numberId: reserved.id,
+          description: `${describeNumber(reserved)}, first term ${months} month${months > 1 ? 's' : ''}`,
+        },
+      ],
+    });
+    await emitStatus(tx, reserved, 'AVAILABLE', 'RESERVED_FOR_ORDER', { orderId: order.id, reservedUntil });
+    return { number: reserved, order };
+  });
+}
+
+const notAvailable = (n: NumberRow) => new ConflictError('NUMBER_NOT_AVAILABLE', `${n.e164} is no longer available`, 'numberId');
+
+/** Paying a purchase: the reservation becomes an ACTIVE number of the tenant with its first term. */
+onOrderLinePaid('NUMBER_PURCHASE', async (tx, _ctx, order, line) => {
+  const n = await tx.trx.selectFrom('numbers').selectAll().where('id', '=', line.number_id!).forUpdate().executeTakeFirst();
+  if (!n || n.status !== 'RESERVED' || n.tenant_id !== order.tenant_id) throw new ConflictError('NUMBER_NOT_AVAILABLE', 'the reserved number is no longer held for this order', 'orderId');
+  const termEnd = await addMonths(tx, tx.now, line.quantity, order.tenant_id);
+  const active = await tx.trx
+    .updateTable('numbers')
+    .set({ status: 'ACTIVE', term_start: tx.now, term_end: termEnd, reserved_until: null, updated_at: tx.now })
+    .where('id', '=', n.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await tx.trx.updateTable('order_lines').set({ period_start: tx.now, period_end: termEnd }).where('id', '=', line.id).execute();
+  await scheduleTermCheck(tx, active.id, termEnd);
+  await emitStatus(tx, active, 'RESERVED', 'ORDER_PAID', { orderId: order.id, termEnd });
+});
+
+/** An unpaid purchase that is cancelled or expires gives the number back to stock. */
+onOrderLineClosed('NUMBER_PURCHASE', async (tx, _ctx, order, line) => {
+  const n = await tx.trx.selectFrom('numbers').selectAll().where('id', '=', line.number_id!).forUpdate().executeTakeFirst();
+  if (!n || n.status !== 'RESERVED' || n.tenant_id !== order.tenant_id || n.application_id) return;
+  await releaseToStock(tx, n, order.status === 'EXPIRED' ? 'RESERVATION_EXPIRED' : 'ORDER_CANCELLED', { orderId: order.id });
+});
+
