@@ -1,8 +1,6 @@
 import type { ServiceContext } from '../context.js';
 import { scopedFrom, UUID, type ScopedRow, type TenantTable } from '../access/scope.js';
 
-export { UUID };
-
 /**
  * Batch loader for tenant-owned rows by id, through the one isolation point: ids of another
  * tenant's rows load as null, exactly like ids that do not exist.

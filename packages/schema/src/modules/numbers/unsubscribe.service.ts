@@ -1,8 +1,7 @@
 import type { ServiceContext } from '../../context.js';
 import { inTransaction, type Tx } from '../../db/transaction.js';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
-import { actingTenant, scopedFrom } from '../../access/scope.js';
-import { UUID } from '../../graphql/loaders.js';
+import { NotFoundError, ValidationError } from '../../errors.js';
+import { findScoped, requireTenantAdmin, scopedFrom, UUID } from '../../access/scope.js';
 import { scheduleJob } from '../../jobs/schedule.js';
 import { defineTask } from '../../jobs/tasks.js';
 import { releaseToStock } from './numbers.service.js';
@@ -66,8 +65,7 @@ async function emitBatchStatus(tx: Tx, batch: UnsubscribeBatch, previousStatus: 
  * refused up front (NOT_FOUND naming the entry), and then nothing is written.
  */
 export async function unsubscribeNumbers(ctx: ServiceContext, numberIds: readonly string[]): Promise<UnsubscribeBatch> {
-  const tenantId = actingTenant(ctx.actor);
-  if (ctx.actor!.role !== 'TENANT_ADMIN') throw new ForbiddenError('a TENANT_ADMIN unsubscribes numbers');
+  const tenantId = requireTenantAdmin(ctx.actor, 'a TENANT_ADMIN unsubscribes numbers');
   if (!numberIds.length) throw new ValidationError('numberIds', 'give at least one number to unsubscribe');
   if (numberIds.length > MAX_UNSUBSCRIBE_BATCH) throw new ValidationError('numberIds', `at most ${MAX_UNSUBSCRIBE_BATCH} numbers per batch`);
   const first = new Map<string, number>();
@@ -182,8 +180,7 @@ export function unsubscribeBatchesQuery(ctx: ServiceContext, f: { status?: Unsub
 }
 
 export async function findUnsubscribeBatch(ctx: ServiceContext, id: string): Promise<UnsubscribeBatch | null> {
-  if (!UUID.test(id)) return null;
-  return (await scopedFrom(ctx, 'unsubscribe_batches').selectAll().where('unsubscribe_batches.id', '=', id).executeTakeFirst()) ?? null;
+  return (await findScoped(ctx, 'unsubscribe_batches', id)) ?? null;
 }
 
 export async function unsubscribeItemsOf(ctx: ServiceContext, batchIds: readonly string[]): Promise<UnsubscribeItem[]> {

@@ -1,7 +1,6 @@
 import type { ServiceContext } from '../../context.js';
 import type { Tx } from '../../db/transaction.js';
-import { scopedFrom } from '../../access/scope.js';
-import { UUID } from '../../graphql/loaders.js';
+import { scopedFrom, UUID } from '../../access/scope.js';
 import { scheduleJob } from '../../jobs/schedule.js';
 import { defineTask } from '../../jobs/tasks.js';
 import type { OutboxEmail } from './outbox.table.js';

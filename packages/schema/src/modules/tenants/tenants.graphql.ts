@@ -1,7 +1,7 @@
 import { builder } from '../../graphql/builder.js';
 import { keysetConnection } from '../../graphql/connection.js';
-import { loadScoped, UUID } from '../../graphql/loaders.js';
-import { scopedFrom } from '../../access/scope.js';
+import { loadScoped } from '../../graphql/loaders.js';
+import { scopedFrom, UUID } from '../../access/scope.js';
 import { ROLES } from '../../access/actor.js';
 import type { ApiKey, Tenant, User } from './tenants.table.js';
 import { createApiKey, createTenant, createUser, revokeApiKey } from './tenants.service.js';
