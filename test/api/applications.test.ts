@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TenantFixture } from '../support/context.js';
-import { collect, startTestApp, type GqlResult, type TestApp } from '../support/app.js';
+import { collect, startTestApp, type TestApp } from '../support/app.js';
+import { gid, ok } from '../support/graphql.js';
 
 let t: TestApp;
 let acme: TenantFixture;
 let beta: TenantFixture;
 const q: Record<string, string> = {};
-
-const gid = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
 
 const SUBMIT_Q = `mutation($input: QualificationInput!) { submitQualification(input: $input) { id } }`;
 const REVIEW_Q = `mutation($id: ID!) { reviewQualification(id: $id, decision: APPROVE) { status } }`;
@@ -37,11 +36,6 @@ const input = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-function ok<T>(r: GqlResult<T>): T {
-  expect(r.errors).toBeUndefined();
-  return r.data as T;
-}
-
 async function approvedQualification(tenant: TenantFixture, kind: 'STANDARD' | 'TOLL_FREE_400', approve = true): Promise<string> {
   const sub = ok(
     await t.gql(
@@ -64,23 +58,12 @@ async function approvedQualification(tenant: TenantFixture, kind: 'STANDARD' | '
   return sub;
 }
 
-/** A GraphQL multipart request (spec: operations, map, then the files) through yoga in process. */
-async function gqlMultipart(query: string, variables: Record<string, unknown>, files: Record<string, { blob: Blob; name: string }>, key: string) {
-  const form = new FormData();
-  const paths = Object.keys(files);
-  form.append('operations', JSON.stringify({ query, variables }));
-  form.append('map', JSON.stringify(Object.fromEntries(paths.map((p, i) => [String(i), [`variables.${p}`]]))));
-  paths.forEach((p, i) => form.append(String(i), files[p]!.blob, files[p]!.name));
-  const res = await t.app.yoga.fetch('http://callplane.test/graphql', { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
-  return (await res.json()) as GqlResult;
-}
-
 const DOC_TYPES = ['AUTHORIZATION_LETTER', 'BUSINESS_ACCEPTANCE_FORM', 'SECURITY_SERVICE_AGREEMENT', 'INFORMATION_SECURITY_COMMITMENT'];
 const PDF = new Blob([Buffer.from('%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n')], { type: 'application/pdf' });
 const SUBMIT_MATERIALS = `mutation($a: ID!, $h: String!, $docs: [HandlerMaterialUpload!]!) {
   submitHandlerMaterials(applicationId: $a, handlerName: $h, documents: $docs) { id materialsStatus materials { document { documentType fileName downloadUrl } } materialsHandler { name } } }`;
 const submitMaterials = (applicationId: string, key: string, handler = 'Wang Wu') =>
-  gqlMultipart(
+  t.gqlMultipart(
     SUBMIT_MATERIALS,
     { a: applicationId, h: handler, docs: DOC_TYPES.map((documentType) => ({ documentType, file: null })) },
     Object.fromEntries(DOC_TYPES.map((d, i) => [`docs.${i}.file`, { blob: PDF, name: `${d.toLowerCase()}.pdf` }])),
@@ -253,7 +236,7 @@ describe('N6: 400 applications and handler materials over GraphQL', () => {
 
   it('N6: materials (saved handler + four uploads) then the carrier review make the paid 400 number ACTIVE', async () => {
     const app = ok(await t.gql(APPLY, { input: input({ type: 'TOLL_FREE_400', tier: 'STANDARD', qualificationId: q.acme400 }) }, acme.keys.admin)).applyForNumbers;
-    const missing = await gqlMultipart(
+    const missing = await t.gqlMultipart(
       SUBMIT_MATERIALS,
       { a: app.id, h: 'Wang Wu', docs: [{ documentType: 'AUTHORIZATION_LETTER', file: null }] },
       { 'docs.0.file': { blob: PDF, name: 'a.pdf' } },

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRequire } from 'node:module';
 import type { TenantFixture } from '../support/context.js';
 import { collect, startTestApp, type TestApp } from '../support/app.js';
+import { gid } from '../support/graphql.js';
 import { insertQualification } from '../support/qualifications.js';
 
 // csv-parse is the server's dependency: resolve it from there rather than adding it to the tests.
@@ -11,8 +12,6 @@ let t: TestApp;
 let acme: TenantFixture;
 let beta: TenantFixture;
 const q: Record<string, string> = {};
-
-const gid = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
 
 const qualification = async (tenantId: string, kind: 'STANDARD' | 'TOLL_FREE_400', status: 'APPROVED' | 'PENDING_REVIEW' = 'APPROVED') =>
   gid('Qualification', await insertQualification(t.app.db, t.clock, tenantId, kind, status));

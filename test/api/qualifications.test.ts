@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collect, startTestApp, type GqlResult, type TestApp } from '../support/app.js';
+import { collect, startTestApp, type TestApp } from '../support/app.js';
 import type { TenantFixture } from '../support/context.js';
 import { REAL_CREDIT_CODE, sampleQualificationInput } from '@callplane/schema/modules/qualifications/qualifications.fixtures.ts';
 
@@ -29,22 +29,6 @@ const SUBSCRIBE = `subscription($after: String) { qualificationStatusChanged(aft
 
 const input = (over: Record<string, unknown> = {}) => ({ ...sampleQualificationInput, ...over });
 
-/** A GraphQL multipart request (spec: operations, map, then the files), sent through yoga in process. */
-async function gqlMultipart<T = any>(
-  query: string,
-  variables: Record<string, unknown>,
-  files: Record<string, { blob: Blob; name: string }>,
-  key: string,
-): Promise<GqlResult<T>> {
-  const form = new FormData();
-  const paths = Object.keys(files);
-  form.append('operations', JSON.stringify({ query, variables }));
-  form.append('map', JSON.stringify(Object.fromEntries(paths.map((p, i) => [String(i), [`variables.${p}`]]))));
-  paths.forEach((p, i) => form.append(String(i), files[p]!.blob, files[p]!.name));
-  const res = await t.app.yoga.fetch('http://callplane.test/graphql', { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
-  return (await res.json()) as GqlResult<T>;
-}
-
 const download = (path: string, key: string | null) => fetch(t.url + path, { headers: key ? { authorization: `Bearer ${key}` } : {} });
 
 async function submitted(tenant: TenantFixture, over: Record<string, unknown> = {}) {
@@ -62,7 +46,7 @@ describe('qualifications over GraphQL (Q1–Q4)', () => {
   });
 
   it('Q1+Q4: submits with documents in one multipart request; the bytes download over HTTP with their type and name', async () => {
-    const r = await gqlMultipart(
+    const r = await t.gqlMultipart(
       SUBMIT,
       {
         input: input({
@@ -107,11 +91,11 @@ describe('qualifications over GraphQL (Q1–Q4)', () => {
 
   it('Q4: uploads a document to an existing qualification; limits give typed errors and write nothing', async () => {
     const q = await submitted(acme);
-    const ok = await gqlMultipart(UPLOAD, { q: q.id, type: 'SECURITY_SERVICE_AGREEMENT', file: null }, { file: { blob: new Blob([PNG]), name: 'agreement.png' } }, acme.keys.admin);
+    const ok = await t.gqlMultipart(UPLOAD, { q: q.id, type: 'SECURITY_SERVICE_AGREEMENT', file: null }, { file: { blob: new Blob([PNG]), name: 'agreement.png' } }, acme.keys.admin);
     expect(ok.errors).toBeUndefined();
     expect(ok.data.uploadQualificationDocument).toMatchObject({ contentType: 'image/png', sha256: sha256(PNG), sizeBytes: PNG.length });
 
-    const renamed = await gqlMultipart(
+    const renamed = await t.gqlMultipart(
       UPLOAD,
       { q: q.id, type: 'AUTHORIZATION_LETTER', file: null },
       { file: { blob: new Blob([Buffer.from('MZ\x90\x00not a pdf')], { type: 'application/pdf' }), name: 'letter.pdf' } },
@@ -120,11 +104,11 @@ describe('qualifications over GraphQL (Q1–Q4)', () => {
     expect(renamed.errors?.[0]?.extensions).toMatchObject({ code: 'DOCUMENT_TYPE_NOT_ALLOWED', field: 'file' });
 
     const big = Buffer.concat([PDF, Buffer.alloc(10 * 1024 * 1024)]);
-    const tooLarge = await gqlMultipart(UPLOAD, { q: q.id, type: 'AUTHORIZATION_LETTER', file: null }, { file: { blob: new Blob([big], { type: 'application/pdf' }), name: 'big.pdf' } }, acme.keys.admin);
+    const tooLarge = await t.gqlMultipart(UPLOAD, { q: q.id, type: 'AUTHORIZATION_LETTER', file: null }, { file: { blob: new Blob([big], { type: 'application/pdf' }), name: 'big.pdf' } }, acme.keys.admin);
     expect(tooLarge.errors?.[0]?.extensions).toMatchObject({ code: 'DOCUMENT_TOO_LARGE', field: 'file' });
     expect(tooLarge.errors?.[0]?.message).toMatch(/big\.pdf.*at most 10 MB/);
 
-    const bad = await gqlMultipart(
+    const bad = await t.gqlMultipart(
       SUBMIT,
       { input: input({ companyName: 'Half Written Ltd', documents: [{ documentType: 'AUTHORIZATION_LETTER', file: null }] }) },
       { 'input.documents.0.file': { blob: new Blob(['just text'], { type: 'text/plain' }), name: 'letter.txt' } },
@@ -192,7 +176,7 @@ describe('qualifications over GraphQL (Q1–Q4)', () => {
 
   it("tenant isolation: another tenant's qualification is invisible by id, node, list and document download", async () => {
     const q = await submitted(acme, { documents: null });
-    const up = await gqlMultipart(UPLOAD, { q: q.id, type: 'AUTHORIZATION_LETTER', file: null }, { file: { blob: new Blob([PDF], { type: 'application/pdf' }), name: 'a.pdf' } }, acme.keys.admin);
+    const up = await t.gqlMultipart(UPLOAD, { q: q.id, type: 'AUTHORIZATION_LETTER', file: null }, { file: { blob: new Blob([PDF], { type: 'application/pdf' }), name: 'a.pdf' } }, acme.keys.admin);
     const doc = up.data.uploadQualificationDocument;
 
     const byId = await t.gql(`query($id: ID!) { qualification(id: $id) { id } node(id: $id) { id } }`, { id: q.id }, beta.keys.admin);
@@ -221,7 +205,7 @@ describe('qualifications over GraphQL (Q1–Q4)', () => {
     }
     expect((await download('/documents/00000000-0000-4000-8000-000000000000', acme.keys.admin)).status).toBe(404);
 
-    const foreignUpload = await gqlMultipart(UPLOAD, { q: q.id, type: 'AUTHORIZATION_LETTER', file: null }, { file: { blob: new Blob([PDF]), name: 'x.pdf' } }, beta.keys.admin);
+    const foreignUpload = await t.gqlMultipart(UPLOAD, { q: q.id, type: 'AUTHORIZATION_LETTER', file: null }, { file: { blob: new Blob([PDF]), name: 'x.pdf' } }, beta.keys.admin);
     expect(foreignUpload.errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'qualificationId' });
     const foreignResubmit = await t.gql(RESUBMIT, { id: q.id, input: input() }, beta.keys.admin);
     expect(foreignResubmit.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
@@ -233,7 +217,7 @@ describe('documents relation', () => {
     const zeta = await t.tenant('Zeta');
     for (let i = 0; i < 4; i++) {
       const q = await submitted(zeta, { companyName: `Zeta ${i}` });
-      await gqlMultipart(UPLOAD, { q: q.id, type: 'AUTHORIZATION_LETTER', file: null }, { file: { blob: new Blob([PDF]), name: `z${i}.pdf` } }, zeta.keys.admin);
+      await t.gqlMultipart(UPLOAD, { q: q.id, type: 'AUTHORIZATION_LETTER', file: null }, { file: { blob: new Blob([PDF]), name: `z${i}.pdf` } }, zeta.keys.admin);
     }
     const original = pg.Client.prototype.query;
     let documentQueries = 0;

@@ -1,37 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TenantFixture } from '../support/context.js';
-import { collect, startTestApp, type GqlResult, type TestApp } from '../support/app.js';
+import { collect, startTestApp, type TestApp } from '../support/app.js';
+import { gid, ok } from '../support/graphql.js';
+import { insertQualification } from '../support/qualifications.js';
 
 let t: TestApp;
 let acme: TenantFixture;
 let beta: TenantFixture;
 const q: Record<string, string> = {};
 
-const gid = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64');
-
-function ok<T = any>(r: GqlResult<T>): T {
-  expect(r.errors).toBeUndefined();
-  return r.data as T;
-}
-
 const BATCH_FIELDS = `id status createdAt completedAt tenant { id }
   items { position e164 type result reasonCode reason feesEndMonth number { id status } }`;
 const UNSUBSCRIBE = `mutation($ids: [ID!]!) { unsubscribeNumbers(numberIds: $ids) { ${BATCH_FIELDS} } }`;
 const GET = `query($id: ID!) { unsubscribeBatch(id: $id) { ${BATCH_FIELDS} } }`;
 
-async function qualification(tenant: TenantFixture): Promise<string> {
-  const now = t.clock.now();
-  const row = await t.app.db
-    .insertInto('qualifications')
-    .values({
-      tenant_id: tenant.tenantId, kind: 'STANDARD', status: 'APPROVED', company_name: 'Test Co', credit_code: '91350100M000100Y43',
-      legal_representative: 'Zhang San', licence_valid_until: '2030-01-01', licence_indefinite: false,
-      contact_name: 'Li Si', contact_mobile: '+8613800138000', submitted_at: now, created_at: now, updated_at: now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return gid('Qualification', row.id);
-}
+const qualification = async (tenant: TenantFixture) => gid('Qualification', await insertQualification(t.app.db, t.clock, tenant.tenantId, 'STANDARD'));
 
 let serial = 0;
 /** Imports a number and buys it for the tenant (N2); paid unless told otherwise. Returns its global id. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { collect, startTestApp, type TestApp } from '../support/app.js';
+import { fromGlobal, gid } from '../support/graphql.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -51,8 +52,8 @@ describe('subscriptions over graphql-ws (RT3)', () => {
     const b = await t.tenant('IsoB');
     const sub = collect<{ events: { subjectId: string } }>(t.wsClient(a.keys.supervisor), EVENTS);
     await new Promise((r) => setTimeout(r, 200));
-    await t.gql(`mutation($k: ID!) { revokeApiKey(id: $k) { id } }`, { k: toGlobal('ApiKey', b.partner.keyId) });
-    await t.gql(`mutation($k: ID!) { revokeApiKey(id: $k) { id } }`, { k: toGlobal('ApiKey', a.partner.keyId) });
+    await t.gql(`mutation($k: ID!) { revokeApiKey(id: $k) { id } }`, { k: gid('ApiKey', b.partner.keyId) });
+    await t.gql(`mutation($k: ID!) { revokeApiKey(id: $k) { id } }`, { k: gid('ApiKey', a.partner.keyId) });
     await sub.waitFor(() => sub.items.some((i) => i.events.subjectId === a.partner.keyId));
     await new Promise((r) => setTimeout(r, 300));
     const subjects = sub.items.map((i) => i.events.subjectId);
@@ -68,16 +69,8 @@ describe('subscriptions over graphql-ws (RT3)', () => {
       collect(client, EVENTS);
     });
     await new Promise((r) => setTimeout(r, 300));
-    const res = await t.gql(`mutation($k: ID!) { revokeApiKey(id: $k) { revokedAt } }`, { k: toGlobal('ApiKey', a.supervisor.keyId) });
+    const res = await t.gql(`mutation($k: ID!) { revokeApiKey(id: $k) { revokedAt } }`, { k: gid('ApiKey', a.supervisor.keyId) });
     expect(res.errors).toBeUndefined();
     expect(await closed).toBe(4403);
   });
 });
-
-function toGlobal(type: string, id: string) {
-  return Buffer.from(`${type}:${id}`).toString('base64');
-}
-
-function fromGlobal(id: string) {
-  return Buffer.from(id, 'base64').toString().split(':')[1]!;
-}

@@ -47,6 +47,22 @@ export async function startTestApp(
     return (await res.json()) as GqlResult<T>;
   }
 
+  /** A GraphQL multipart request (spec: operations, map, then the files), sent through yoga in process. */
+  async function gqlMultipart<T = any>(
+    query: string,
+    variables: Record<string, unknown>,
+    files: Record<string, { blob: Blob; name: string }>,
+    key: string,
+  ): Promise<GqlResult<T>> {
+    const form = new FormData();
+    const paths = Object.keys(files);
+    form.append('operations', JSON.stringify({ query, variables }));
+    form.append('map', JSON.stringify(Object.fromEntries(paths.map((p, i) => [String(i), [`variables.${p}`]]))));
+    paths.forEach((p, i) => form.append(String(i), files[p]!.blob, files[p]!.name));
+    const res = await app.yoga.fetch('http://callplane.test/graphql', { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
+    return (await res.json()) as GqlResult<T>;
+  }
+
   function wsClient(key: string | null, extra: Partial<Parameters<typeof createClient>[0]> = {}): Client {
     const c = createClient({
       url: url.replace('http', 'ws') + '/graphql',
@@ -67,6 +83,7 @@ export async function startTestApp(
     clock,
     operatorKey,
     gql,
+    gqlMultipart,
     wsClient,
     tenant: (name = 'Acme'): Promise<TenantFixture> => seedTenant(app.systemContext(), name),
     async stop() {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
-import type { Clock, Database } from '@callplane/schema';
+import { reviewQualification, submitQualification, type Actor, type Clock, type Database, type ServiceContext } from '@callplane/schema';
 import type { QualificationKind, QualificationStatus } from '@callplane/schema/modules/qualifications/qualifications.table.ts';
+import type { TenantFixture } from './context.js';
 
 /** A qualification row as the review would leave it, for tests of what needs one (Q2): returns its id. */
 export async function insertQualification(
@@ -31,4 +32,27 @@ export async function insertQualification(
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
+}
+
+/**
+ * A qualification filed by the tenant's admin through the service and, unless `approve` is false,
+ * approved by an OPERATOR (the world's default actor): returns its id.
+ */
+export async function filedQualification(
+  world: { ctx(actor?: Actor | null): ServiceContext },
+  tenant: TenantFixture,
+  kind: QualificationKind = 'STANDARD',
+  approve = true,
+): Promise<string> {
+  const q = await submitQualification(world.ctx(tenant.admin), {
+    kind,
+    companyName: 'Test Co',
+    creditCode: '91350100M000100Y43',
+    legalRepresentative: 'Zhang San',
+    licenceIndefinite: true,
+    contactName: 'Li Si',
+    contactMobile: '13800138000',
+  });
+  if (approve) await reviewQualification(world.ctx(), q.id, 'APPROVE');
+  return q.id;
 }

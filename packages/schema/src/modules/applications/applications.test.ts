@@ -1,15 +1,16 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceWorld, type TenantFixture } from '../../../../../test/support/context.js';
+import { failure } from '../../../../../test/support/errors.js';
+import { filedQualification } from '../../../../../test/support/qualifications.js';
 import type { Actor } from '../../access/actor.js';
-import { DomainError } from '../../errors.js';
 import { allTasks } from '../../jobs/tasks.js';
 import { hasInvisibleEvents, readEventsAfter } from '../events/events.service.js';
 import { START } from '../events/events.cursor.js';
 import { balanceOf, cancelOrder, payOrder, topUpBalance } from '../billing/billing.service.js';
 import { importNumbers } from '../numbers/numbers.service.js';
 import { unsubscribeItemsOf, unsubscribeNumbers } from '../numbers/unsubscribe.service.js';
-import { reviewQualification, saveHandler, submitQualification } from '../qualifications/qualifications.service.js';
+import { saveHandler } from '../qualifications/qualifications.service.js';
 import { DOCUMENT_TYPES, type DocumentType, type QualificationKind } from '../qualifications/qualifications.table.js';
 import { outboxQuery } from '../outbox/outbox.service.js';
 import {
@@ -35,19 +36,7 @@ const q: Record<string, string> = {};
 const ops = () => w.ctx();
 const as = (a: Actor) => w.ctx(a);
 
-async function qualification(t: TenantFixture, kind: QualificationKind, approve = true): Promise<string> {
-  const sub = await submitQualification(as(t.admin), {
-    kind,
-    companyName: `${kind} Co`,
-    creditCode: '91350100M000100Y43',
-    legalRepresentative: 'Zhang San',
-    licenceIndefinite: true,
-    contactName: 'Li Si',
-    contactMobile: '13800138000',
-  });
-  if (approve) await reviewQualification(ops(), sub.id, 'APPROVE');
-  return sub.id;
-}
+const qualification = (t: TenantFixture, kind: QualificationKind, approve = true) => filedQualification(w, t, kind, approve);
 
 beforeAll(async () => {
   w = await serviceWorld();
@@ -82,16 +71,6 @@ const input = (over: Partial<ApplicationInput> = {}): ApplicationInput => ({
   qualificationId: q.acmeStd!,
   ...over,
 });
-
-async function failure(p: Promise<unknown>): Promise<DomainError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw e;
-  }
-  throw new Error('expected a DomainError');
-}
 
 /** Runs the jobs that are due by the manual clock through their task handlers, like the worker does. */
 async function runDueJobs(): Promise<string[]> {

@@ -1,12 +1,13 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serviceWorld, type TenantFixture } from '../../../../../test/support/context.js';
+import { failure } from '../../../../../test/support/errors.js';
+import { filedQualification } from '../../../../../test/support/qualifications.js';
 import type { Actor } from '../../access/actor.js';
-import { DomainError } from '../../errors.js';
 import { hasInvisibleEvents, readEventsAfter } from '../events/events.service.js';
 import { START } from '../events/events.cursor.js';
 import { payOrder, topUpBalance } from '../billing/billing.service.js';
-import { calendarDate, reviewQualification, submitQualification } from '../qualifications/qualifications.service.js';
+import { calendarDate } from '../qualifications/qualifications.service.js';
 import { importNumbers, purchaseNumber, renewNumber } from './numbers.service.js';
 import {
   findUnsubscribeBatch,
@@ -28,19 +29,7 @@ let next = 0;
 const ops = () => w.ctx();
 const as = (a: Actor) => w.ctx(a);
 
-async function approvedQualification(t: TenantFixture): Promise<string> {
-  const q = await submitQualification(as(t.admin), {
-    kind: 'STANDARD',
-    companyName: 'Test Co',
-    creditCode: '91350100M000100Y43',
-    legalRepresentative: 'Zhang San',
-    licenceIndefinite: true,
-    contactName: 'Li Si',
-    contactMobile: '13800138000',
-  });
-  await reviewQualification(ops(), q.id, 'APPROVE');
-  return q.id;
-}
+const approvedQualification = (t: TenantFixture) => filedQualification(w, t);
 
 /** A number of the tenant: bought (N2), and paid unless told otherwise. */
 async function ownNumber(t: TenantFixture, paid = true) {
@@ -62,16 +51,6 @@ beforeAll(async () => {
   await topUpBalance(ops(), { tenantId: beta.tenantId, amount: '10000' });
 });
 afterAll(() => w?.drop());
-
-async function failure(p: Promise<unknown>): Promise<DomainError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw e;
-  }
-  throw new Error('expected a DomainError');
-}
 
 const batchCount = async () => Number((await sql<{ n: string }>`select count(*)::text as n from unsubscribe_batches`.execute(w.db)).rows[0]!.n);
 
