@@ -31,7 +31,7 @@ export function useLiveList<Node extends Row, QData, QVars extends AnyVariables,
   const query = useQuery<QData, QVars>({
     query: options.query,
     variables: computed(() => toValue(options.variables)),
-  } as never);
+  });
 
   const live = reactive(new Map<string, Node | null>()) as Map<string, Node | null>;
   const changedAt = reactive(new Map<string, number>());
@@ -60,7 +60,7 @@ export function useLiveList<Node extends Row, QData, QVars extends AnyVariables,
 
   const items = computed(() => {
     const byId = new Map<string, Node>();
-    for (const node of query.data.value ? options.nodesOf(query.data.value as QData) : []) byId.set(node.id, node);
+    for (const node of query.data.value ? options.nodesOf(query.data.value) : []) byId.set(node.id, node);
     for (const [id, node] of live) {
       if (!node) byId.delete(id);
       else {
