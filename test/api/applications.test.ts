@@ -70,19 +70,13 @@ const submitMaterials = (applicationId: string, key: string, handler = 'Wang Wu'
     key,
   );
 
-/**
- * Runs the allocation job (advanceClock runs due jobs); the inline worker may have taken the job
- * already, in which case advanceClock finds it locked: wait for it to finish.
- */
-async function allocated(id: string) {
-  ok(await t.gql(ADVANCE, { s: 0 }));
-  for (let i = 0; i < 50; i++) {
-    const app = ok(await t.gql(`query($id: ID!) { numberApplication(id: $id) { numberStatus } }`, { id })).numberApplication;
-    if (app.numberStatus !== 'APPROVED' && app.numberStatus !== 'ALLOCATING') return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the allocation job did not run');
-}
+/** Runs the allocation job and waits until it has taken the application past APPROVED / ALLOCATING. */
+const allocated = (id: string) =>
+  t.afterJobs(
+    async () => ok(await t.gql(`query($id: ID!) { numberApplication(id: $id) { numberStatus } }`, { id })).numberApplication,
+    (app) => app.numberStatus !== 'APPROVED' && app.numberStatus !== 'ALLOCATING',
+    'allocation',
+  );
 
 beforeAll(async () => {
   t = await startTestApp();

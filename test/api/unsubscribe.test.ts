@@ -33,16 +33,9 @@ async function ownNumber(tenant: TenantFixture, paid = true): Promise<{ id: stri
   return { id: node.id, e164 };
 }
 
-/** advanceClock runs due jobs; the inline worker may hold the job already, so wait for the batch to finish. */
-async function finished(id: string, key: string) {
-  ok(await t.gql(`mutation { advanceClock(seconds: 0) }`));
-  for (let i = 0; i < 50; i++) {
-    const batch = ok(await t.gql(GET, { id }, key)).unsubscribeBatch;
-    if (batch.status !== 'CHECKING') return batch;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the unsubscribe job did not run');
-}
+/** Runs the unsubscribe job and waits for the batch to leave CHECKING. */
+const finished = (id: string, key: string) =>
+  t.afterJobs(async () => ok(await t.gql(GET, { id }, key)).unsubscribeBatch, (batch) => batch.status !== 'CHECKING', 'unsubscribe');
 
 beforeAll(async () => {
   t = await startTestApp();

@@ -3,6 +3,7 @@ import WebSocket from 'ws';
 import { defaultSettings, ManualClock, type Clock, type Settings } from '@callplane/schema';
 import { createApp, defaultDashboardDir, type App } from '@callplane/server';
 import { createTestDatabase } from './db.js';
+import { ok } from './graphql.js';
 import { seedOperatorKey, seedTenant, type TenantFixture } from './context.js';
 
 export interface GqlResult<T = any> {
@@ -63,6 +64,20 @@ export async function startTestApp(
     return (await res.json()) as GqlResult<T>;
   }
 
+  /**
+   * Runs the due jobs (advanceClock) and reads until `done`: the inline worker may have taken a
+   * job already, in which case advanceClock finds it locked, so wait for it to finish.
+   */
+  async function afterJobs<T>(read: () => Promise<T>, done: (value: T) => boolean, job: string): Promise<T> {
+    ok(await gql(`mutation { advanceClock(seconds: 0) }`));
+    for (let i = 0; i < 50; i++) {
+      const value = await read();
+      if (done(value)) return value;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`the ${job} job did not run`);
+  }
+
   function wsClient(key: string | null, extra: Partial<Parameters<typeof createClient>[0]> = {}): Client {
     const c = createClient({
       url: url.replace('http', 'ws') + '/graphql',
@@ -84,6 +99,7 @@ export async function startTestApp(
     operatorKey,
     gql,
     gqlMultipart,
+    afterJobs,
     wsClient,
     tenant: (name = 'Acme'): Promise<TenantFixture> => seedTenant(app.systemContext(), name),
     async stop() {

@@ -38,6 +38,14 @@ export async function serviceWorld() {
   };
 }
 
+export type ServiceWorld = Awaited<ReturnType<typeof serviceWorld>>;
+
+/** The setup of most service tests: a service world with two tenants, Acme and Beta. */
+export async function acmeAndBeta(): Promise<{ w: ServiceWorld; acme: TenantFixture; beta: TenantFixture }> {
+  const w = await serviceWorld();
+  return { w, acme: await w.tenant('Acme'), beta: await w.tenant('Beta') };
+}
+
 export async function seedTenant(system: ServiceContext, name: string): Promise<TenantFixture> {
   const tenant = await createTenant(system, { name });
   const make = async (role: Role) => {

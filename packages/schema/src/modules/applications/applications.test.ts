@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serviceWorld, type TenantFixture } from '../../../../../test/support/context.js';
+import { acmeAndBeta, type ServiceWorld, type TenantFixture } from '../../../../../test/support/context.js';
 import { failure } from '../../../../../test/support/errors.js';
 import { filedQualification } from '../../../../../test/support/qualifications.js';
 import type { Actor } from '../../access/actor.js';
@@ -27,8 +27,7 @@ import {
   type ApplicationInput,
 } from './applications.service.js';
 
-type World = Awaited<ReturnType<typeof serviceWorld>>;
-let w: World;
+let w: ServiceWorld;
 let acme: TenantFixture;
 let beta: TenantFixture;
 const q: Record<string, string> = {};
@@ -39,9 +38,7 @@ const as = (a: Actor) => w.ctx(a);
 const qualification = (t: TenantFixture, kind: QualificationKind, approve = true) => filedQualification(w, t, kind, approve);
 
 beforeAll(async () => {
-  w = await serviceWorld();
-  acme = await w.tenant('Acme');
-  beta = await w.tenant('Beta');
+  ({ w, acme, beta } = await acmeAndBeta());
   q.acmeStd = await qualification(acme, 'STANDARD');
   q.acme400 = await qualification(acme, 'TOLL_FREE_400');
   q.acmePending = await qualification(acme, 'STANDARD', false);

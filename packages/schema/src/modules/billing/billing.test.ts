@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serviceWorld, type TenantFixture } from '../../../../../test/support/context.js';
+import { serviceWorld, type ServiceWorld, type TenantFixture } from '../../../../../test/support/context.js';
 import { inTransaction } from '../../db/transaction.js';
 import { balanceOf, createOrder, ledgerQuery, listTariffs, onOrderLinePaid, payOrder, setTariff, topUpBalance } from './billing.service.js';
 
-let w: Awaited<ReturnType<typeof serviceWorld>>;
+let w: ServiceWorld;
 let acme: TenantFixture;
 const effects: string[] = [];
 

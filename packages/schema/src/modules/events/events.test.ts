@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { serviceWorld } from '../../../../../test/support/context.js';
+import { serviceWorld, type ServiceWorld } from '../../../../../test/support/context.js';
 import { inTransaction } from '../../db/transaction.js';
 import { START, decodeCursor } from './events.cursor.js';
 import { readEventsAfter } from './events.service.js';
 import { streamEvents, type StreamStats } from './events.stream.js';
 
-let w: Awaited<ReturnType<typeof serviceWorld>>;
+let w: ServiceWorld;
 beforeAll(async () => {
   w = await serviceWorld();
 });

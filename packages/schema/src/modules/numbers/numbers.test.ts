@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { serviceWorld, type TenantFixture } from '../../../../../test/support/context.js';
+import { acmeAndBeta, type ServiceWorld, type TenantFixture } from '../../../../../test/support/context.js';
 import { insertQualification } from '../../../../../test/support/qualifications.js';
 import type { ServiceContext } from '../../context.js';
 import { DomainError } from '../../errors.js';
@@ -20,16 +20,13 @@ import {
   setAutoRenew,
 } from './numbers.service.js';
 
-type World = Awaited<ReturnType<typeof serviceWorld>>;
-let w: World;
+let w: ServiceWorld;
 let acme: TenantFixture;
 let beta: TenantFixture;
 const quals: Record<string, string> = {};
 
 beforeAll(async () => {
-  w = await serviceWorld();
-  acme = await w.tenant('Acme');
-  beta = await w.tenant('Beta');
+  ({ w, acme, beta } = await acmeAndBeta());
   quals.acmeStd = await qualification(acme.tenantId, 'STANDARD', 'APPROVED');
   quals.acme400 = await qualification(acme.tenantId, 'TOLL_FREE_400', 'APPROVED');
   quals.acmePending = await qualification(acme.tenantId, 'STANDARD', 'PENDING_REVIEW');

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serviceWorld, type TenantFixture } from '../../../../../test/support/context.js';
+import { acmeAndBeta, type ServiceWorld, type TenantFixture } from '../../../../../test/support/context.js';
 import { failure } from '../../../../../test/support/errors.js';
 import { filedQualification } from '../../../../../test/support/qualifications.js';
 import type { Actor } from '../../access/actor.js';
@@ -19,8 +19,7 @@ import {
   unsubscribeNumbers,
 } from './unsubscribe.service.js';
 
-type World = Awaited<ReturnType<typeof serviceWorld>>;
-let w: World;
+let w: ServiceWorld;
 let acme: TenantFixture;
 let beta: TenantFixture;
 const quals: Record<string, string> = {};
@@ -42,9 +41,7 @@ async function ownNumber(t: TenantFixture, paid = true) {
 }
 
 beforeAll(async () => {
-  w = await serviceWorld();
-  acme = await w.tenant('Acme');
-  beta = await w.tenant('Beta');
+  ({ w, acme, beta } = await acmeAndBeta());
   quals[acme.tenantId] = await approvedQualification(acme);
   quals[beta.tenantId] = await approvedQualification(beta);
   await topUpBalance(ops(), { tenantId: acme.tenantId, amount: '10000' });

@@ -1,19 +1,16 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serviceWorld, type TenantFixture } from '../../../../../test/support/context.js';
+import { acmeAndBeta, type ServiceWorld, type TenantFixture } from '../../../../../test/support/context.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { OutboxEmail } from './outbox.table.js';
 import { outboxQuery, queueEmail, sendOutboxEmail, setEmailTransport } from './outbox.service.js';
 
-type World = Awaited<ReturnType<typeof serviceWorld>>;
-let w: World;
+let w: ServiceWorld;
 let acme: TenantFixture;
 let beta: TenantFixture;
 
 beforeAll(async () => {
-  w = await serviceWorld();
-  acme = await w.tenant('Acme');
-  beta = await w.tenant('Beta');
+  ({ w, acme, beta } = await acmeAndBeta());
 });
 afterAll(async () => {
   setEmailTransport(null);

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { serviceWorld } from '../../../../../test/support/context.js';
-import type { TenantFixture } from '../../../../../test/support/context.js';
+import { acmeAndBeta, type ServiceWorld, type TenantFixture } from '../../../../../test/support/context.js';
 import { readEventsAfter } from '../events/events.service.js';
 import { START } from '../events/events.cursor.js';
 import {
@@ -24,15 +23,12 @@ import {
 } from './qualifications.service.js';
 import { REAL_CREDIT_CODE, sampleQualificationInput } from './qualifications.fixtures.js';
 
-type World = Awaited<ReturnType<typeof serviceWorld>>;
-let w: World;
+let w: ServiceWorld;
 let acme: TenantFixture;
 let beta: TenantFixture;
 
 beforeAll(async () => {
-  w = await serviceWorld();
-  acme = await w.tenant('Acme');
-  beta = await w.tenant('Beta');
+  ({ w, acme, beta } = await acmeAndBeta());
 });
 afterAll(() => w?.drop());
 
