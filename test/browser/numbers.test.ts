@@ -271,20 +271,57 @@ describe('dashboard: numbers, applications and orders in the browser (N1–N8, M
     await context.close();
   }, 90_000);
 
+  it('N3: an application for a region without stock waits; the OPERATOR retries the allocation once numbers arrive', async () => {
+    const apply = await t.gql(
+      `mutation($i: NumberApplicationInput!) { applyForNumbers(input: $i) { id ticketNo } }`,
+      {
+        i: {
+          purpose: 'NON_MARKETING',
+          scenarios: [{ scenario: 'Support line', script: 'Hello, Acme support …' }],
+          type: 'MOBILE',
+          province: '浙江',
+          city: '杭州',
+          contactName: 'Li Si',
+          contactMobile: '13800138000',
+          contactEmail: 'li.si@acme.example',
+          qualificationId: ok(await t.gql(`{ qualifications(kind: STANDARD, status: APPROVED) { edges { node { id } } } }`, {}, acme.keys.admin)).qualifications.edges[0].node.id,
+        },
+      },
+      acme.keys.admin,
+    );
+    const { id, ticketNo } = ok(apply).applyForNumbers;
+    ok(await t.gql(`mutation($id: ID!) { reviewNumberApplication(id: $id, decision: APPROVE) { id } }`, { id }));
+    await advanceClock(0);
+
+    const { page: b, context, pageErrors } = await openUser(browser, t.url);
+    await signIn(b, t.operatorKey);
+    await b.getByRole('link', { name: 'Applications' }).click();
+    const row = b.locator(`[data-testid="application-list"] tr[data-ticket="${ticketNo}"]`);
+    await row.getByText(/no stock/).waitFor();
+    await both(row, 'Approved', 'Approved');
+    const imported = ok(await t.gql(`mutation { importNumbers(rows: [{ number: "139 5800 0001", type: "MOBILE", province: "浙江", city: "杭州", carrier: "CHINA_MOBILE" }]) { created errors { message } } }`));
+    expect(imported.importNumbers).toEqual({ created: 1, errors: [] });
+    await row.getByRole('button', { name: 'Retry allocation' }).click();
+    await both(row, 'Pending payment', 'Delivered');
+    await screenshot(b, 'n16-operator-retry-allocation');
+    expect(pageErrors).toEqual([]);
+    await context.close();
+  }, 60_000);
+
   it('a SUPERVISOR sees numbers, applications and orders read-only', async () => {
     const { page, context, pageErrors } = await openUser(browser, t.url);
     await signIn(page, acme.keys.supervisor);
     await page.getByRole('link', { name: 'Applications' }).click();
     await page.locator('[data-testid="application-list"] tr[data-ticket]').first().waitFor();
     expect(await page.getByRole('link', { name: 'New application' }).count()).toBe(0);
-    await screenshot(page, 'n16-supervisor-applications');
+    await screenshot(page, 'n17-supervisor-applications');
     await page.getByRole('link', { name: 'Numbers' }).click();
     await page.locator('[data-testid="my-numbers"] tr[data-number]').first().waitFor();
     expect(await page.locator('[data-testid="my-numbers"] input[type="checkbox"]').count()).toBe(0);
     await page.getByRole('link', { name: 'Orders' }).click();
     await page.locator('[data-testid="order-list"] tr[data-order]').first().waitFor();
     expect(await page.getByRole('button', { name: 'Pay' }).count()).toBe(0);
-    await screenshot(page, 'n17-supervisor-orders');
+    await screenshot(page, 'n18-supervisor-orders');
     expect(pageErrors).toEqual([]);
     await context.close();
   }, 60_000);

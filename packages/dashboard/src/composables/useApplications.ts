@@ -6,6 +6,7 @@ import {
   NumberApplicationsQuery,
   ReviewApplicationMutation,
   ReviewMaterialsMutation,
+  RetryAllocationMutation,
   type Application,
   type ApplicationNumberStatus,
   type ApplicationStatus,
@@ -62,10 +63,11 @@ export function useApplications(filters: ApplicationFilters = {}) {
   });
 }
 
-/** OPERATOR decisions: the application review (N3) and the carrier's review of 400 materials (N6). */
+/** OPERATOR actions: the application review and allocation retry (N3), the carrier's review of 400 materials (N6). */
 export function useApplicationReview() {
   const review = useMutation(ReviewApplicationMutation);
   const materials = useMutation(ReviewMaterialsMutation);
+  const retry = useMutation(RetryAllocationMutation);
   const busyId = ref<string | null>(null);
   const error = ref<string | null>(null);
 
@@ -85,5 +87,7 @@ export function useApplicationReview() {
       run(id, () => review.executeMutation({ id, decision, reason })),
     decideMaterials: (id: string, decision: 'APPROVE' | 'REJECT', reason: string | null = null) =>
       run(id, () => materials.executeMutation({ applicationId: id, decision, reason })),
+    /** N3: allocates again an approved application that found no stock (after numbers were imported). */
+    retryAllocation: (id: string) => run(id, () => retry.executeMutation({ id })),
   };
 }

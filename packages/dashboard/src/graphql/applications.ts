@@ -13,6 +13,7 @@ export const ApplicationFields = graphql(`
     materials { document { id documentType fileName sizeBytes downloadUrl } }
     numbers { id e164 status termEnd }
     order { id orderNo status total expiresAt }
+    emails { id to subject sentAt createdAt }
   }
 `);
 
@@ -70,6 +71,15 @@ export const ReviewMaterialsMutation = graphql(
   `
     mutation ReviewHandlerMaterials($applicationId: ID!, $decision: ReviewDecision!, $reason: String) {
       reviewHandlerMaterials(applicationId: $applicationId, decision: $decision, reason: $reason) { ...ApplicationFields }
+    }
+  `,
+  [ApplicationFields],
+);
+
+export const RetryAllocationMutation = graphql(
+  `
+    mutation RetryNumberAllocation($id: ID!) {
+      retryNumberAllocation(id: $id) { ...ApplicationFields }
     }
   `,
   [ApplicationFields],
