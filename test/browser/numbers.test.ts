@@ -41,6 +41,23 @@ afterAll(async () => {
   await t?.stop();
 });
 
+/** An application filed through the API, for tests about what happens after it. */
+async function applyByApi(province: string, city: string): Promise<{ id: string; ticketNo: string }> {
+  const qualifications = ok(await t.gql(`{ qualifications(kind: STANDARD, status: APPROVED) { edges { node { id } } } }`, {}, acme.keys.admin));
+  const input = {
+    purpose: 'NON_MARKETING',
+    scenarios: [{ scenario: 'Support line', script: 'Hello, Acme support …' }],
+    type: 'MOBILE',
+    province,
+    city,
+    contactName: 'Li Si',
+    contactMobile: '13800138000',
+    contactEmail: 'li.si@acme.example',
+    qualificationId: qualifications.qualifications.edges[0].node.id,
+  };
+  return ok(await t.gql(`mutation($i: NumberApplicationInput!) { applyForNumbers(input: $i) { id ticketNo } }`, { i: input }, acme.keys.admin)).applyForNumbers;
+}
+
 const badge = (row: Locator, column: 'status' | 'number-status', text: string) =>
   row.locator(`td[data-column="${column}"] .badge`, { hasText: new RegExp(`^${text}$`) });
 
@@ -272,24 +289,7 @@ describe('dashboard: numbers, applications and orders in the browser (N1–N8, M
   }, 90_000);
 
   it('N3: an application for a region without stock waits; the OPERATOR retries the allocation once numbers arrive', async () => {
-    const apply = await t.gql(
-      `mutation($i: NumberApplicationInput!) { applyForNumbers(input: $i) { id ticketNo } }`,
-      {
-        i: {
-          purpose: 'NON_MARKETING',
-          scenarios: [{ scenario: 'Support line', script: 'Hello, Acme support …' }],
-          type: 'MOBILE',
-          province: '浙江',
-          city: '杭州',
-          contactName: 'Li Si',
-          contactMobile: '13800138000',
-          contactEmail: 'li.si@acme.example',
-          qualificationId: ok(await t.gql(`{ qualifications(kind: STANDARD, status: APPROVED) { edges { node { id } } } }`, {}, acme.keys.admin)).qualifications.edges[0].node.id,
-        },
-      },
-      acme.keys.admin,
-    );
-    const { id, ticketNo } = ok(apply).applyForNumbers;
+    const { id, ticketNo } = await applyByApi('浙江', '杭州');
     ok(await t.gql(`mutation($id: ID!) { reviewNumberApplication(id: $id, decision: APPROVE) { id } }`, { id }));
     await advanceClock(0);
 
@@ -308,20 +308,47 @@ describe('dashboard: numbers, applications and orders in the browser (N1–N8, M
     await context.close();
   }, 60_000);
 
+  it('N3: the OPERATOR rejects with a reason; the tenant sees REJECTED and the reason live', async () => {
+    const { ticketNo } = await applyByApi('广东', '深圳');
+    const tenant = await openUser(browser, t.url);
+    await signIn(tenant.page, acme.keys.admin);
+    await tenant.page.getByRole('link', { name: 'Applications' }).click();
+    const mine = tenant.page.locator(`[data-testid="application-list"] tr[data-ticket="${ticketNo}"]`);
+    await both(mine, 'Pending review', 'Pending review');
+
+    const operator = await openUser(browser, t.url);
+    const b = operator.page;
+    await signIn(b, t.operatorKey);
+    await b.getByRole('link', { name: 'Applications' }).click();
+    await b.locator(`[data-testid="application-review-queue"] tr[data-ticket="${ticketNo}"]`).getByRole('button', { name: 'Reject' }).click();
+    const dialog = b.getByRole('dialog');
+    await dialog.locator('textarea[name="reason"]').fill('Marketing scripts need an opt-out sentence');
+    await dialog.getByRole('button', { name: 'Reject' }).click();
+    await dialog.waitFor({ state: 'detached' });
+
+    await both(mine, 'Rejected', 'Rejected');
+    await mine.getByText('Marketing scripts need an opt-out sentence').waitFor();
+    await screenshot(tenant.page, 'n17-tenant-rejected-live');
+    expect(tenant.pageErrors).toEqual([]);
+    expect(operator.pageErrors).toEqual([]);
+    await tenant.context.close();
+    await operator.context.close();
+  }, 60_000);
+
   it('a SUPERVISOR sees numbers, applications and orders read-only', async () => {
     const { page, context, pageErrors } = await openUser(browser, t.url);
     await signIn(page, acme.keys.supervisor);
     await page.getByRole('link', { name: 'Applications' }).click();
     await page.locator('[data-testid="application-list"] tr[data-ticket]').first().waitFor();
     expect(await page.getByRole('link', { name: 'New application' }).count()).toBe(0);
-    await screenshot(page, 'n17-supervisor-applications');
+    await screenshot(page, 'n18-supervisor-applications');
     await page.getByRole('link', { name: 'Numbers' }).click();
     await page.locator('[data-testid="my-numbers"] tr[data-number]').first().waitFor();
     expect(await page.locator('[data-testid="my-numbers"] input[type="checkbox"]').count()).toBe(0);
     await page.getByRole('link', { name: 'Orders' }).click();
     await page.locator('[data-testid="order-list"] tr[data-order]').first().waitFor();
     expect(await page.getByRole('button', { name: 'Pay' }).count()).toBe(0);
-    await screenshot(page, 'n18-supervisor-orders');
+    await screenshot(page, 'n19-supervisor-orders');
     expect(pageErrors).toEqual([]);
     await context.close();
   }, 60_000);
