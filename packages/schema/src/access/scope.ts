@@ -23,6 +23,9 @@ export function scopedFrom<T extends TenantTable>(ctx: Pick<ServiceContext, 'db'
 /** Row ids are UUIDs: anything else names no row, and is never sent to the database. */
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** The ids that can name a row; the others match nothing and are not sent to the database. */
+export const validIds = (ids: readonly string[]): string[] => ids.filter((id) => UUID.test(id));
+
 export type ScopedRow<T extends TenantTable> = Selectable<Database[T]>;
 
 /**

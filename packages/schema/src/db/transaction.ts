@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import type { Selectable, Transaction } from 'kysely';
 import type { ServiceContext } from '../context.js';
 import type { Database } from './database.js';
 import type { EventNotice } from '../modules/events/events.bus.js';
@@ -27,4 +27,12 @@ export async function inTransaction<T>(ctx: ServiceContext, fn: (tx: Tx) => Prom
   );
   if (notices.length) ctx.bus.notify(notices);
   return result;
+}
+
+/**
+ * System work (jobs, order-line effects) locks a row by id outside any key's scope: the caller
+ * has already decided who may act.
+ */
+export function lockRow<T extends keyof Database>(tx: Tx, table: T, id: string): Promise<Selectable<Database[T]> | undefined> {
+  return (tx.trx.selectFrom(table) as any).selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
 }

@@ -1,12 +1,12 @@
 import type { ServiceContext } from '../context.js';
-import { scopedFrom, UUID, type ScopedRow, type TenantTable } from '../access/scope.js';
+import { scopedFrom, validIds, type ScopedRow, type TenantTable } from '../access/scope.js';
 
 /**
  * Batch loader for tenant-owned rows by id, through the one isolation point: ids of another
  * tenant's rows load as null, exactly like ids that do not exist.
  */
 export async function loadScoped<T extends TenantTable>(ctx: ServiceContext, table: T, ids: readonly string[]): Promise<(ScopedRow<T> | null)[]> {
-  const valid = ids.filter((id) => UUID.test(id));
+  const valid = validIds(ids);
   const rows = valid.length
     ? ((await (scopedFrom(ctx, table) as any).selectAll().where(`${table}.id`, 'in', valid).execute()) as { id: string }[])
     : [];

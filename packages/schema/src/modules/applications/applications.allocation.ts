@@ -1,6 +1,6 @@
 // N3: allocation from stock, the order, payment and activation; closing an application.
 import type { ServiceContext } from '../../context.js';
-import { inTransaction, type Tx } from '../../db/transaction.js';
+import { inTransaction, lockRow, type Tx } from '../../db/transaction.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { scheduleJob } from '../../jobs/schedule.js';
 import { defineTask } from '../../jobs/tasks.js';
@@ -199,7 +199,7 @@ export async function closeApplication(tx: Tx, ctx: ServiceContext, app: NumberA
   );
   for (const n of held) await releaseToStock(tx, n, 'APPLICATION_CLOSED', { applicationId: app.id, ticketNo: app.ticket_no });
   if (app.order_id) {
-    const order = await tx.trx.selectFrom('orders').selectAll().where('id', '=', app.order_id).forUpdate().executeTakeFirst();
+    const order = await lockRow(tx, 'orders', app.order_id);
     if (order?.status === 'UNPAID') await closeOrder(tx, ctx, order, 'CANCELLED');
     else if (order?.status === 'PAID' && !money(order.total).isZero())
       await moveBalance(tx, {

@@ -1,7 +1,7 @@
 // Reads of number applications, all through scopedFrom.
 import type { ServiceContext } from '../../context.js';
 import { ValidationError } from '../../errors.js';
-import { findScoped, scopedFrom, UUID } from '../../access/scope.js';
+import { findScoped, scopedFrom, validIds } from '../../access/scope.js';
 import type { NumberRow } from '../numbers/numbers.table.js';
 import type { ApplicationNumberStatus, ApplicationStatus, NumberApplication } from './applications.table.js';
 
@@ -32,14 +32,14 @@ export async function findApplication(ctx: ServiceContext, id: string): Promise<
 
 /** The numbers held for or delivered by the applications (the tenant's own; OPERATOR: all). */
 export async function numbersOfApplications(ctx: ServiceContext, applicationIds: readonly string[]): Promise<NumberRow[]> {
-  const ids = applicationIds.filter((id) => UUID.test(id));
+  const ids = validIds(applicationIds);
   if (!ids.length) return [];
   return scopedFrom(ctx, 'numbers').selectAll().where('numbers.application_id', 'in', ids).orderBy('numbers.e164').execute();
 }
 
 /** The document ids of each application's handler materials. */
 export async function materialsOf(ctx: ServiceContext, applicationIds: readonly string[]) {
-  const ids = applicationIds.filter((id) => UUID.test(id));
+  const ids = validIds(applicationIds);
   if (!ids.length) return [];
   return scopedFrom(ctx, 'application_materials')
     .selectAll()

@@ -1,6 +1,6 @@
 // Number applications: status columns, their events and locks, shared by every step.
 import type { ServiceContext } from '../../context.js';
-import type { Tx } from '../../db/transaction.js';
+import { lockRow, type Tx } from '../../db/transaction.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import { findScoped, UUID } from '../../access/scope.js';
 import { REVIEW_DECISIONS, reviewReason, type ReviewDecision } from '../qualifications/qualifications.service.js';
@@ -65,7 +65,7 @@ export async function lockApplication(tx: Tx, ctx: Pick<ServiceContext, 'actor'>
 /** System work (jobs, order effects) locks by id without a key's scope. */
 export async function lockApplicationById(tx: Tx, id: string): Promise<NumberApplication | undefined> {
   if (!UUID.test(id)) return undefined;
-  return tx.trx.selectFrom('number_applications').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  return lockRow(tx, 'number_applications', id);
 }
 
 /** An OPERATOR's decision on an application or its materials: a valid decision, and a reason to reject. */

@@ -2,7 +2,7 @@
 // module that sells it (numbers, applications, voice packages) and is registered here.
 import { sql } from 'kysely';
 import type { ServiceContext } from '../../context.js';
-import { inTransaction, type Tx } from '../../db/transaction.js';
+import { inTransaction, lockRow, type Tx } from '../../db/transaction.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.js';
 import { findScoped, requireActor, requireTenantAdmin, scopedFrom } from '../../access/scope.js';
 import { scheduleJob } from '../../jobs/schedule.js';
@@ -164,7 +164,7 @@ export async function cancelOrder(ctx: ServiceContext, orderId: string): Promise
 /** N2: an unpaid order past its expiry closes as EXPIRED (the job at expires_at runs this). */
 export async function expireOrder(ctx: ServiceContext, orderId: string): Promise<Order | null> {
   return inTransaction(ctx, async (tx) => {
-    const order = await tx.trx.selectFrom('orders').selectAll().where('id', '=', orderId).forUpdate().executeTakeFirst();
+    const order = await lockRow(tx, 'orders', orderId);
     if (!order || order.status !== 'UNPAID' || !order.expires_at || order.expires_at > tx.now) return null;
     return closeOrder(tx, ctx, order, 'EXPIRED');
   });

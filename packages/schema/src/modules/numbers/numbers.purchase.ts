@@ -1,6 +1,6 @@
 // N2: buying an inbound-only number from stock.
 import type { ServiceContext } from '../../context.js';
-import { inTransaction } from '../../db/transaction.js';
+import { inTransaction, lockRow } from '../../db/transaction.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { requireTenantAdmin, UUID } from '../../access/scope.js';
 import { requireApprovedQualification } from '../qualifications/qualifications.service.js';
@@ -78,7 +78,7 @@ const notAvailable = (n: NumberRow) => new ConflictError('NUMBER_NOT_AVAILABLE',
 
 /** Paying a purchase: the reservation becomes an ACTIVE number of the tenant with its first term. */
 onOrderLinePaid('NUMBER_PURCHASE', async (tx, _ctx, order, line) => {
-  const n = await tx.trx.selectFrom('numbers').selectAll().where('id', '=', line.number_id!).forUpdate().executeTakeFirst();
+  const n = await lockRow(tx, 'numbers', line.number_id!);
   if (!n || n.status !== 'RESERVED' || n.tenant_id !== order.tenant_id) throw new ConflictError('NUMBER_NOT_AVAILABLE', 'the reserved number is no longer held for this order', 'orderId');
   const termEnd = await addMonths(tx, tx.now, line.quantity, order.tenant_id);
   const active = await tx.trx
@@ -94,7 +94,7 @@ onOrderLinePaid('NUMBER_PURCHASE', async (tx, _ctx, order, line) => {
 
 /** An unpaid purchase that is cancelled or expires gives the number back to stock. */
 onOrderLineClosed('NUMBER_PURCHASE', async (tx, _ctx, order, line) => {
-  const n = await tx.trx.selectFrom('numbers').selectAll().where('id', '=', line.number_id!).forUpdate().executeTakeFirst();
+  const n = await lockRow(tx, 'numbers', line.number_id!);
   if (!n || n.status !== 'RESERVED' || n.tenant_id !== order.tenant_id || n.application_id) return;
   await releaseToStock(tx, n, order.status === 'EXPIRED' ? 'RESERVATION_EXPIRED' : 'ORDER_CANCELLED', { orderId: order.id });
 });

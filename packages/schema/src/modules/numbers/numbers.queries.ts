@@ -1,6 +1,6 @@
 // Reads of owned numbers.
 import type { ServiceContext } from '../../context.js';
-import { requireActor, scopedFrom, UUID } from '../../access/scope.js';
+import { requireActor, scopedFrom, validIds } from '../../access/scope.js';
 import type { NumberRow, NumberStatus, NumberType } from './numbers.table.js';
 
 /** Numbers the key may see: its tenant's (OPERATOR: all, stock included). */
@@ -14,7 +14,7 @@ export function numbersQuery(ctx: ServiceContext, f: { status?: NumberStatus | n
 /** By id: the tenant's own numbers and numbers in stock (which every tenant may look at). */
 export async function numbersById(ctx: ServiceContext, ids: readonly string[]): Promise<NumberRow[]> {
   const actor = requireActor(ctx.actor);
-  const valid = ids.filter((id) => UUID.test(id));
+  const valid = validIds(ids);
   if (!valid.length) return [];
   let q = ctx.db.selectFrom('numbers').selectAll().where('id', 'in', valid);
   if (actor.role !== 'OPERATOR') q = q.where((eb) => eb.or([eb('tenant_id', '=', actor.tenantId), eb('status', '=', 'AVAILABLE')]));

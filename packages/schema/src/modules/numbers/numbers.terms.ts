@@ -1,6 +1,6 @@
 // N4: terms, auto-renew, renewal and expiry.
 import type { ServiceContext } from '../../context.js';
-import { inTransaction, type Tx } from '../../db/transaction.js';
+import { inTransaction, lockRow, type Tx } from '../../db/transaction.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { findScoped, requireTenantAdmin } from '../../access/scope.js';
 import { scheduleJob } from '../../jobs/schedule.js';
@@ -29,7 +29,7 @@ export type TermOutcome = 'RENEWED' | 'EXPIRED' | 'RELEASED' | 'NOTHING';
  */
 export async function checkNumberTerm(ctx: ServiceContext, numberId: string): Promise<TermOutcome> {
   return inTransaction(ctx, async (tx) => {
-    const n = await tx.trx.selectFrom('numbers').selectAll().where('id', '=', numberId).forUpdate().executeTakeFirst();
+    const n = await lockRow(tx, 'numbers', numberId);
     if (!n || !n.tenant_id) return 'NOTHING';
     if (n.status === 'ACTIVE' && n.term_end && n.term_end <= tx.now) {
       let reason = 'NOT_RENEWED';
@@ -74,7 +74,7 @@ function renewalLine(n: NumberRow, months: number, how: string) {
 
 /** Paying a renewal extends the term from its old end (an EXPIRED number in grace becomes ACTIVE again). */
 onOrderLinePaid('NUMBER_RENEWAL', async (tx, _ctx, order, line) => {
-  const n = await tx.trx.selectFrom('numbers').selectAll().where('id', '=', line.number_id!).forUpdate().executeTakeFirst();
+  const n = await lockRow(tx, 'numbers', line.number_id!);
   if (!n || n.tenant_id !== order.tenant_id || (n.status !== 'ACTIVE' && n.status !== 'EXPIRED') || !n.term_end)
     throw new ConflictError('NUMBER_NOT_RENEWABLE', 'the number is no longer the tenant’s to renew', 'orderId');
   const termEnd = await addMonths(tx, n.term_end, line.quantity, order.tenant_id);

@@ -1,7 +1,7 @@
 import type { ServiceContext } from '../../context.js';
-import { inTransaction, type Tx } from '../../db/transaction.js';
+import { inTransaction, lockRow, type Tx } from '../../db/transaction.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
-import { findScoped, requireTenantAdmin, scopedFrom, UUID } from '../../access/scope.js';
+import { findScoped, requireTenantAdmin, scopedFrom, validIds } from '../../access/scope.js';
 import { scheduleJob } from '../../jobs/schedule.js';
 import { defineTask } from '../../jobs/tasks.js';
 import { releaseToStock } from './numbers.service.js';
@@ -74,7 +74,7 @@ export async function unsubscribeNumbers(ctx: ServiceContext, numberIds: readonl
     first.set(id, i);
   });
   return inTransaction(ctx, async (tx) => {
-    const valid = numberIds.filter((id) => UUID.test(id));
+    const valid = validIds(numberIds);
     const owned = valid.length
       ? await scopedFrom({ db: tx.trx, actor: ctx.actor }, 'numbers').selectAll().where('numbers.id', 'in', valid).execute()
       : [];
@@ -128,14 +128,14 @@ export function firstOfNextMonth(at: Date, timeZone: string): string {
  */
 export async function runUnsubscribeChecks(ctx: ServiceContext, batchId: string): Promise<UnsubscribeBatch | null> {
   return inTransaction(ctx, async (tx) => {
-    const batch = await tx.trx.selectFrom('unsubscribe_batches').selectAll().where('id', '=', batchId).forUpdate().executeTakeFirst();
+    const batch = await lockRow(tx, 'unsubscribe_batches', batchId);
     if (!batch || batch.status !== 'CHECKING') return batch ?? null;
     const tenant = await tx.trx.selectFrom('tenants').select('time_zone').where('id', '=', batch.tenant_id).executeTakeFirstOrThrow();
     const feesEndMonth = firstOfNextMonth(tx.now, tenant.time_zone);
     const items = await tx.trx.selectFrom('unsubscribe_items').selectAll().where('batch_id', '=', batch.id).orderBy('position').execute();
     let released = 0;
     for (const item of items) {
-      const n = await tx.trx.selectFrom('numbers').selectAll().where('id', '=', item.number_id).forUpdate().executeTakeFirst();
+      const n = await lockRow(tx, 'numbers', item.number_id);
       let failure: CheckFailure | null = null;
       if (!n || n.tenant_id !== batch.tenant_id) failure = { code: 'NOT_OWNED', reason: `${item.e164} is no longer the tenant's number` };
       for (const check of checks.values()) {
@@ -184,7 +184,7 @@ export async function findUnsubscribeBatch(ctx: ServiceContext, id: string): Pro
 }
 
 export async function unsubscribeItemsOf(ctx: ServiceContext, batchIds: readonly string[]): Promise<UnsubscribeItem[]> {
-  const ids = batchIds.filter((id) => UUID.test(id));
+  const ids = validIds(batchIds);
   if (!ids.length) return [];
   return scopedFrom(ctx, 'unsubscribe_items')
     .selectAll()

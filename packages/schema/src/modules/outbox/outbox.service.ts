@@ -1,6 +1,6 @@
 import type { ServiceContext } from '../../context.js';
 import type { Tx } from '../../db/transaction.js';
-import { scopedFrom, UUID } from '../../access/scope.js';
+import { scopedFrom, validIds } from '../../access/scope.js';
 import { scheduleJob } from '../../jobs/schedule.js';
 import { defineTask } from '../../jobs/tasks.js';
 import type { OutboxEmail } from './outbox.table.js';
@@ -88,7 +88,7 @@ export async function outboxEmailsAbout(ctx: ServiceContext, subjectIds: readonl
 }
 
 export async function outboxEmailsById(ctx: ServiceContext, ids: readonly string[]): Promise<OutboxEmail[]> {
-  const valid = ids.filter((id) => UUID.test(id));
+  const valid = validIds(ids);
   if (!valid.length) return [];
   return scopedFrom(ctx, 'outbox_emails').selectAll().where('outbox_emails.id', 'in', valid).execute();
 }

@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { ServiceContext } from '../../context.js';
 import { inTransaction, type Tx } from '../../db/transaction.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
-import { findScoped, requireActor, requireTenantAdmin, scopedFrom, UUID } from '../../access/scope.js';
+import { findScoped, requireActor, requireTenantAdmin, scopedFrom, validIds } from '../../access/scope.js';
 import { DOCUMENT_TYPES, type DocumentType, type Qualification, type QualificationDocument } from './qualifications.table.js';
 
 /** Who files qualifications, their documents and handlers. */
@@ -124,7 +124,7 @@ export async function insertDocument(tx: Tx, q: Pick<Qualification, 'id' | 'tena
 
 
 export async function documentsOf(ctx: ServiceContext, qualificationIds: readonly string[]): Promise<DocumentInfo[]> {
-  const ids = qualificationIds.filter((id) => UUID.test(id));
+  const ids = validIds(qualificationIds);
   if (!ids.length) return [];
   return scopedFrom(ctx, 'qualification_documents')
     .select(DOCUMENT_COLUMNS)
@@ -137,7 +137,7 @@ export async function documentsOf(ctx: ServiceContext, qualificationIds: readonl
 }
 
 export async function documentsById(ctx: ServiceContext, ids: readonly string[]): Promise<DocumentInfo[]> {
-  const valid = ids.filter((id) => UUID.test(id));
+  const valid = validIds(ids);
   if (!valid.length) return [];
   return scopedFrom(ctx, 'qualification_documents').select(DOCUMENT_COLUMNS).where('qualification_documents.id', 'in', valid).execute();
 }
