@@ -29,9 +29,9 @@ describe('subscriptions over graphql-ws (RT3)', () => {
   });
 
   it('a client that reconnects with its last cursor receives exactly the missed events, then live ones', async () => {
-    const first = collect<{ events: { cursor: string; type: string; subjectId: string } }>(t.wsClient(t.operatorKey), EVENTS);
+    const first = collect<{ events: { cursor: string; type: string; subjectId: string } }>(t.wsClient(t.operatorKey), EVENTS, { after: await t.cursor() });
     await createTenant('R1');
-    await first.waitFor(() => first.items.some((i) => i.events.type === 'TENANT_CREATED'));
+    await first.waitFor(() => first.items.some((x) => x.events.type === 'TENANT_CREATED'));
     const lastSeen = first.items.at(-1)!.events;
     first.unsubscribe();
 
@@ -50,8 +50,7 @@ describe('subscriptions over graphql-ws (RT3)', () => {
   it("a tenant's subscription never carries another tenant's events", async () => {
     const a = await t.tenant('IsoA');
     const b = await t.tenant('IsoB');
-    const sub = collect<{ events: { subjectId: string } }>(t.wsClient(a.keys.supervisor), EVENTS);
-    await new Promise((r) => setTimeout(r, 200));
+    const sub = collect<{ events: { subjectId: string } }>(t.wsClient(a.keys.supervisor), EVENTS, { after: await t.cursor() });
     await t.gql(`mutation($k: ID!) { revokeApiKey(id: $k) { id } }`, { k: gid('ApiKey', b.partner.keyId) });
     await t.gql(`mutation($k: ID!) { revokeApiKey(id: $k) { id } }`, { k: gid('ApiKey', a.partner.keyId) });
     await sub.waitFor(() => sub.items.some((i) => i.events.subjectId === a.partner.keyId));

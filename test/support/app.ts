@@ -102,6 +102,8 @@ export async function startTestApp(
     afterJobs,
     wsClient,
     tenant: (name = 'Acme'): Promise<TenantFixture> => seedTenant(app.systemContext(), name),
+    /** The stream's current position: subscribe with `after:` it to see exactly what happens next. */
+    cursor: async (): Promise<string> => (await gql<{ eventCursor: string }>('{ eventCursor }')).data!.eventCursor,
     async stop() {
       for (const c of clients) await c.dispose();
       await app.stop();

@@ -12,6 +12,11 @@ import { describeMigrations, migrateDatabase, openRuntimeDatabase } from '../run
  * SIGINT/SIGTERM after the running jobs finish.
  */
 export async function runWorker(opts: { concurrency: number }): Promise<void> {
+  // Listen first: a signal that arrives while the worker is still starting also stops it cleanly.
+  const stopSignal = new Promise<string>((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
   const config = readConfig();
   const log = createLogger(config.logLevel);
   if (config.manualClock) log.warn('CALLPLANE_CLOCK=manual is ignored by the worker: it runs jobs by the real clock');
@@ -26,13 +31,7 @@ export async function runWorker(opts: { concurrency: number }): Promise<void> {
     const taskList = buildTaskList(systemContext);
     const runner = await startWorker(db.pool, taskList, opts.concurrency);
     log.info(`worker running ${Object.keys(taskList).length} task types with concurrency ${opts.concurrency}${config.redisUrl ? '; events go to Redis' : ''}`);
-    const reason = await Promise.race([
-      new Promise<string>((resolve) => {
-        process.once('SIGINT', () => resolve('SIGINT'));
-        process.once('SIGTERM', () => resolve('SIGTERM'));
-      }),
-      runner.promise.then(() => 'worker ended'),
-    ]);
+    const reason = await Promise.race([stopSignal, runner.promise.then(() => 'worker ended')]);
     log.info(`${reason}: draining running jobs`);
     await runner.stop().catch(() => {});
     log.info('worker stopped');

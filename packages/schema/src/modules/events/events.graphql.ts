@@ -3,8 +3,8 @@ import type { ObjectRef, SchemaTypes } from '@pothos/core';
 import { builder } from '../../graphql/builder.js';
 import { eventTenantFilter } from '../../access/scope.js';
 import type { GraphQLContext } from '../../graphql/context.js';
-import { decodeCursor } from './events.cursor.js';
-import type { StoredEvent } from './events.service.js';
+import { decodeCursor, encodeCursor } from './events.cursor.js';
+import { headCursor, type StoredEvent } from './events.service.js';
 import { streamEvents } from './events.stream.js';
 import { EVENT_TYPES, type EventType } from './events.types.js';
 
@@ -70,3 +70,12 @@ export function statusChangeSubscription(
     }),
   );
 }
+
+builder.queryField('eventCursor', (t) =>
+  t.string({
+    description:
+      'The current position of the event stream. Read it before loading state, then subscribe with `after:` it: nothing that changes in between is missed.',
+    authScopes: { authenticated: true },
+    resolve: async (_r, _a, ctx) => encodeCursor(await headCursor(ctx.db)),
+  }),
+);

@@ -93,3 +93,23 @@ export async function headCursor(db: Kysely<Database>): Promise<Cursor> {
     .executeTakeFirst();
   return row ? { txid: row.txid, seq: row.seq } : { txid: '0', seq: '0' };
 }
+
+/**
+ * Where a subscription without `after` starts: the newest readable event, plus the events that
+ * already committed above it (their transaction began while an older one was still open). Both
+ * are read in one snapshot, so the stream skips exactly what happened before it began.
+ */
+export async function liveStart(db: Kysely<Database>): Promise<{ cursor: Cursor; committedAhead: Set<string> }> {
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const cursor = await headCursor(trx);
+      const ahead = await trx
+        .selectFrom('events')
+        .select([sql<string>`txid::text`.as('txid'), 'seq'])
+        .where(sql<boolean>`(txid, seq) > (${cursor.txid}::xid8, ${cursor.seq}::bigint)`)
+        .execute();
+      return { cursor, committedAhead: new Set(ahead.map((r) => encodeCursor({ txid: r.txid, seq: r.seq }))) };
+    });
+}

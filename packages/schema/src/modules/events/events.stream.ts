@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { EventBus, EventNotice } from './events.bus.js';
 import { decodeCursor, type Cursor } from './events.cursor.js';
-import { hasInvisibleEvents, headCursor, readEventsAfter, type EventFilter, type StoredEvent } from './events.service.js';
+import { hasInvisibleEvents, liveStart, readEventsAfter, type EventFilter, type StoredEvent } from './events.service.js';
 
 export interface StreamOptions {
   /** Replay after this cursor; null = only what happens from now on. */
@@ -53,7 +53,8 @@ export function streamEvents(
     });
     try {
       // Listening began before the head is taken, so nothing committed in between is missed.
-      cursor ??= await headCursor(deps.db);
+      let skip = new Set<string>();
+      if (!cursor) ({ cursor, committedAhead: skip } = await liveStart(deps.db));
       while (!stopped) {
         if (!woken) {
           const blocked = await hasInvisibleEvents(deps.db, cursor!);
@@ -76,6 +77,7 @@ export function streamEvents(
           if (stopped) break;
           cursor = decodeCursor(e.cursor);
           stats.buffered--;
+          if (skip.size && skip.delete(e.cursor)) continue;
           await push(e);
         }
         if (page.length === pageSize) woken = true;
