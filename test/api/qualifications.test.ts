@@ -241,10 +241,10 @@ describe('qualificationStatusChanged subscription (Q1, RT3)', () => {
   it('delivers a review live, only to the owning tenant (and operators), and `after` replays missed changes', async () => {
     const gamma = await t.tenant('Gamma');
     const delta = await t.tenant('Delta');
-    const own = collect<any>(t.wsClient(gamma.keys.supervisor), SUBSCRIBE);
-    const other = collect<any>(t.wsClient(delta.keys.supervisor), SUBSCRIBE);
-    const ops = collect<any>(t.wsClient(t.operatorKey), SUBSCRIBE);
-    await new Promise((r) => setTimeout(r, 300)); // without `after` a stream starts live: let it start
+    const after = await t.cursor(); // from here on, whenever each stream gets going
+    const own = collect<any>(t.wsClient(gamma.keys.supervisor), SUBSCRIBE, { after });
+    const other = collect<any>(t.wsClient(delta.keys.supervisor), SUBSCRIBE, { after });
+    const ops = collect<any>(t.wsClient(t.operatorKey), SUBSCRIBE, { after });
 
     const q = await submitted(gamma, { companyName: 'Gamma Ltd' });
     await own.waitFor(() => own.items.length >= 1);
