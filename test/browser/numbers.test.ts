@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { startTestApp, type GqlResult, type TestApp } from '../support/app.js';
+import { startTestApp, type TestApp } from '../support/app.js';
 import { launchBrowser, openUser, screenshot, signIn } from '../support/browser.js';
 import type { TenantFixture } from '../support/context.js';
+import { gid, ok } from '../support/graphql.js';
 import { insertQualification } from '../support/qualifications.js';
 
 let t: TestApp;
 let acme: TenantFixture;
 let browser: Browser;
-
-function ok<T>(r: GqlResult<T>): T {
-  expect(r.errors).toBeUndefined();
-  return r.data as T;
-}
 
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj\n<<>>\nendobj\ntrailer\n<<>>\n%%EOF\n');
 
@@ -171,7 +167,7 @@ describe('dashboard: numbers, applications and orders in the browser (N1–N8, M
   it('N6: a 400 application takes the handler materials in a dialog; the OPERATOR approves application and materials; it completes', async () => {
     await insertQualification(t.app.systemContext().db, t.clock, acme.tenantId, 'TOLL_FREE_400');
     ok(await t.gql(`mutation { saveHandler(name: "Wang Wu", idNumber: "11010519491231002X", mobile: "13900139000", email: "wang.wu@acme.example") { id } }`, {}, acme.keys.admin));
-    ok(await t.gql(`mutation($t: ID!) { topUpBalance(tenantId: $t, amount: "10000") { amount } }`, { t: Buffer.from(`Tenant:${acme.tenantId}`).toString('base64') }));
+    ok(await t.gql(`mutation($t: ID!) { topUpBalance(tenantId: $t, amount: "10000") { amount } }`, { t: gid('Tenant', acme.tenantId) }));
     const tenant = await openUser(browser, t.url);
     const a = tenant.page;
     await signIn(a, acme.keys.admin);
