@@ -7,6 +7,7 @@ import '../modules/billing/billing.graphql.js';
 import '../modules/numbers/numbers.graphql.js';
 import '../modules/outbox/outbox.graphql.js';
 import '../modules/applications/applications.graphql.js';
+import '../modules/applications/applications.materials.graphql.js';
 import '../modules/numbers/unsubscribe.graphql.js';
 
 export const schema = builder.toSchema({ sortSchema: true });

@@ -4,7 +4,7 @@ import { loadScopedRows } from '../../graphql/loaders.js';
 import { statusChangeSubscription } from '../events/events.graphql.js';
 import type { StoredEvent } from '../events/events.service.js';
 import { TenantRef } from '../tenants/tenants.graphql.js';
-import { DecisionEnum, DocumentTypeEnum, HandlerRef, QualificationDocumentRef, QualificationRef } from '../qualifications/qualifications.graphql.js';
+import { DecisionEnum, HandlerRef, QualificationDocumentRef, QualificationRef } from '../qualifications/qualifications.graphql.js';
 import { OrderRef } from '../billing/billing.graphql.js';
 import { CallTypeEnum, NumberRef, NumberTypeEnum, TollFreeTierEnum } from '../numbers/numbers.graphql.js';
 import { OutboxEmailRef } from '../outbox/outbox.graphql.js';
@@ -19,9 +19,7 @@ import {
   MATERIALS_DEADLINE_DAYS,
   numbersOfApplications,
   retryNumberAllocation,
-  reviewHandlerMaterials,
   reviewNumberApplication,
-  submitHandlerMaterials,
 } from './applications.service.js';
 import {
   APPLICATION_NUMBER_STATUSES,
@@ -152,13 +150,6 @@ const ApplicationInputType = builder.inputType('NumberApplicationInput', {
   }),
 });
 
-const MaterialUpload = builder.inputType('HandlerMaterialUpload', {
-  fields: (t) => ({
-    documentType: t.field({ type: DocumentTypeEnum }),
-    file: t.field({ type: 'Upload' }),
-  }),
-});
-
 builder.queryFields((t) => ({
   numberApplications: t.connection({
     type: NumberApplicationRef,
@@ -218,29 +209,6 @@ builder.mutationFields((t) => ({
     authScopes: { operator: true },
     args: { id: t.arg.globalID({ for: NumberApplicationRef }) },
     resolve: (_r, args, ctx) => retryNumberAllocation(ctx, args.id.id),
-  }),
-  submitHandlerMaterials: t.field({
-    type: NumberApplicationRef,
-    description: 'N6: the handler (a saved handler, Q3) and the four documents (Q4) of a 400 application, within 7 days of applying.',
-    authScopes: { tenantAdmin: true },
-    args: {
-      applicationId: t.arg.globalID({ for: NumberApplicationRef }),
-      handlerName: t.arg.string(),
-      documents: t.arg({ type: [MaterialUpload] }),
-    },
-    resolve: (_r, args, ctx) =>
-      submitHandlerMaterials(ctx, { applicationId: args.applicationId.id, handlerName: args.handlerName, documents: args.documents }),
-  }),
-  reviewHandlerMaterials: t.field({
-    type: NumberApplicationRef,
-    description: "N6 (OPERATOR): the carrier's review of the materials; only after approval does the 400 number become ACTIVE.",
-    authScopes: { operator: true },
-    args: {
-      applicationId: t.arg.globalID({ for: NumberApplicationRef }),
-      decision: t.arg({ type: DecisionEnum }),
-      reason: t.arg.string({ required: false }),
-    },
-    resolve: (_r, args, ctx) => reviewHandlerMaterials(ctx, args.applicationId.id, args.decision, args.reason),
   }),
 }));
 
