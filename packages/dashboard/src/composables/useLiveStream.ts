@@ -2,6 +2,7 @@ import type { AnyVariables, CombinedError, TypedDocumentNode } from '@urql/core'
 import { useClientHandle } from '@urql/vue';
 import { onScopeDispose, ref, watch } from 'vue';
 import { useLink, type Link } from '../client';
+import { EventCursorQuery } from '../graphql/events';
 
 const SEEN_LIMIT = 1000;
 
@@ -28,8 +29,22 @@ export function useLiveStream<Data, Variables extends AnyVariables & { after?: s
   const seen = new Set<string>();
   let current: { unsubscribe(): void } | null = null;
 
-  function start() {
+  let generation = 0;
+  async function start() {
+    const mine = ++generation;
     current?.unsubscribe();
+    current = null;
+    // A stream without a cursor yet starts from the current position, taken before it subscribes:
+    // what happens while the socket sets up (or while it is down) is replayed, never missed.
+    if (!lastCursor) {
+      const head = await client.query(EventCursorQuery, {}, { requestPolicy: 'network-only' }).toPromise();
+      if (head.error) {
+        error.value = head.error;
+        return;
+      }
+      lastCursor ??= head.data?.eventCursor ?? null;
+    }
+    if (disposed || mine !== generation) return;
     current = client.subscription(document, options.variables(lastCursor)).subscribe((result) => {
       if (result.error) {
         error.value = result.error;
@@ -47,12 +62,14 @@ export function useLiveStream<Data, Variables extends AnyVariables & { after?: s
     });
   }
 
-  start();
-  const stopWatching = watch(link.reconnects, start);
+  let disposed = false;
+  void start();
+  const stopWatching = watch(link.reconnects, () => void start());
   onScopeDispose(() => {
+    disposed = true;
     stopWatching();
     current?.unsubscribe();
   });
 
-  return { error, received, restart: start };
+  return { error, received, restart: () => void start() };
 }

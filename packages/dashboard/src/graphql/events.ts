@@ -7,3 +7,8 @@ export const EventsSubscription = graphql(`
 `);
 
 export type FeedEvent = ResultOf<typeof EventsSubscription>['events'];
+
+/** The stream's current position: streams start from it, so nothing is missed while they set up. */
+export const EventCursorQuery = graphql(`
+  query EventCursor { eventCursor }
+`);
