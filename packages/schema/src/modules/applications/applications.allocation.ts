@@ -7,12 +7,11 @@ import { defineTask } from '../../jobs/tasks.js';
 import { closeOrder, createOrder, moveBalance, onOrderLineClosed, onOrderLinePaid } from '../billing/billing.service.js';
 import { money } from '../billing/money.js';
 import {
-  addMonths,
   describeNumber,
   emitStatus as emitNumberStatus,
   firstTermMonths,
   releaseToStock,
-  scheduleTermCheck,
+  startFirstTerm,
   tariffCodeFor,
 } from '../numbers/numbers.service.js';
 import type { NumberRow, NumberType, TollFreeTier } from '../numbers/numbers.table.js';
@@ -158,16 +157,8 @@ export async function activateApplicationNumbers(ctx: ServiceContext, id: string
     const lines = await tx.trx.selectFrom('order_lines').selectAll().where('order_id', '=', app.order_id!).execute();
     for (const n of held) {
       const line = lines.find((l) => l.number_id === n.id);
-      const termEnd = await addMonths(tx, tx.now, line?.quantity ?? firstTermMonths(n), app.tenant_id);
-      const active = await tx.trx
-        .updateTable('numbers')
-        .set({ status: 'ACTIVE', term_start: tx.now, term_end: termEnd, updated_at: tx.now })
-        .where('id', '=', n.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      if (line) await tx.trx.updateTable('order_lines').set({ period_start: tx.now, period_end: termEnd }).where('id', '=', line.id).execute();
-      await scheduleTermCheck(tx, n.id, termEnd);
-      await emitNumberStatus(tx, active, 'RESERVED', 'APPLICATION_COMPLETED', { applicationId: app.id, ticketNo: app.ticket_no, termEnd });
+      const months = line?.quantity ?? firstTermMonths(n);
+      await startFirstTerm(tx, n, months, line?.id ?? null, 'APPLICATION_COMPLETED', { applicationId: app.id, ticketNo: app.ticket_no });
     }
     return changeApplication(tx, app, { number_status: 'ACTIVE', status: 'COMPLETED', completed_at: tx.now }, null);
   });

@@ -1,6 +1,6 @@
 // N3: applying for numbers (and N6's deadline for a 400 number's materials).
-import { sql } from 'kysely';
 import type { ServiceContext } from '../../context.js';
+import { serialNumber } from '../../db/serial-numbers.js';
 import { inTransaction, type Tx } from '../../db/transaction.js';
 import { ValidationError } from '../../errors.js';
 import { requireTenantAdmin } from '../../access/scope.js';
@@ -121,8 +121,7 @@ export async function applyForNumbers(ctx: ServiceContext, input: ApplicationInp
         'PURCHASE_AVAILABLE',
       );
     const tenant = await tx.trx.selectFrom('tenants').select('time_zone').where('id', '=', tenantId).executeTakeFirstOrThrow();
-    const seq = await sql<{ n: string }>`select nextval('application_ticket_seq')::text as n`.execute(tx.trx);
-    const ticketNo = `AP${dateInZone(tx.now, tenant.time_zone).replace(/-/g, '')}${seq.rows[0]!.n.padStart(6, '0')}`;
+    const ticketNo = await serialNumber(tx, 'application_ticket_seq', 'AP', dateInZone(tx.now, tenant.time_zone));
     const appliedAt = new Date(Math.floor(tx.now.getTime() / 1000) * 1000);
     const materialsDueAt = is400 ? new Date(appliedAt.getTime() + MATERIALS_DEADLINE_DAYS * 86_400_000) : null;
     const app = await tx.trx

@@ -1,7 +1,7 @@
 // M1: orders: lines priced from the tariff table; what paying or closing a line does belongs to the
 // module that sells it (numbers, applications, voice packages) and is registered here.
-import { sql } from 'kysely';
 import type { ServiceContext } from '../../context.js';
+import { serialNumber } from '../../db/serial-numbers.js';
 import { inTransaction, lockRow, type Tx } from '../../db/transaction.js';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.js';
 import { findScoped, requireActor, requireTenantAdmin, scopedFrom } from '../../access/scope.js';
@@ -55,8 +55,7 @@ export async function createOrder(
     return { line: l, unitPrice: money(tariff.amount), amount: money(tariff.amount).times(l.quantity) };
   });
   const total = priced.reduce((sum, p) => sum.plus(p.amount), money(0));
-  const seq = await sql<{ n: string }>`select nextval('order_no_seq')::text as n`.execute(tx.trx);
-  const orderNo = `ORD${tx.now.toISOString().slice(0, 10).replace(/-/g, '')}${seq.rows[0]!.n.padStart(6, '0')}`;
+  const orderNo = await serialNumber(tx, 'order_no_seq', 'ORD', tx.now.toISOString().slice(0, 10));
   const order = await tx.trx
     .insertInto('orders')
     .values({

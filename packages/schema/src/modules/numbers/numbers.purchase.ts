@@ -6,8 +6,8 @@ import { requireTenantAdmin, UUID } from '../../access/scope.js';
 import { requireApprovedQualification } from '../qualifications/qualifications.service.js';
 import { createOrder, onOrderLineClosed, onOrderLinePaid } from '../billing/billing.service.js';
 import type { Order } from '../billing/billing.table.js';
-import { addMonths, describeNumber, emitStatus, firstTermMonths, releaseToStock, tariffCodeFor } from './numbers.status.js';
-import { scheduleTermCheck } from './numbers.terms.js';
+import { describeNumber, emitStatus, firstTermMonths, releaseToStock, tariffCodeFor } from './numbers.status.js';
+import { startFirstTerm } from './numbers.terms.js';
 import type { CallType, NumberRow } from './numbers.table.js';
 
 export interface PurchaseInput {
@@ -80,16 +80,7 @@ const notAvailable = (n: NumberRow) => new ConflictError('NUMBER_NOT_AVAILABLE',
 onOrderLinePaid('NUMBER_PURCHASE', async (tx, _ctx, order, line) => {
   const n = await lockRow(tx, 'numbers', line.number_id!);
   if (!n || n.status !== 'RESERVED' || n.tenant_id !== order.tenant_id) throw new ConflictError('NUMBER_NOT_AVAILABLE', 'the reserved number is no longer held for this order', 'orderId');
-  const termEnd = await addMonths(tx, tx.now, line.quantity, order.tenant_id);
-  const active = await tx.trx
-    .updateTable('numbers')
-    .set({ status: 'ACTIVE', term_start: tx.now, term_end: termEnd, reserved_until: null, updated_at: tx.now })
-    .where('id', '=', n.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await tx.trx.updateTable('order_lines').set({ period_start: tx.now, period_end: termEnd }).where('id', '=', line.id).execute();
-  await scheduleTermCheck(tx, active.id, termEnd);
-  await emitStatus(tx, active, 'RESERVED', 'ORDER_PAID', { orderId: order.id, termEnd });
+  await startFirstTerm(tx, n, line.quantity, line.id, 'ORDER_PAID', { orderId: order.id });
 });
 
 /** An unpaid purchase that is cancelled or expires gives the number back to stock. */

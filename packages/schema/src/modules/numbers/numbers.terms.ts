@@ -20,6 +20,31 @@ export async function scheduleTermCheck(tx: Tx, numberId: string, runAt: Date): 
   await scheduleJob(tx.trx, TERM_CHECK_TASK, { numberId }, { runAt, jobKey: `number-term:${numberId}` });
 }
 
+/**
+ * A RESERVED number of a tenant becomes ACTIVE with its first term of `months` from now (paid
+ * purchase, N2; completed application, N3); the order line, when given, gets the period.
+ */
+export async function startFirstTerm(
+  tx: Tx,
+  n: NumberRow,
+  months: number,
+  orderLineId: string | null,
+  reason: string,
+  extra: Record<string, unknown>,
+): Promise<NumberRow> {
+  const termEnd = await addMonths(tx, tx.now, months, n.tenant_id!);
+  const active = await tx.trx
+    .updateTable('numbers')
+    .set({ status: 'ACTIVE', term_start: tx.now, term_end: termEnd, reserved_until: null, updated_at: tx.now })
+    .where('id', '=', n.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  if (orderLineId) await tx.trx.updateTable('order_lines').set({ period_start: tx.now, period_end: termEnd }).where('id', '=', orderLineId).execute();
+  await scheduleTermCheck(tx, n.id, termEnd);
+  await emitStatus(tx, active, 'RESERVED', reason, { ...extra, termEnd });
+  return active;
+}
+
 export type TermOutcome = 'RENEWED' | 'EXPIRED' | 'RELEASED' | 'NOTHING';
 
 /**
