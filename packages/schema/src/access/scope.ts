@@ -1,7 +1,8 @@
 import type { Selectable, SelectQueryBuilder } from 'kysely';
 import type { ServiceContext } from '../context.js';
 import type { Database } from '../db/database.js';
-import { ForbiddenError } from '../errors.js';
+import type { Tx } from '../db/transaction.js';
+import { ForbiddenError, NotFoundError } from '../errors.js';
 import type { Actor } from './actor.js';
 
 /** Tables whose rows belong to one tenant (they have a tenant_id column). */
@@ -42,6 +43,20 @@ export async function findScoped<T extends TenantTable>(
   let q = (scopedFrom(ctx, table) as any).selectAll().where(`${table}.id`, '=', id);
   if (opts.forUpdate) q = q.forUpdate();
   return q.executeTakeFirst();
+}
+
+/** A visible row locked for a change in `tx`; not visible is NOT_FOUND naming `what` and the id's `field`. */
+export async function lockScoped<T extends TenantTable>(
+  tx: Tx,
+  actor: Actor | null,
+  table: T,
+  id: string,
+  what: string,
+  field: string,
+): Promise<ScopedRow<T>> {
+  const row = await findScoped({ db: tx.trx, actor }, table, id, { forUpdate: true });
+  if (!row) throw new NotFoundError(what, field);
+  return row;
 }
 
 /** Only a key of that role does this: "only an OPERATOR <what>". */

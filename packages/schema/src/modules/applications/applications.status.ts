@@ -1,8 +1,8 @@
 // Number applications: status columns, their events and locks, shared by every step.
 import type { ServiceContext } from '../../context.js';
 import { lockRow, type Tx } from '../../db/transaction.js';
-import { NotFoundError, ValidationError } from '../../errors.js';
-import { findScoped, UUID } from '../../access/scope.js';
+import { ValidationError } from '../../errors.js';
+import { lockScoped, UUID } from '../../access/scope.js';
 import { REVIEW_DECISIONS, reviewReason, type ReviewDecision } from '../qualifications/qualifications.service.js';
 import type { ApplicationNumberStatus, ApplicationStatus, MaterialsStatus, NumberApplication } from './applications.table.js';
 
@@ -56,11 +56,8 @@ export async function changeApplication(
   return updated;
 }
 
-export async function lockApplication(tx: Tx, ctx: Pick<ServiceContext, 'actor'>, id: string, field = 'id'): Promise<NumberApplication> {
-  const app = await findScoped({ db: tx.trx, actor: ctx.actor }, 'number_applications', id, { forUpdate: true });
-  if (!app) throw new NotFoundError('number application', field);
-  return app;
-}
+export const lockApplication = (tx: Tx, ctx: Pick<ServiceContext, 'actor'>, id: string, field = 'id'): Promise<NumberApplication> =>
+  lockScoped(tx, ctx.actor, 'number_applications', id, 'number application', field);
 
 /** System work (jobs, order effects) locks by id without a key's scope. */
 export async function lockApplicationById(tx: Tx, id: string): Promise<NumberApplication | undefined> {

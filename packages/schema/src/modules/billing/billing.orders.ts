@@ -3,8 +3,8 @@
 import type { ServiceContext } from '../../context.js';
 import { serialNumber } from '../../db/serial-numbers.js';
 import { inTransaction, lockRow, type Tx } from '../../db/transaction.js';
-import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.js';
-import { findScoped, requireActor, requireTenantAdmin, scopedFrom } from '../../access/scope.js';
+import { ConflictError, ForbiddenError } from '../../errors.js';
+import { lockScoped, requireActor, requireTenantAdmin, scopedFrom } from '../../access/scope.js';
 import { scheduleJob } from '../../jobs/schedule.js';
 import { defineTask } from '../../jobs/tasks.js';
 import { moveBalance } from './billing.ledger.js';
@@ -128,11 +128,7 @@ export async function settleOrder(tx: Tx, ctx: ServiceContext, order: Order): Pr
   return paid;
 }
 
-async function lockOrder(tx: Tx, ctx: ServiceContext, orderId: string): Promise<Order> {
-  const order = await findScoped({ db: tx.trx, actor: ctx.actor }, 'orders', orderId, { forUpdate: true });
-  if (!order) throw new NotFoundError('order', 'orderId');
-  return order;
-}
+const lockOrder = (tx: Tx, ctx: ServiceContext, orderId: string) => lockScoped(tx, ctx.actor, 'orders', orderId, 'order', 'orderId');
 
 function requireUnpaid(order: Order, now: Date): void {
   if (order.status !== 'UNPAID') throw new ConflictError('ORDER_NOT_PAYABLE', `order ${order.order_no} is ${order.status}`, 'orderId');

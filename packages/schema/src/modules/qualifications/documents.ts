@@ -4,7 +4,7 @@ import { sql } from 'kysely';
 import type { ServiceContext } from '../../context.js';
 import { inTransaction, type Tx } from '../../db/transaction.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
-import { findScoped, requireActor, requireTenantAdmin, scopedFrom, validIds } from '../../access/scope.js';
+import { findScoped, lockScoped, requireActor, requireTenantAdmin, scopedFrom, validIds } from '../../access/scope.js';
 import { DOCUMENT_TYPES, type DocumentType, type Qualification, type QualificationDocument } from './qualifications.table.js';
 
 /** Who files qualifications, their documents and handlers. */
@@ -159,8 +159,7 @@ export async function uploadQualificationDocument(
 ): Promise<DocumentInfo> {
   requireTenantAdmin(ctx.actor, TENANT_ADMIN_FILES);
   return inTransaction(ctx, async (tx) => {
-    const q = await findScoped({ db: tx.trx, actor: ctx.actor }, 'qualifications', qualificationId, { forUpdate: true });
-    if (!q) throw new NotFoundError('qualification', 'qualificationId');
+    const q = await lockScoped(tx, ctx.actor, 'qualifications', qualificationId, 'qualification', 'qualificationId');
     return insertDocument(tx, q, await checkDocument(ctx, upload, 'file'));
   });
 }

@@ -3,7 +3,7 @@ import type { ServiceContext } from '../../context.js';
 import type { Database } from '../../db/database.js';
 import { inTransaction, type Tx } from '../../db/transaction.js';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../../errors.js';
-import { findScoped, requireOperator, requireTenantAdmin, scopedFrom } from '../../access/scope.js';
+import { findScoped, lockScoped, requireOperator, requireTenantAdmin, scopedFrom } from '../../access/scope.js';
 import type { Actor } from '../../access/actor.js';
 import { addYears, dateInZone, parseCalendarDate } from './calendar.js';
 import { parseCreditCode } from './credit-code.js';
@@ -113,11 +113,7 @@ export async function submitQualification(ctx: ServiceContext, input: Qualificat
 }
 
 /** Locks a visible qualification for a status change, or says it does not exist. */
-async function lockQualification(ctx: ServiceContext, tx: Tx, id: string): Promise<Qualification> {
-  const q = await findScoped({ db: tx.trx, actor: ctx.actor }, 'qualifications', id, { forUpdate: true });
-  if (!q) throw new NotFoundError('qualification', 'id');
-  return q;
-}
+const lockQualification = (ctx: ServiceContext, tx: Tx, id: string) => lockScoped(tx, ctx.actor, 'qualifications', id, 'qualification', 'id');
 
 /** Q1: a rejected qualification, corrected, starts a new review (revision + 1). */
 export async function resubmitQualification(ctx: ServiceContext, id: string, input: QualificationInput): Promise<Qualification> {
