@@ -2,11 +2,10 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acmeAndBeta, type ServiceWorld, type TenantFixture } from '../../../../../test/support/context.js';
 import { failure } from '../../../../../test/support/errors.js';
+import { readableEvents } from '../../../../../test/support/events.js';
 import { filedQualification } from '../../../../../test/support/qualifications.js';
 import type { Actor } from '../../access/actor.js';
 import { allTasks } from '../../jobs/tasks.js';
-import { hasInvisibleEvents, readEventsAfter } from '../events/events.service.js';
-import { START } from '../events/events.cursor.js';
 import { balanceOf, cancelOrder, payOrder, topUpBalance } from '../billing/billing.service.js';
 import { importNumbers } from '../numbers/numbers.service.js';
 import { unsubscribeItemsOf, unsubscribeNumbers } from '../numbers/unsubscribe.service.js';
@@ -90,14 +89,8 @@ async function runDueJobs(): Promise<string[]> {
 const countApplications = async () => Number((await sql<{ n: string }>`select count(*)::text as n from number_applications`.execute(w.db)).rows[0]!.n);
 const numberRow = (e164: string) => w.db.selectFrom('numbers').selectAll().where('e164', '=', e164).executeTakeFirstOrThrow();
 const orderOf = (id: string) => w.db.selectFrom('orders').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-/** Events become readable once every older transaction of the (shared) cluster has ended (RT1): wait for that. */
-async function settled() {
-  for (let i = 0; i < 100 && (await hasInvisibleEvents(w.db, START)); i++) await new Promise((r) => setTimeout(r, 50));
-}
-const eventsOf = async (subjectId: string) => {
-  await settled();
-  return (await readEventsAfter(w.db, START, { subjectId, types: ['APPLICATION_STATUS_CHANGED'] }, 100)).map((e) => e.payload);
-};
+const eventsOf = async (subjectId: string) =>
+  (await readableEvents(w.db, { subjectId, types: ['APPLICATION_STATUS_CHANGED'] })).map((e) => e.payload);
 
 describe('N3: applying for numbers', () => {
   it('N3: an application gets a ticket number, an applied-at to the second and both statuses PENDING_REVIEW', async () => {

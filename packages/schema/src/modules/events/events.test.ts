@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { serviceWorld, type ServiceWorld } from '../../../../../test/support/context.js';
+import { readableEvents } from '../../../../../test/support/events.js';
 import { inTransaction } from '../../db/transaction.js';
 import { START, decodeCursor } from './events.cursor.js';
 import { readEventsAfter } from './events.service.js';
@@ -31,7 +32,7 @@ describe('events (RT1–RT3)', () => {
       return mid;
     });
     const resumeFrom = t1.length ? decodeCursor(t1.at(-1)!.cursor) : cursor0;
-    const after = await readEventsAfter(w.db, resumeFrom, {}, 100);
+    const after = await readableEvents(w.db, {}, { after: resumeFrom });
     expect(after.map((e) => e.subjectId)).toEqual(['t1', 't2']);
   });
 

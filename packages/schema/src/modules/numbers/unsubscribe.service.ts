@@ -4,6 +4,7 @@ import { NotFoundError, ValidationError } from '../../errors.js';
 import { findScoped, requireTenantAdmin, scopedFrom, validIds } from '../../access/scope.js';
 import { scheduleJob } from '../../jobs/schedule.js';
 import { defineTask } from '../../jobs/tasks.js';
+import { dateInZone } from '../qualifications/qualifications.service.js';
 import { releaseToStock } from './numbers.service.js';
 import type { NumberRow } from './numbers.table.js';
 import type { UnsubscribeBatch, UnsubscribeBatchStatus, UnsubscribeItem } from './unsubscribe.table.js';
@@ -114,10 +115,7 @@ export async function unsubscribeNumbers(ctx: ServiceContext, numberIds: readonl
 
 /** The first day of the month after `at` in the time zone, YYYY-MM-DD: fees stop from that month on. */
 export function firstOfNextMonth(at: Date, timeZone: string): string {
-  const [y, m] = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit' })
-    .format(at)
-    .split('-')
-    .map(Number) as [number, number];
+  const [y, m] = dateInZone(at, timeZone).split('-').map(Number) as [number, number];
   return m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
 }
 

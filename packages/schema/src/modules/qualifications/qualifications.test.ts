@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acmeAndBeta, type ServiceWorld, type TenantFixture } from '../../../../../test/support/context.js';
-import { readEventsAfter } from '../events/events.service.js';
-import { START } from '../events/events.cursor.js';
+import { readableEvents } from '../../../../../test/support/events.js';
 import {
   addYears,
   calendarDate,
@@ -51,7 +50,7 @@ async function rejects(p: Promise<unknown>) {
 }
 
 async function statusEvents(subjectId: string) {
-  const events = await readEventsAfter(w.db, START, { types: ['QUALIFICATION_STATUS_CHANGED'], subjectId }, 100);
+  const events = await readableEvents(w.db, { types: ['QUALIFICATION_STATUS_CHANGED'], subjectId });
   return events.map((e) => e.payload);
 }
 
