@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TenantFixture } from '../support/context.js';
 import { collect, startTestApp, type TestApp } from '../support/app.js';
 import { gid, ok } from '../support/graphql.js';
+import { minimalQualificationInput } from '@callplane/schema/modules/qualifications/qualifications.fixtures.ts';
 
 let t: TestApp;
 let acme: TenantFixture;
@@ -37,23 +38,7 @@ const input = (over: Record<string, unknown> = {}) => ({
 });
 
 async function approvedQualification(tenant: TenantFixture, kind: 'STANDARD' | 'TOLL_FREE_400', approve = true): Promise<string> {
-  const sub = ok(
-    await t.gql(
-      SUBMIT_Q,
-      {
-        input: {
-          kind,
-          companyName: 'Acme Telecom Ltd',
-          creditCode: '91350100M000100Y43',
-          legalRepresentative: 'Zhang San',
-          licenceIndefinite: true,
-          contactName: 'Li Si',
-          contactMobile: '13800138000',
-        },
-      },
-      tenant.keys.admin,
-    ),
-  ).submitQualification.id as string;
+  const sub = ok(await t.gql(SUBMIT_Q, { input: { ...minimalQualificationInput, kind } }, tenant.keys.admin)).submitQualification.id as string;
   if (approve) ok(await t.gql(REVIEW_Q, { id: sub }));
   return sub;
 }

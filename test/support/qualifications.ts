@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { reviewQualification, submitQualification, type Actor, type Clock, type Database, type ServiceContext } from '@callplane/schema';
+import { minimalQualificationInput } from '@callplane/schema/modules/qualifications/qualifications.fixtures.ts';
 import type { QualificationKind, QualificationStatus } from '@callplane/schema/modules/qualifications/qualifications.table.ts';
 import type { TenantFixture } from './context.js';
 
@@ -44,15 +45,7 @@ export async function filedQualification(
   kind: QualificationKind = 'STANDARD',
   approve = true,
 ): Promise<string> {
-  const q = await submitQualification(world.ctx(tenant.admin), {
-    kind,
-    companyName: 'Test Co',
-    creditCode: '91350100M000100Y43',
-    legalRepresentative: 'Zhang San',
-    licenceIndefinite: true,
-    contactName: 'Li Si',
-    contactMobile: '13800138000',
-  });
+  const q = await submitQualification(world.ctx(tenant.admin), { ...minimalQualificationInput, kind });
   if (approve) await reviewQualification(world.ctx(), q.id, 'APPROVE');
   return q.id;
 }

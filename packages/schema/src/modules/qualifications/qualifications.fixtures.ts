@@ -14,3 +14,13 @@ export const sampleQualificationInput = {
   contactMobile: '13800138000',
   contactEmail: 'li.si@acme.example',
 };
+
+/** The least a qualification needs (indefinite licence, no email, no documents), for tests of what needs one (Q2). */
+export const minimalQualificationInput = {
+  companyName: 'Test Co',
+  creditCode: REAL_CREDIT_CODE,
+  legalRepresentative: 'Zhang San',
+  licenceIndefinite: true,
+  contactName: 'Li Si',
+  contactMobile: '13800138000',
+};
