@@ -18,3 +18,9 @@ export function decodeCursor(s: string | null | undefined, field = 'after'): Cur
   if (!m) throw new ValidationError(field, `${field} is not a cursor returned by Callplane`);
   return { txid: m[1]!, seq: m[2]! };
 }
+
+/** True when `a` comes after `b` in the stream. */
+export function isAfter(a: Cursor, b: Cursor): boolean {
+  const [at, bt] = [BigInt(a.txid), BigInt(b.txid)];
+  return at !== bt ? at > bt : BigInt(a.seq) > BigInt(b.seq);
+}

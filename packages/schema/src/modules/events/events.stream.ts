@@ -2,8 +2,8 @@ import { Repeater } from '@graphql-yoga/subscription';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { EventBus, EventNotice } from './events.bus.js';
-import { decodeCursor, type Cursor } from './events.cursor.js';
-import { hasInvisibleEvents, liveStart, readEventsAfter, type EventFilter, type StoredEvent } from './events.service.js';
+import { decodeCursor, isAfter, type Cursor } from './events.cursor.js';
+import { liveStart, readEventsAfter, type EventFilter, type StoredEvent } from './events.service.js';
 
 export interface StreamOptions {
   /** Replay after this cursor; null = only what happens from now on. */
@@ -39,8 +39,13 @@ export function streamEvents(
   return new Repeater<StoredEvent>(async (push, stop) => {
     let woken = true;
     let wake: () => void = () => {};
+    // The newest event a notice announced: while the table has not shown it yet, an older
+    // transaction is still open (RT1), so the stream looks again soon instead of idling.
+    let announced: Cursor | null = null;
     const unlisten = deps.bus.listen((n) => {
       if (matches(opts.filter, n)) {
+        const c = /^\d+-\d+$/.test(n.cursor) ? decodeCursor(n.cursor) : null;
+        if (c && (!announced || isAfter(c, announced))) announced = c;
         woken = true;
         wake();
       }
@@ -57,7 +62,7 @@ export function streamEvents(
       if (!cursor) ({ cursor, committedAhead: skip } = await liveStart(deps.db));
       while (!stopped) {
         if (!woken) {
-          const blocked = await hasInvisibleEvents(deps.db, cursor!);
+          const blocked = !!announced && isAfter(announced, cursor!);
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, blocked ? 50 : idlePollMs);
             wake = () => {
