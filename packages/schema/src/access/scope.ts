@@ -90,3 +90,10 @@ export function eventTenantFilter(actor: Actor | null): string | undefined {
   const a = requireActor(actor);
   return a.role === 'OPERATOR' ? undefined : (a.tenantId as string);
 }
+
+/** Tenants are visible the same way: OPERATOR keys see every tenant, any other key its own. */
+export function visibleTenants(ctx: Pick<ServiceContext, 'db' | 'actor'>) {
+  const actor = requireActor(ctx.actor);
+  const q = ctx.db.selectFrom('tenants');
+  return actor.role === 'OPERATOR' ? q : q.where('tenants.id', '=', actor.tenantId as string);
+}

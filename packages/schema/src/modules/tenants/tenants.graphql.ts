@@ -1,7 +1,7 @@
 import { builder } from '../../graphql/builder.js';
 import { keysetConnection } from '../../graphql/connection.js';
 import { loadScoped } from '../../graphql/loaders.js';
-import { scopedFrom, UUID } from '../../access/scope.js';
+import { scopedFrom, UUID, visibleTenants } from '../../access/scope.js';
 import { ROLES } from '../../access/actor.js';
 import type { ApiKey, Tenant, User } from './tenants.table.js';
 import { createApiKey, createTenant, createUser, revokeApiKey } from './tenants.service.js';
@@ -11,8 +11,8 @@ export const RoleEnum = builder.enumType('Role', { values: ROLES });
 export const TenantRef = builder.loadableNode('Tenant', {
   id: { resolve: (t: Tenant) => t.id },
   load: async (ids: string[], ctx) => {
-    const valid = ids.filter((id) => UUID.test(id) && (ctx.actor?.role === 'OPERATOR' || ctx.actor?.tenantId === id));
-    const rows = valid.length ? await ctx.db.selectFrom('tenants').selectAll().where('id', 'in', valid).execute() : [];
+    const valid = ids.filter((id) => UUID.test(id));
+    const rows = valid.length && ctx.actor ? await visibleTenants(ctx).selectAll().where('tenants.id', 'in', valid).execute() : [];
     return ids.map((id) => rows.find((r) => r.id === id) ?? new Error('tenant not found'));
   },
   sort: (t) => t.id,
@@ -77,7 +77,7 @@ builder.queryFields((t) => ({
   tenants: t.connection({
     type: TenantRef,
     authScopes: { operator: true },
-    resolve: (_r, args, ctx) => keysetConnection(args, ctx.db.selectFrom('tenants').selectAll(), 'tenants'),
+    resolve: (_r, args, ctx) => keysetConnection(args, visibleTenants(ctx).selectAll(), 'tenants'),
   }),
   apiKeys: t.connection({
     type: ApiKeyRef,
