@@ -59,7 +59,7 @@ export function useApplications(filters: ApplicationFilters = {}) {
         (!to() || applied < to()!)
       );
     },
-    compare: (a, b) => order * a.appliedAt.localeCompare(b.appliedAt) || order * a.ticketNo.localeCompare(b.ticketNo),
+    compare: (a, b) => order * a.appliedAt.localeCompare(b.appliedAt) || order * a.ticketNo.localeCompare(b.ticketNo, undefined, { numeric: true }),
   });
 }
 

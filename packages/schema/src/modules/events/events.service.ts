@@ -29,6 +29,14 @@ export async function writeEvent(trx: Transaction<Database>, e: NewEvent, at: Da
   return { tenantId: e.tenantId, type: e.type, cursor: encodeCursor({ txid: String(row.txid), seq: row.seq }) };
 }
 
+/**
+ * The transaction id travels as text (an xid8 outgrows a JS number) under a name of its own: an
+ * alias `txid` would shadow the column in ORDER BY, and text sorts '100200' before '99998'.
+ * Order and compare by the xid8 column itself, qualified so that no alias can stand in for it.
+ */
+const TXID_TEXT = sql<string>`events.txid::text`.as('txid_text');
+const IN_CURSOR_ORDER = { txid: sql.ref('events.txid'), seq: sql.ref('events.seq') };
+
 export interface EventFilter {
   /** undefined = every tenant (OPERATOR); otherwise only that tenant's events. */
   tenantId?: string;
@@ -49,18 +57,18 @@ export async function readEventsAfter(
 ): Promise<StoredEvent[]> {
   let q = db
     .selectFrom('events')
-    .select(['seq', sql<string>`txid::text`.as('txid'), 'type', 'tenant_id', 'subject_id', 'payload', 'occurred_at'])
+    .select(['seq', TXID_TEXT, 'type', 'tenant_id', 'subject_id', 'payload', 'occurred_at'])
     .where(sql<boolean>`(txid, seq) > (${after.txid}::xid8, ${after.seq}::bigint)`)
     .where(sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())`)
-    .orderBy('txid')
-    .orderBy('seq')
+    .orderBy(IN_CURSOR_ORDER.txid)
+    .orderBy(IN_CURSOR_ORDER.seq)
     .limit(limit);
   if (filter.tenantId !== undefined) q = q.where('tenant_id', '=', filter.tenantId);
   if (filter.types?.length) q = q.where('type', 'in', [...filter.types]);
   if (filter.subjectId) q = q.where('subject_id', '=', filter.subjectId);
   const rows = await q.execute();
   return rows.map((r) => ({
-    cursor: encodeCursor({ txid: r.txid, seq: r.seq }),
+    cursor: encodeCursor({ txid: r.txid_text, seq: r.seq }),
     type: r.type as EventType,
     tenantId: r.tenant_id,
     subjectId: r.subject_id,
@@ -85,13 +93,13 @@ export async function hasInvisibleEvents(db: Kysely<Database>, after: Cursor): P
 export async function headCursor(db: Kysely<Database>): Promise<Cursor> {
   const row = await db
     .selectFrom('events')
-    .select([sql<string>`txid::text`.as('txid'), 'seq'])
+    .select([TXID_TEXT, 'seq'])
     .where(sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())`)
-    .orderBy('txid', 'desc')
-    .orderBy('seq', 'desc')
+    .orderBy(IN_CURSOR_ORDER.txid, 'desc')
+    .orderBy(IN_CURSOR_ORDER.seq, 'desc')
     .limit(1)
     .executeTakeFirst();
-  return row ? { txid: row.txid, seq: row.seq } : { txid: '0', seq: '0' };
+  return row ? { txid: row.txid_text, seq: row.seq } : { txid: '0', seq: '0' };
 }
 
 /**
@@ -107,9 +115,9 @@ export async function liveStart(db: Kysely<Database>): Promise<{ cursor: Cursor;
       const cursor = await headCursor(trx);
       const ahead = await trx
         .selectFrom('events')
-        .select([sql<string>`txid::text`.as('txid'), 'seq'])
+        .select([TXID_TEXT, 'seq'])
         .where(sql<boolean>`(txid, seq) > (${cursor.txid}::xid8, ${cursor.seq}::bigint)`)
         .execute();
-      return { cursor, committedAhead: new Set(ahead.map((r) => encodeCursor({ txid: r.txid, seq: r.seq }))) };
+      return { cursor, committedAhead: new Set(ahead.map((r) => encodeCursor({ txid: r.txid_text, seq: r.seq }))) };
     });
 }
