@@ -1,13 +1,18 @@
-import type { Reporter, TestModule } from 'vitest/node';
+import type { Reporter, TestModule, TestRunEndReason } from 'vitest/node';
 
-/** Prints the closing line CI reads: `N passed, N failed` (skipped ones are never counted as passed). */
+/**
+ * Prints the closing line CI reads: `N passed, N failed[, N skipped]`. Failed counts each failed
+ * test, each file or describe block that failed outside its tests (while loading, in beforeAll or
+ * afterAll) and each unhandled error; skipped tests never count as passed. Whenever vitest ends
+ * the run as failed (and so exits non-zero), the line says at least 1 failed.
+ */
 export default class SummaryReporter implements Reporter {
-  onTestRunEnd(modules: ReadonlyArray<TestModule>, errors: ReadonlyArray<unknown>) {
+  onTestRunEnd(modules: ReadonlyArray<TestModule>, errors: ReadonlyArray<unknown>, reason: TestRunEndReason) {
     let passed = 0;
     let failed = errors.length;
     let skipped = 0;
     for (const m of modules) {
-      if (m.state() === 'failed' && ![...m.children.allTests()].length) failed++;
+      for (const block of [m, ...m.children.allSuites()]) if (block.errors().length) failed++;
       for (const t of m.children.allTests()) {
         const s = t.result().state;
         if (s === 'passed') passed++;
@@ -15,6 +20,7 @@ export default class SummaryReporter implements Reporter {
         else skipped++;
       }
     }
+    if (reason !== 'passed' && failed === 0) failed = 1;
     process.stdout.write(`\n${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}\n`);
   }
 }

@@ -1,0 +1,5 @@
+import { it } from 'vitest';
+
+it('passes but leaves a rejection nobody handles', () => {
+  void Promise.reject(new Error('stray rejection'));
+});
