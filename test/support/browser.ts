@@ -1,25 +1,25 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { inject } from 'vitest';
 import { defaultDashboardDir } from '@callplane/server';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const screenshotDir = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
 
 /**
- * Debian's Chromium, driven by playwright-core (no browser download). A missing browser or an
- * unbuilt dashboard fails the run with what to do, rather than skipping the browser tests.
+ * The Chromium the global setup chose (see chromium.ts), driven by playwright-core. A missing
+ * browser or an unbuilt dashboard fails the run with what to do, rather than skipping the tests.
  */
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get install -y chromium\` (or set CHROMIUM_PATH).`);
+  const { executablePath } = inject('chromium');
+  if (!existsSync(executablePath)) throw new Error(`There is no browser at ${executablePath}: set CHROMIUM_PATH to a Chromium, or unset it.`);
   if (!existsSync(`${defaultDashboardDir}/index.html`))
     throw new Error(`The dashboard is not built (${defaultDashboardDir} is missing): run \`pnpm build\` first.`);
   mkdirSync(screenshotDir, { recursive: true });
   return chromium.launch({
-    executablePath: CHROMIUM,
+    executablePath,
     args: [
-      '--headless',
+      '--headless=new',
       '--no-sandbox',
       '--disable-gpu',
       '--disable-quic',

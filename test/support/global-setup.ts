@@ -6,12 +6,14 @@ import type { TestProject } from 'vitest/node';
 import { connect } from '@callplane/schema';
 import { migrateAll } from '@callplane/server/database/migrate.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '@callplane/server/database/embedded.ts';
+import { findChromium, type ChromiumChoice } from './chromium.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     adminUrl: string;
     templateDb: string;
     runId: string;
+    chromium: ChromiumChoice;
   }
 }
 
@@ -19,8 +21,12 @@ declare module 'vitest' {
  * One run = one template database, migrated once; each test file clones it (CREATE DATABASE …
  * TEMPLATE) and everything this run made is dropped at the end. Uses DATABASE_URL or the
  * machine's PostgreSQL when there is one, else an embedded PostgreSQL in a temporary folder.
+ * The browser for the browser tests is chosen (and unpacked when needed) here, once per run.
  */
 export default async function setup(project: TestProject) {
+  const chromium = await findChromium();
+  project.provide('chromium', chromium);
+  process.stdout.write(`browser tests use ${chromium.description}\n`);
   const runId = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
   let embedded: EmbeddedDatabase | null = null;
   let tmp: string | null = null;
