@@ -5,7 +5,7 @@ import { connect, type Db } from '@callplane/schema';
 import { hashKey } from '@callplane/schema/modules/tenants/keys.ts';
 import { freePort } from '@callplane/server/database/embedded.ts';
 import { createTestDatabase } from '../support/db.js';
-import { errorOutput, gql, KEY, spawnServer, type Spawned } from './process.js';
+import { errorOutput, gql, KEY, spawnCommand, spawnServer, type Spawned } from './process.js';
 
 /** `pnpm start` as a real process on a test database: start, first key, bootstrap key, demo, clock, SIGTERM. */
 let database: { url: string; drop(): Promise<void> };
@@ -18,6 +18,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const p of running) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+  for (const group of groups) signalGroup(group, 'SIGKILL');
   await conn?.close();
   await database?.drop();
 });
@@ -30,8 +31,8 @@ async function start(env: Record<string, string> = {}) {
   return { p, url: `http://127.0.0.1:${port}` };
 }
 
-async function stopCleanly(p: Spawned) {
-  p.child.kill('SIGTERM');
+async function stopCleanly(p: Spawned, sendSigterm = () => p.child.kill('SIGTERM')) {
+  sendSigterm();
   const { code } = await p.exited;
   expect(code).toBe(0);
   expect(p.stdout()).toContain('SIGTERM: shutting down');
@@ -125,5 +126,32 @@ describe('the server process (pnpm start)', { timeout: 120_000 }, () => {
     const { code } = await p.exited;
     expect(code).toBe(1);
     expect(p.stderr()).toMatch(/PORT/);
+  });
+});
+
+/** pnpm as the test run was started with (`pnpm test` sets npm_execpath), else the one on PATH. */
+const pnpm = process.env.npm_execpath?.includes('pnpm') ? [process.execPath, process.env.npm_execpath] : ['pnpm'];
+const groups: number[] = [];
+function signalGroup(pid: number, signal: NodeJS.Signals) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    /* the group is gone */
+  }
+}
+
+describe('under a process manager: SIGTERM to the whole process group (docker stop, systemctl stop, Ctrl-C)', { timeout: 120_000 }, () => {
+  it.each([
+    ['node --import tsx packages/server/src/main.ts (the README command)', [process.execPath, '--import', 'tsx', 'packages/server/src/main.ts']],
+    ['pnpm start', [...pnpm, 'start']],
+  ])('%s shuts down cleanly and exits 0', async (_name, command) => {
+    const port = await freePort();
+    const p = spawnCommand(command, { DATABASE_URL: database.url, PORT: String(port) }, { detached: true });
+    groups.push(p.child.pid!);
+    await p.waitFor(/Callplane listening on/);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+
+    await stopCleanly(p, () => process.kill(-p.child.pid!, 'SIGTERM'));
+    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   });
 });

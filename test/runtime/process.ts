@@ -17,23 +17,40 @@ export interface Spawned {
 
 /** Runs a server entry (`main.ts`, `cli.ts`) as a real process, as `pnpm start` / `pnpm callplane` do. */
 export function spawnServer(entry: 'main' | 'cli', args: string[], env: Record<string, string | undefined>): Spawned {
+  return spawnCommand([process.execPath, '--import', 'tsx', `packages/server/src/${entry}.ts`, ...args], env);
+}
+
+/**
+ * Runs a command from the checkout's root with the test's environment (none of the surrounding
+ * shell's Callplane variables). `detached`: in a process group of its own, as a process manager
+ * starts a service, so that a test can signal the whole group.
+ */
+export function spawnCommand([command, ...args]: string[], env: Record<string, string | undefined>, { detached = false } = {}): Spawned {
   const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !OWN.test(k)));
-  const child = spawn(process.execPath, ['--import', 'tsx', `packages/server/src/${entry}.ts`, ...args], {
+  const child = spawn(command!, args, {
     cwd: repoRoot,
     env: { ...base, CALLPLANE_DASHBOARD_BUILD: '0', CALLPLANE_ENV_FILE: 'none', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached,
   });
   let out = '';
   let err = '';
+  let ended = false;
   const listeners = new Set<() => void>();
   child.stdout!.on('data', (d) => ((out += d), listeners.forEach((l) => l())));
   child.stderr!.on('data', (d) => ((err += d), listeners.forEach((l) => l())));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => {
-      resolve({ code, signal });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    const end = (result: { code: number | null; signal: NodeJS.Signals | null }) => {
+      ended = true;
+      resolve(result);
       listeners.forEach((l) => l());
-    }),
-  );
+    };
+    child.on('exit', (code, signal) => end({ code, signal }));
+    child.on('error', (e) => {
+      err += `could not run ${command}: ${e.message}\n`;
+      end({ code: null, signal: null });
+    });
+  });
   return {
     child,
     stdout: () => out,
@@ -44,7 +61,7 @@ export function spawnServer(entry: 'main' | 'cli', args: string[], env: Record<s
         const check = () => {
           const m = (out + err).match(pattern);
           if (m) return done(() => resolve(m));
-          if (child.exitCode !== null || child.signalCode !== null)
+          if (ended)
             done(() => reject(new Error(`process exited (${child.exitCode ?? child.signalCode}) before ${pattern}:\n${out}\n${err}`)));
         };
         const timer = setTimeout(() => done(() => reject(new Error(`timed out waiting for ${pattern}:\n${out}\n${err}`))), timeoutMs);
