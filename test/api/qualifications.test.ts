@@ -140,7 +140,8 @@ describe('qualifications over GraphQL (Q1–Q4)', () => {
     expect(noReason.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_INPUT', field: 'reason' });
     const early = await t.gql(RESUBMIT, { id: q.id, input: input() }, acme.keys.admin);
     expect(early.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_STATUS', field: 'id' });
-    expect((await t.gql(`{ qualifications { edges { node { id } } } }`, {}, acme.keys.partner)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    // a PARTNER never reads personal data (READ_POLICY): the list is empty, as if there were none
+    expect(await t.gql(`{ qualifications { edges { node { id } } } }`, {}, acme.keys.partner)).toEqual({ data: { qualifications: { edges: [] } } });
   });
 
   it('Q1: rejection keeps the reason; resubmission starts a new review; approval', async () => {
@@ -164,7 +165,10 @@ describe('qualifications over GraphQL (Q1–Q4)', () => {
     );
     expect(saved.data.saveHandler).toMatchObject({ name: 'Wang Wu', mobile: '+8613912345678' });
     const found = await t.gql(`{ handler(name: "Wang Wu") { id idNumber email } handlers { name } }`, {}, acme.keys.supervisor);
-    expect(found.data.handler).toMatchObject({ id: saved.data.saveHandler.id, idNumber: '11010519491231002X', email: 'wang@acme.example' });
+    // the national ID number is for TENANT_ADMIN and OPERATOR keys only (FIELD_POLICY)
+    expect(found.data.handler).toMatchObject({ id: saved.data.saveHandler.id, idNumber: null, email: 'wang@acme.example' });
+    const byAdmin = await t.gql(`{ handler(name: "Wang Wu") { idNumber } }`, {}, acme.keys.admin);
+    expect(byAdmin.data.handler).toEqual({ idNumber: '11010519491231002X' });
     expect(found.data.handlers).toEqual([{ name: 'Wang Wu' }]);
     expect((await t.gql(`{ handler(name: "Wang Wu") { id } handlers { name } }`, {}, beta.keys.admin)).data).toEqual({ handler: null, handlers: [] });
     const q = await submitted(acme, { handlerName: 'Wang Wu' });
@@ -195,7 +199,7 @@ describe('qualifications over GraphQL (Q1–Q4)', () => {
     const refusals = [
       [beta.keys.admin, 404, 'NOT_FOUND'],
       [beta.keys.supervisor, 404, 'NOT_FOUND'],
-      [acme.keys.partner, 403, 'FORBIDDEN'],
+      [acme.keys.partner, 404, 'NOT_FOUND'],
       [null, 401, 'UNAUTHENTICATED'],
     ] as const;
     for (const [key, status, code] of refusals) {
@@ -282,10 +286,14 @@ describe('qualificationStatusChanged subscription (Q1, RT3)', () => {
     expect([...own.errors, ...other.errors, ...ops.errors, ...resumed.errors]).toEqual([]);
   });
 
-  it('a PARTNER key cannot subscribe', async () => {
+  it("a PARTNER key's subscription carries none of its tenant's qualifications (personal data)", async () => {
     const epsilon = await t.tenant('Epsilon');
-    const sub = collect<any>(t.wsClient(epsilon.keys.partner), SUBSCRIBE);
-    await sub.waitFor(() => sub.errors.length > 0 || sub.completed);
-    expect(JSON.stringify(sub.errors)).toMatch(/FORBIDDEN/);
+    const after = await t.cursor();
+    const partner = collect<any>(t.wsClient(epsilon.keys.partner), SUBSCRIBE, { after });
+    const supervisor = collect<any>(t.wsClient(epsilon.keys.supervisor), SUBSCRIBE, { after });
+    await submitted(epsilon);
+    await supervisor.waitFor(() => supervisor.items.length === 1);
+    expect(partner.items).toEqual([]);
+    expect(partner.errors).toEqual([]);
   });
 });

@@ -1,3 +1,4 @@
+import { afterAll, beforeAll } from 'vitest';
 import {
   createApiKey,
   createEventBus,
@@ -44,6 +45,14 @@ export type ServiceWorld = Awaited<ReturnType<typeof serviceWorld>>;
 export async function acmeAndBeta(): Promise<{ w: ServiceWorld; acme: TenantFixture; beta: TenantFixture }> {
   const w = await serviceWorld();
   return { w, acme: await w.tenant('Acme'), beta: await w.tenant('Beta') };
+}
+
+/** The same, as hooks of the calling test file: read `world.w`, `world.acme`, `world.beta` inside tests. */
+export function withAcmeAndBeta(): { w: ServiceWorld; acme: TenantFixture; beta: TenantFixture } {
+  const world = {} as { w: ServiceWorld; acme: TenantFixture; beta: TenantFixture };
+  beforeAll(async () => void Object.assign(world, await acmeAndBeta()));
+  afterAll(() => world.w?.drop());
+  return world;
 }
 
 export async function seedTenant(system: ServiceContext, name: string): Promise<TenantFixture> {

@@ -2,10 +2,44 @@
  * Domain errors: one hierarchy with a stable `code` and, where it applies, the input `field`.
  * They are mapped once to GraphQL (graphql/errors.graphql.ts) and never masked.
  */
+/**
+ * Every `extensions.code` the API answers with, and what it means: the SDL's ErrorCode enum, so
+ * that clients can switch on them. A new code is added here first.
+ */
+export const ERROR_CODES = {
+  UNAUTHENTICATED: 'No API key, or one that is unknown, revoked or expired.',
+  FORBIDDEN: 'The key’s role may not do this (MUTATION_ROLES); rows it may not read are NOT_FOUND instead.',
+  NOT_FOUND: 'No such row visible to this key: missing and hidden rows look the same.',
+  INVALID_INPUT: 'An argument is malformed or out of range; `field` names it.',
+  INVALID_ID: 'A global id that is malformed or of another type.',
+  INVALID_STATUS: 'The row is not in a status that allows this.',
+  INTERNAL_SERVER_ERROR: 'A fault of the server (logged); the message is masked.',
+  CLOCK_NOT_MANUAL: 'advanceClock needs CALLPLANE_CLOCK=manual.',
+  QUALIFICATION_NOT_APPROVED: 'Q2: the qualification is not APPROVED.',
+  QUALIFICATION_WRONG_KIND: 'Q2: the qualification is not of the kind this number needs.',
+  DOCUMENT_TYPE_NOT_ALLOWED: 'Q4: the file type is not accepted for documents.',
+  DOCUMENT_TOO_LARGE: 'Q4: the file is larger than the limit.',
+  NUMBER_NOT_AVAILABLE: 'N2: the number cannot be bought (taken, or none such).',
+  NUMBER_NOT_ACTIVE: 'The number is not ACTIVE.',
+  NUMBER_NOT_RENEWABLE: 'N4: the number cannot be renewed now.',
+  NUMBER_INBOUND_ONLY: 'N5: the number may not be used for outbound calls.',
+  TOLL_FREE_INBOUND_ONLY: 'N5: a 400 number is inbound only.',
+  APPLICATION_REQUIRED: 'N3: this needs an application and a review, not a purchase.',
+  PURCHASE_AVAILABLE: 'N2/N3: the region has stock of this kind: buy a number instead of applying.',
+  APPLICATION_CLOSED: 'N3: the application is closed.',
+  MATERIALS_NOT_REQUIRED: 'N6: the application needs no handler materials.',
+  MATERIALS_DEADLINE_PASSED: 'N6: the 7 days for handler materials have passed.',
+  ORDER_NOT_PAYABLE: 'The order is not UNPAID.',
+  ORDER_EXPIRED: 'The order expired before payment.',
+  INSUFFICIENT_BALANCE: 'M1: the balance does not cover the amount.',
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
 export class DomainError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly field: string | null;
-  constructor(code: string, message: string, field: string | null = null) {
+  constructor(code: ErrorCode, message: string, field: string | null = null) {
     super(message);
     this.name = 'DomainError';
     this.code = code;
@@ -14,7 +48,7 @@ export class DomainError extends Error {
 }
 
 export class ValidationError extends DomainError {
-  constructor(field: string, message: string, code = 'INVALID_INPUT') {
+  constructor(field: string, message: string, code: ErrorCode = 'INVALID_INPUT') {
     super(code, message, field);
     this.name = 'ValidationError';
   }
@@ -35,7 +69,7 @@ export class ForbiddenError extends DomainError {
 }
 
 export class ConflictError extends DomainError {
-  constructor(code: string, message: string, field: string | null = null) {
+  constructor(code: ErrorCode, message: string, field: string | null = null) {
     super(code, message, field);
     this.name = 'ConflictError';
   }

@@ -1,9 +1,10 @@
-import type { Selectable, SelectQueryBuilder } from 'kysely';
+import { sql, type Expression, type Kysely, type ExpressionBuilder, type Selectable, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { ServiceContext } from '../context.js';
 import type { Database } from '../db/database.js';
 import type { Tx } from '../db/transaction.js';
 import { ForbiddenError, NotFoundError } from '../errors.js';
-import type { Actor } from './actor.js';
+import { SYSTEM, type Actor } from './actor.js';
+import { READ_POLICY, ruleFor, type PolicyTable, type RowRule, type TablePolicy } from './policy.js';
 
 /** Tables whose rows belong to one tenant (they have a tenant_id column). */
 export type TenantTable = {
@@ -11,14 +12,30 @@ export type TenantTable = {
 }[keyof Database];
 
 /**
- * Tenant isolation, in one place: every read of tenant-owned rows starts here. OPERATOR
- * keys see every tenant; any other key sees only rows of its own tenant; no key sees none.
+ * Every read of the caller starts here: the rows of `table` that READ_POLICY lets the key see
+ * (OPERATOR: all; TENANT_ADMIN and SUPERVISOR: their tenant's; PARTNER: its app's; no key: none).
  */
-export function scopedFrom<T extends TenantTable>(ctx: Pick<ServiceContext, 'db' | 'actor'>, table: T) {
+export function scopedFrom<T extends PolicyTable>(ctx: Pick<ServiceContext, 'db' | 'actor'>, table: T) {
   const actor = requireActor(ctx.actor);
-  const q = ctx.db.selectFrom(table as TenantTable) as unknown as SelectQueryBuilder<Database, T, {}>;
-  if (actor.role === 'OPERATOR') return q;
-  return q.where(`${table}.tenant_id` as never, '=', actor.tenantId as never);
+  const q = ctx.db.selectFrom(table as PolicyTable) as unknown as SelectQueryBuilder<Database, T, {}>;
+  const rule = ruleFor(table, actor.role);
+  if (rule === 'ALL') return q;
+  return q.where((eb) => visibleRows(eb as ExpressionBuilder<any, any>, table, rule, actor));
+}
+
+function visibleRows(eb: ExpressionBuilder<any, any>, table: PolicyTable, rule: RowRule, actor: Actor): Expression<SqlBool> {
+  const policy: TablePolicy = READ_POLICY[table];
+  const tenant = eb(sql.ref(`${table}.${policy.tenantColumn ?? 'tenant_id'}`), '=', actor.tenantId);
+  switch (rule) {
+    case 'TENANT':
+      return actor.tenantId ? tenant : sql<SqlBool>`false`;
+    case 'TENANT_OR_STOCK':
+      return eb.or([...(actor.tenantId ? [tenant] : []), eb(sql.ref(`${table}.status`), '=', 'AVAILABLE')]);
+    case 'APP':
+      return actor.appId ? eb(sql.ref(`${table}.app_id`), '=', actor.appId) : sql<SqlBool>`false`;
+    default:
+      return sql<SqlBool>`${rule === 'ALL'}`;
+  }
 }
 
 /** Row ids are UUIDs: anything else names no row, and is never sent to the database. */
@@ -27,13 +44,13 @@ export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 /** The ids that can name a row; the others match nothing and are not sent to the database. */
 export const validIds = (ids: readonly string[]): string[] => ids.filter((id) => UUID.test(id));
 
-export type ScopedRow<T extends TenantTable> = Selectable<Database[T]>;
+export type ScopedRow<T extends PolicyTable> = Selectable<Database[T]>;
 
 /**
  * One tenant-owned row by id, through scopedFrom: another tenant's row, like a missing one or a
  * malformed id, is undefined. `forUpdate` locks it (pass the transaction's db).
  */
-export async function findScoped<T extends TenantTable>(
+export async function findScoped<T extends PolicyTable>(
   ctx: Pick<ServiceContext, 'db' | 'actor'>,
   table: T,
   id: string,
@@ -46,7 +63,7 @@ export async function findScoped<T extends TenantTable>(
 }
 
 /** A visible row locked for a change in `tx`; not visible is NOT_FOUND naming `what` and the id's `field`. */
-export async function lockScoped<T extends TenantTable>(
+export async function lockScoped<T extends PolicyTable>(
   tx: Tx,
   actor: Actor | null,
   table: T,
@@ -57,6 +74,16 @@ export async function lockScoped<T extends TenantTable>(
   const row = await findScoped({ db: tx.trx, actor }, table, id, { forUpdate: true });
   if (!row) throw new NotFoundError(what, field);
   return row;
+}
+
+/**
+ * The database without the read policy, for system work only: jobs, the CLI, migrations and the
+ * check of a presented key. A key's context never gets it, so a grep for systemDb lists every read
+ * that bypasses READ_POLICY.
+ */
+export function systemDb(ctx: { db: Kysely<Database>; actor?: Actor | null }): Kysely<Database> {
+  if (ctx.actor && ctx.actor !== SYSTEM) throw new Error('systemDb is for system work, never for a key’s request');
+  return ctx.db;
 }
 
 /** Only a key of that role does this: "only an OPERATOR <what>". */
@@ -85,15 +112,22 @@ export function actingTenant(actor: Actor | null): string {
   return a.tenantId;
 }
 
-/** Event visibility follows the same rule: operators see all, others their tenant. */
-export function eventTenantFilter(actor: Actor | null): string | undefined {
+/** The events a key may see, from the events policy: tenant and app filters, or none at all. */
+export function eventScope(actor: Actor | null): { tenantId?: string; appId?: string; visible: boolean } {
   const a = requireActor(actor);
-  return a.role === 'OPERATOR' ? undefined : (a.tenantId as string);
+  switch (ruleFor('events', a.role)) {
+    case 'ALL':
+      return { visible: true };
+    case 'TENANT':
+      return a.tenantId ? { tenantId: a.tenantId, visible: true } : { visible: false };
+    case 'APP':
+      return a.tenantId && a.appId ? { tenantId: a.tenantId, appId: a.appId, visible: true } : { visible: false };
+    default:
+      return { visible: false };
+  }
 }
 
-/** Tenants are visible the same way: OPERATOR keys see every tenant, any other key its own. */
+/** Tenants are visible by the same policy: OPERATOR keys see every tenant, a tenant's keys their own. */
 export function visibleTenants(ctx: Pick<ServiceContext, 'db' | 'actor'>) {
-  const actor = requireActor(ctx.actor);
-  const q = ctx.db.selectFrom('tenants');
-  return actor.role === 'OPERATOR' ? q : q.where('tenants.id', '=', actor.tenantId as string);
+  return scopedFrom(ctx, 'tenants');
 }

@@ -17,14 +17,9 @@ export const builder = new SchemaBuilder<{
     Decimal: { Input: string; Output: string };
     Upload: { Input: File; Output: never };
   };
+  /** Only "has a key": which rows and mutations a key may reach is access/policy.ts, in the data path. */
   AuthScopes: {
     authenticated: boolean;
-    operator: boolean;
-    /** Reads inside a tenant: TENANT_ADMIN, SUPERVISOR (and OPERATOR across tenants). */
-    tenantReader: boolean;
-    /** Writes inside a tenant: TENANT_ADMIN. */
-    tenantAdmin: boolean;
-    partner: boolean;
   };
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: true;
@@ -37,16 +32,7 @@ export const builder = new SchemaBuilder<{
     authorizeOnSubscribe: true,
     unauthorizedError: (_parent, ctx, _info, result) =>
       ctx.actor ? new DomainError('FORBIDDEN', result.message) : new DomainError('UNAUTHENTICATED', 'an API key is required (Authorization: Bearer <key>)'),
-    authScopes: async (ctx) => {
-      const role = ctx.actor?.role;
-      return {
-        authenticated: !!ctx.actor,
-        operator: role === 'OPERATOR',
-        tenantReader: role === 'OPERATOR' || role === 'TENANT_ADMIN' || role === 'SUPERVISOR',
-        tenantAdmin: role === 'TENANT_ADMIN',
-        partner: role === 'PARTNER',
-      };
-    },
+    authScopes: async (ctx) => ({ authenticated: !!ctx.actor }),
   },
   zod: { validationError: (err) => toValidationError(err as unknown as ZodError) },
 });

@@ -1,4 +1,6 @@
 import { builder } from './builder.js';
+import { enforceMutationPolicy } from './mutation-policy.js';
+import './error-codes.js';
 import '../modules/system/system.graphql.js';
 import '../modules/events/events.graphql.js';
 import '../modules/tenants/tenants.graphql.js';
@@ -10,4 +12,4 @@ import '../modules/applications/applications.graphql.js';
 import '../modules/applications/applications.materials.graphql.js';
 import '../modules/numbers/unsubscribe.graphql.js';
 
-export const schema = builder.toSchema({ sortSchema: true });
+export const schema = enforceMutationPolicy(builder.toSchema({ sortSchema: true }));

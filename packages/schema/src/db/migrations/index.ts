@@ -3,6 +3,7 @@ import * as foundation from './2026_11_25_0001_foundation.js';
 import * as qualifications from './2026_11_25_0002_qualifications.js';
 import * as numbers from './2026_11_25_0003_numbers.js';
 import * as applications from './2026_11_25_0004_applications.js';
+import * as appScope from './2026_11_30_0005_app_scope.js';
 
 /** Every migration, keyed by its dated name; files are frozen once shipped. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_0002_qualifications': qualifications,
   '2026_11_25_0003_numbers': numbers,
   '2026_11_25_0004_applications': applications,
+  '2026_11_30_0005_app_scope': appScope,
 };

@@ -154,7 +154,7 @@ builder.queryFields((t) => ({
   numberApplications: t.connection({
     type: NumberApplicationRef,
     description: 'Number applications visible to the key (own tenant; OPERATOR: all), newest first.',
-    authScopes: { tenantReader: true },
+    authScopes: { authenticated: true },
     args: {
       status: t.arg({ type: StatusEnum, required: false }),
       numberStatus: t.arg({ type: NumberStatusEnum, required: false }),
@@ -173,7 +173,7 @@ builder.queryFields((t) => ({
     type: NumberApplicationRef,
     nullable: true,
     description: 'null when the id is not visible to the key.',
-    authScopes: { tenantReader: true },
+    authScopes: { authenticated: true },
     args: { id: t.arg.globalID({ for: NumberApplicationRef }) },
     resolve: (_r, args, ctx) => findApplication(ctx, args.id.id),
   }),
@@ -183,7 +183,6 @@ builder.mutationFields((t) => ({
   applyForNumbers: t.field({
     type: NumberApplicationRef,
     description: 'N3: files an application; a 400 application must be followed by submitHandlerMaterials within 7 days (N6).',
-    authScopes: { tenantAdmin: true },
     args: { input: t.arg({ type: ApplicationInputType }) },
     resolve: (_r, { input }, ctx) =>
       applyForNumbers(ctx, {
@@ -195,7 +194,6 @@ builder.mutationFields((t) => ({
   reviewNumberApplication: t.field({
     type: NumberApplicationRef,
     description: 'N3 (OPERATOR): APPROVE queues the allocation of numbers and the order; REJECT needs a reason.',
-    authScopes: { operator: true },
     args: {
       id: t.arg.globalID({ for: NumberApplicationRef }),
       decision: t.arg({ type: DecisionEnum }),
@@ -206,7 +204,6 @@ builder.mutationFields((t) => ({
   retryNumberAllocation: t.field({
     type: NumberApplicationRef,
     description: 'N3 (OPERATOR): allocates numbers again for an APPROVED application that found no stock (after importing numbers).',
-    authScopes: { operator: true },
     args: { id: t.arg.globalID({ for: NumberApplicationRef }) },
     resolve: (_r, args, ctx) => retryNumberAllocation(ctx, args.id.id),
   }),

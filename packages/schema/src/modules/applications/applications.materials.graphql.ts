@@ -15,7 +15,6 @@ builder.mutationFields((t) => ({
   submitHandlerMaterials: t.field({
     type: NumberApplicationRef,
     description: 'N6: the handler (a saved handler, Q3) and the four documents (Q4) of a 400 application, within 7 days of applying.',
-    authScopes: { tenantAdmin: true },
     args: {
       applicationId: t.arg.globalID({ for: NumberApplicationRef }),
       handlerName: t.arg.string(),
@@ -27,7 +26,6 @@ builder.mutationFields((t) => ({
   reviewHandlerMaterials: t.field({
     type: NumberApplicationRef,
     description: "N6 (OPERATOR): the carrier's review of the materials; only after approval does the 400 number become ACTIVE.",
-    authScopes: { operator: true },
     args: {
       applicationId: t.arg.globalID({ for: NumberApplicationRef }),
       decision: t.arg({ type: DecisionEnum }),

@@ -9,11 +9,11 @@ import { formatMoney, money, parsePositiveAmount, type Money } from './money.js'
 // ---------------------------------------------------------------------------------------------
 // Tariffs (M1: one table of their own)
 
-export async function listTariffs(ctx: Pick<ServiceContext, 'db'>, codes?: readonly string[]): Promise<Tariff[]> {
-  let q = ctx.db.selectFrom('tariffs').selectAll().orderBy('code');
+export async function listTariffs(ctx: Pick<ServiceContext, 'db' | 'actor'>, codes?: readonly string[]): Promise<Tariff[]> {
+  let q = scopedFrom(ctx, 'tariffs').selectAll().orderBy('tariffs.code');
   if (codes) {
     if (!codes.length) return [];
-    q = q.where('code', 'in', [...codes]);
+    q = q.where('tariffs.code', 'in', [...codes]);
   }
   return q.execute();
 }
@@ -100,7 +100,7 @@ export async function topUpBalance(ctx: ServiceContext, input: { tenantId: strin
   const actor = requireOperator(ctx.actor, 'tops up balances');
   const amount = parsePositiveAmount(input.amount, 'amount');
   const tenant = UUID.test(input.tenantId)
-    ? await ctx.db.selectFrom('tenants').select('id').where('id', '=', input.tenantId).executeTakeFirst()
+    ? await scopedFrom(ctx, 'tenants').select('tenants.id').where('tenants.id', '=', input.tenantId).executeTakeFirst()
     : undefined;
   if (!tenant) throw new NotFoundError('tenant', 'tenantId');
   return inTransaction(ctx, async (tx) => {
@@ -121,7 +121,7 @@ export async function balanceOf(ctx: ServiceContext, tenantId?: string | null): 
   const id = actor.role === 'OPERATOR' ? tenantId : actor.tenantId;
   if (!id) throw new ValidationError('tenantId', 'an OPERATOR names the tenant');
   if (actor.role !== 'OPERATOR' && tenantId && tenantId !== actor.tenantId) throw new NotFoundError('tenant', 'tenantId');
-  const tenant = UUID.test(id) ? await ctx.db.selectFrom('tenants').select('id').where('id', '=', id).executeTakeFirst() : undefined;
+  const tenant = UUID.test(id) ? await scopedFrom(ctx, 'tenants').select('tenants.id').where('tenants.id', '=', id).executeTakeFirst() : undefined;
   if (!tenant) throw new NotFoundError('tenant', 'tenantId');
   const row = await scopedFrom(ctx, 'balances').selectAll().where('balances.tenant_id', '=', id).executeTakeFirst();
   return row ?? { tenant_id: id, amount: formatMoney(money(0)), updated_at: new Date(0) };

@@ -3,6 +3,7 @@ import type { TypedEventTarget } from '@graphql-yoga/typed-event-target';
 /** What travels on the bus: a wake-up only; the events table is the source of truth (RT2). */
 export interface EventNotice {
   tenantId: string | null;
+  appId?: string | null;
   type: string;
   cursor: string;
 }

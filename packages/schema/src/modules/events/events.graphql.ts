@@ -1,7 +1,7 @@
 import { clearAllDataLoaders } from '@pothos/plugin-dataloader';
 import type { ObjectRef, SchemaTypes } from '@pothos/core';
 import { builder } from '../../graphql/builder.js';
-import { eventTenantFilter } from '../../access/scope.js';
+import { eventScope } from '../../access/scope.js';
 import type { GraphQLContext } from '../../graphql/context.js';
 import { decodeCursor, encodeCursor } from './events.cursor.js';
 import { headCursor, type StoredEvent } from './events.service.js';
@@ -26,7 +26,7 @@ export const EventRef = builder.objectRef<StoredEvent>('Event').implement({
 export function subscribeEvents(ctx: GraphQLContext, after: string | null | undefined, types: readonly EventType[]) {
   return streamEvents(ctx, {
     after: after ? decodeCursor(after) : null,
-    filter: { tenantId: eventTenantFilter(ctx.actor), types },
+    filter: { ...eventScope(ctx.actor), types },
     idlePollMs: ctx.settings.eventPollMs,
   });
 }
@@ -59,7 +59,7 @@ export function statusChangeSubscription(
     t.field({
       type: field.type,
       description: field.description,
-      authScopes: { tenantReader: true },
+      authScopes: { authenticated: true },
       args: { after: t.arg.string({ required: false, description: field.afterDescription }) },
       subscribe: (_root, args, ctx) => subscribeEvents(ctx, args.after, [field.eventType]),
       resolve: (e, _args, ctx) => {

@@ -7,6 +7,8 @@ import type { EventType } from './events.types.js';
 export interface NewEvent {
   type: EventType;
   tenantId: string | null;
+  /** The privacy or voice app the event concerns, if any: its PARTNER keys see it. */
+  appId?: string | null;
   subjectId: string;
   payload: Record<string, unknown>;
 }
@@ -23,10 +25,10 @@ export interface StoredEvent {
 export async function writeEvent(trx: Transaction<Database>, e: NewEvent, at: Date): Promise<EventNotice> {
   const row = await trx
     .insertInto('events')
-    .values({ type: e.type, tenant_id: e.tenantId, subject_id: e.subjectId, payload: JSON.stringify(e.payload), occurred_at: at })
+    .values({ type: e.type, tenant_id: e.tenantId, app_id: e.appId ?? null, subject_id: e.subjectId, payload: JSON.stringify(e.payload), occurred_at: at })
     .returning(['txid', 'seq'])
     .executeTakeFirstOrThrow();
-  return { tenantId: e.tenantId, type: e.type, cursor: encodeCursor({ txid: String(row.txid), seq: row.seq }) };
+  return { tenantId: e.tenantId, appId: e.appId ?? null, type: e.type, cursor: encodeCursor({ txid: String(row.txid), seq: row.seq }) };
 }
 
 /**
@@ -40,6 +42,10 @@ const IN_CURSOR_ORDER = { txid: sql.ref('events.txid'), seq: sql.ref('events.seq
 export interface EventFilter {
   /** undefined = every tenant (OPERATOR); otherwise only that tenant's events. */
   tenantId?: string;
+  /** Only the events of this app (a PARTNER key's). */
+  appId?: string;
+  /** false: the key may see no event at all (eventScope). */
+  visible?: boolean;
   types?: readonly string[];
   subjectId?: string;
 }
@@ -55,6 +61,7 @@ export async function readEventsAfter(
   filter: EventFilter,
   limit: number,
 ): Promise<StoredEvent[]> {
+  if (filter.visible === false) return [];
   let q = db
     .selectFrom('events')
     .select(['seq', TXID_TEXT, 'type', 'tenant_id', 'subject_id', 'payload', 'occurred_at'])
@@ -64,6 +71,7 @@ export async function readEventsAfter(
     .orderBy(IN_CURSOR_ORDER.seq)
     .limit(limit);
   if (filter.tenantId !== undefined) q = q.where('tenant_id', '=', filter.tenantId);
+  if (filter.appId !== undefined) q = q.where('app_id', '=', filter.appId);
   if (filter.types?.length) q = q.where('type', 'in', [...filter.types]);
   if (filter.subjectId) q = q.where('subject_id', '=', filter.subjectId);
   const rows = await q.execute();

@@ -22,7 +22,10 @@ export interface StreamStats {
 }
 
 const matches = (f: EventFilter, n: EventNotice) =>
-  (f.tenantId === undefined || n.tenantId === f.tenantId) && (!f.types?.length || f.types.includes(n.type));
+  f.visible !== false &&
+  (f.tenantId === undefined || n.tenantId === f.tenantId) &&
+  (f.appId === undefined || n.appId === f.appId) &&
+  (!f.types?.length || f.types.includes(n.type));
 
 /**
  * RT3: replays what follows `after` from the events table, then goes live, with no gap and

@@ -7,6 +7,8 @@ export interface EventsTable {
   txid: ColumnType<string, never, never>;
   type: string;
   tenant_id: string | null;
+  /** The privacy or voice app the event concerns: what a PARTNER key of that app sees. */
+  app_id: ColumnType<string | null, string | null | undefined, never>;
   subject_id: string;
   payload: ColumnType<unknown, string, never>;
   occurred_at: ColumnType<Date, Date, never>;

@@ -80,7 +80,7 @@ builder.queryFields((t) => ({
   myNumbers: t.connection({
     type: NumberRef,
     description: "The tenant's numbers, newest first (OPERATOR: every number, stock included).",
-    authScopes: { tenantReader: true },
+    authScopes: { authenticated: true },
     args: {
       status: t.arg({ type: NumberStatusEnum, required: false }),
       type: t.arg({ type: NumberTypeEnum, required: false }),
@@ -90,7 +90,7 @@ builder.queryFields((t) => ({
   availableNumbers: t.connection({
     type: NumberRef,
     description: 'N1: numbers in stock to buy, by type, region and a digit pattern (`*` = any one digit).',
-    authScopes: { tenantReader: true },
+    authScopes: { authenticated: true },
     args: {
       type: t.arg({ type: NumberTypeEnum }),
       province: t.arg.string({ required: false }),
@@ -102,7 +102,7 @@ builder.queryFields((t) => ({
   numberRegionsWithStock: t.field({
     type: [RegionStockRef],
     description: 'N1: only regions that have numbers of the type in stock, with how many.',
-    authScopes: { tenantReader: true },
+    authScopes: { authenticated: true },
     args: { type: t.arg({ type: NumberTypeEnum, required: false }) },
     resolve: (_r, args, ctx) => regionsWithStock(ctx, args.type),
   }),
@@ -139,7 +139,6 @@ builder.mutationFields((t) => ({
   importNumbers: t.field({
     type: ImportResultRef,
     description: 'N1 (OPERATOR): adds numbers to stock. Good rows are added, bad rows reported; idempotent.',
-    authScopes: { operator: true },
     args: {
       rows: t.arg({ type: [ImportRowInput], description: `At most ${MAX_IMPORT_ROWS} rows.` }),
       dryRun: t.arg.boolean({ required: false, defaultValue: false, description: 'Check and count only.' }),
@@ -149,7 +148,6 @@ builder.mutationFields((t) => ({
   purchaseNumber: t.field({
     type: PurchaseRef,
     description: 'N2: reserves one available number and creates its order; paying the order makes it ACTIVE.',
-    authScopes: { tenantAdmin: true },
     args: {
       numberId: t.arg.globalID({ for: NumberRef }),
       qualificationId: t.arg.globalID({ for: QualificationRef }),
@@ -170,14 +168,12 @@ builder.mutationFields((t) => ({
   }),
   setAutoRenew: t.field({
     type: NumberRef,
-    authScopes: { tenantAdmin: true },
     args: { numberId: t.arg.globalID({ for: NumberRef }), autoRenew: t.arg.boolean() },
     resolve: (_r, args, ctx) => setAutoRenew(ctx, args.numberId.id, args.autoRenew),
   }),
   renewNumber: t.field({
     type: OrderRef,
     description: 'N4: an UNPAID renewal order for an ACTIVE number, or an EXPIRED one in its grace period.',
-    authScopes: { tenantAdmin: true },
     args: { numberId: t.arg.globalID({ for: NumberRef }), months: t.arg.int({ required: false, defaultValue: 1 }) },
     resolve: (_r, args, ctx) => renewNumber(ctx, args.numberId.id, args.months ?? 1),
   }),

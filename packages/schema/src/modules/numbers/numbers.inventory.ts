@@ -2,7 +2,7 @@
 import type { ServiceContext } from '../../context.js';
 import { inTransaction } from '../../db/transaction.js';
 import { ValidationError } from '../../errors.js';
-import { requireActor, requireOperator } from '../../access/scope.js';
+import { requireOperator, scopedFrom } from '../../access/scope.js';
 import { parseNumber } from './numbers.phone.js';
 import { NUMBER_TYPES, TOLL_FREE_TIERS, type NumberType, type TollFreeTier } from './numbers.table.js';
 
@@ -79,7 +79,7 @@ export async function importNumbers(ctx: ServiceContext, rows: NumberImportRow[]
   });
   if (!valid.size) return { created: 0, skipped: repeated, errors };
   if (opts.dryRun) {
-    const existing = await ctx.db.selectFrom('numbers').select('e164').where('e164', 'in', [...valid.keys()]).execute();
+    const existing = await scopedFrom(ctx, 'numbers').select('e164').where('e164', 'in', [...valid.keys()]).execute();
     return { created: valid.size - existing.length, skipped: repeated + existing.length, errors };
   }
   return inTransaction(ctx, async (tx) => {
@@ -110,8 +110,7 @@ export interface StockFilter {
 }
 
 export function availableNumbersQuery(ctx: ServiceContext, f: StockFilter) {
-  requireActor(ctx.actor);
-  let q = ctx.db.selectFrom('numbers').selectAll().where('numbers.status', '=', 'AVAILABLE').where('numbers.type', '=', f.type);
+  let q = scopedFrom(ctx, 'numbers').selectAll().where('numbers.status', '=', 'AVAILABLE').where('numbers.type', '=', f.type);
   if (f.province?.trim()) q = q.where('numbers.province', '=', f.province.trim());
   if (f.city?.trim()) q = q.where('numbers.city', '=', f.city.trim());
   const pattern = f.pattern?.trim();
@@ -130,9 +129,7 @@ export interface RegionStock {
 
 /** N1: the regions offered for buying: only those with stock of the type, with how many. */
 export async function regionsWithStock(ctx: ServiceContext, type?: NumberType | null): Promise<RegionStock[]> {
-  requireActor(ctx.actor);
-  let q = ctx.db
-    .selectFrom('numbers')
+  let q = scopedFrom(ctx, 'numbers')
     .select(['province', 'city', (eb) => eb.fn.countAll<string>().as('count')])
     .where('status', '=', 'AVAILABLE');
   if (type) q = q.where('type', '=', type);

@@ -2,7 +2,7 @@
 import type { ServiceContext } from '../../context.js';
 import { inTransaction, lockRow } from '../../db/transaction.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
-import { requireTenantAdmin, UUID } from '../../access/scope.js';
+import { findScoped, requireTenantAdmin } from '../../access/scope.js';
 import { requireApprovedQualification } from '../qualifications/qualifications.service.js';
 import { createOrder, onOrderLineClosed, onOrderLinePaid } from '../billing/billing.service.js';
 import type { Order } from '../billing/billing.table.js';
@@ -28,11 +28,9 @@ export async function purchaseNumber(ctx: ServiceContext, input: PurchaseInput):
     throw new ValidationError('callType', 'INBOUND_OUTBOUND numbers are applied for and reviewed (N3), not bought directly', 'APPLICATION_REQUIRED');
   const instanceId = input.instanceId?.trim() || null;
   if (instanceId && instanceId.length > 200) throw new ValidationError('instanceId', 'instanceId is too long');
-  const number = UUID.test(input.numberId)
-    ? await ctx.db.selectFrom('numbers').selectAll().where('id', '=', input.numberId).executeTakeFirst()
-    : undefined;
-  if (!number) throw new NotFoundError('number', 'numberId');
-  if (number.status !== 'AVAILABLE') throw notAvailable(number);
+  // A number held by another tenant is not visible (READ_POLICY): it is refused exactly as a missing one.
+  const number = await findScoped(ctx, 'numbers', input.numberId);
+  if (!number || number.status !== 'AVAILABLE') throw notAvailable();
   await requireApprovedQualification(ctx, input.qualificationId, number.type === 'TOLL_FREE_400' ? 'TOLL_FREE_400' : 'STANDARD', tenantId);
   return inTransaction(ctx, async (tx) => {
     const reservedUntil = new Date(tx.now.getTime() + ctx.settings.reservationMinutes * 60_000);
@@ -53,7 +51,7 @@ export async function purchaseNumber(ctx: ServiceContext, input: PurchaseInput):
       .where('status', '=', 'AVAILABLE')
       .returningAll()
       .executeTakeFirst();
-    if (!reserved) throw notAvailable(number);
+    if (!reserved) throw notAvailable();
     const months = firstTermMonths(reserved);
     const { order } = await createOrder(tx, {
       tenantId,
@@ -74,7 +72,7 @@ export async function purchaseNumber(ctx: ServiceContext, input: PurchaseInput):
   });
 }
 
-const notAvailable = (n: NumberRow) => new ConflictError('NUMBER_NOT_AVAILABLE', `${n.e164} is no longer available`, 'numberId');
+const notAvailable = () => new ConflictError('NUMBER_NOT_AVAILABLE', 'this number is not available to buy', 'numberId');
 
 /** Paying a purchase: the reservation becomes an ACTIVE number of the tenant with its first term. */
 onOrderLinePaid('NUMBER_PURCHASE', async (tx, _ctx, order, line) => {

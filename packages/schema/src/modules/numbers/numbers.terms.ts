@@ -3,6 +3,7 @@ import type { ServiceContext } from '../../context.js';
 import { inTransaction, lockRow, type Tx } from '../../db/transaction.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { findScoped, requireTenantAdmin } from '../../access/scope.js';
+import { SYSTEM } from '../../access/actor.js';
 import { scheduleJob } from '../../jobs/schedule.js';
 import { defineTask } from '../../jobs/tasks.js';
 import { createOrder, listTariffs, lockBalance, onOrderLinePaid, settleOrder } from '../billing/billing.service.js';
@@ -59,7 +60,7 @@ export async function checkNumberTerm(ctx: ServiceContext, numberId: string): Pr
     if (n.status === 'ACTIVE' && n.term_end && n.term_end <= tx.now) {
       let reason = 'NOT_RENEWED';
       if (n.auto_renew) {
-        const [tariff] = await listTariffs({ db: tx.trx }, [tariffCodeFor(n)]);
+        const [tariff] = await listTariffs({ db: tx.trx, actor: SYSTEM }, [tariffCodeFor(n)]);
         const price = money(tariff!.amount).times(RENEWAL_MONTHS);
         if ((await lockBalance(tx, n.tenant_id)).gte(price)) {
           const { order } = await createOrder(tx, { tenantId: n.tenant_id, kind: 'RENEWAL', lines: [renewalLine(n, RENEWAL_MONTHS, 'automatic')] });

@@ -137,7 +137,7 @@ describe('N2 and M1: buying an inbound-only number', () => {
     await rejects(purchaseNumber(as(acme), { numberId: n.id, qualificationId: quals.acme400!, callType: 'INBOUND_ONLY' }), 'QUALIFICATION_WRONG_KIND', 'qualificationId');
     await rejects(purchaseNumber(as(acme), { numberId: n.id, qualificationId: quals.acmePending!, callType: 'INBOUND_ONLY' }), 'QUALIFICATION_NOT_APPROVED', 'qualificationId');
     await rejects(purchaseNumber(as(acme), { numberId: n.id, qualificationId: quals.betaStd!, callType: 'INBOUND_ONLY' }), 'NOT_FOUND', 'qualificationId');
-    await rejects(purchaseNumber(as(acme), { numberId: '00000000-0000-0000-0000-000000000000', qualificationId: quals.acmeStd!, callType: 'INBOUND_ONLY' }), 'NOT_FOUND', 'numberId');
+    await rejects(purchaseNumber(as(acme), { numberId: '00000000-0000-0000-0000-000000000000', qualificationId: quals.acmeStd!, callType: 'INBOUND_ONLY' }), 'NUMBER_NOT_AVAILABLE', 'numberId');
     await rejects(purchaseNumber(as(acme), { numberId: n.id, qualificationId: quals.acmeStd!, callType: 'INBOUND_OUTBOUND' }), 'APPLICATION_REQUIRED', 'callType');
     expect((await stock('+862161234567')).status).toBe('AVAILABLE');
     const events = await w.db.selectFrom('events').select('type').where('subject_id', '=', n.id).execute();

@@ -64,7 +64,7 @@ builder.queryFields((t) => ({
   unsubscribeBatches: t.connection({
     type: UnsubscribeBatchRef,
     description: 'Unsubscribe batches visible to the key (own tenant; OPERATOR: all), newest first.',
-    authScopes: { tenantReader: true },
+    authScopes: { authenticated: true },
     args: { status: t.arg({ type: BatchStatusEnum, required: false }) },
     resolve: (_r, args, ctx) => keysetConnection(args, unsubscribeBatchesQuery(ctx, args), 'unsubscribe_batches'),
   }),
@@ -72,7 +72,7 @@ builder.queryFields((t) => ({
     type: UnsubscribeBatchRef,
     nullable: true,
     description: 'null when the id is not visible to the key.',
-    authScopes: { tenantReader: true },
+    authScopes: { authenticated: true },
     args: { id: t.arg.globalID({ for: UnsubscribeBatchRef }) },
     resolve: (_r, args, ctx) => findUnsubscribeBatch(ctx, args.id.id),
   }),
@@ -82,7 +82,6 @@ builder.mutationField('unsubscribeNumbers', (t) =>
   t.field({
     type: UnsubscribeBatchRef,
     description: `N7: starts a batch (CHECKING) for up to ${MAX_UNSUBSCRIBE_BATCH} of the tenant's numbers; a job checks them and releases those that pass.`,
-    authScopes: { tenantAdmin: true },
     args: { numberIds: t.arg.globalIDList({ for: NumberRef }) },
     resolve: (_r, args, ctx) => unsubscribeNumbers(ctx, args.numberIds.map((g) => g.id)),
   }),

@@ -25,7 +25,7 @@ builder.queryField('outboxEmails', (t) =>
   t.connection({
     type: OutboxEmailRef,
     description: "Emails in the outbox, newest first: the key's tenant's (OPERATOR: all).",
-    authScopes: { tenantReader: true },
+    authScopes: { authenticated: true },
     args: {
       subjectId: t.arg.string({ required: false, description: 'Only emails about this (raw) id, e.g. an application.' }),
       unsentOnly: t.arg.boolean({ required: false }),

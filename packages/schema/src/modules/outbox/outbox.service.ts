@@ -1,6 +1,6 @@
 import type { ServiceContext } from '../../context.js';
 import type { Tx } from '../../db/transaction.js';
-import { scopedFrom, validIds } from '../../access/scope.js';
+import { scopedFrom, systemDb, validIds } from '../../access/scope.js';
 import { scheduleJob } from '../../jobs/schedule.js';
 import { defineTask } from '../../jobs/tasks.js';
 import type { OutboxEmail } from './outbox.table.js';
@@ -47,15 +47,15 @@ export async function queueEmail(tx: Tx, email: NewEmail): Promise<OutboxEmail> 
 
 /** Sends an unsent email through the transport; a failure is kept and the job retries. */
 export async function sendOutboxEmail(ctx: ServiceContext, id: string): Promise<OutboxEmail | null> {
-  const email = await ctx.db.selectFrom('outbox_emails').selectAll().where('id', '=', id).executeTakeFirst();
+  const email = await systemDb(ctx).selectFrom('outbox_emails').selectAll().where('id', '=', id).executeTakeFirst();
   if (!email || email.sent_at || !transport) return email ?? null;
   try {
     await transport(email);
   } catch (e) {
-    await ctx.db.updateTable('outbox_emails').set({ last_error: String((e as Error).message ?? e).slice(0, 1000) }).where('id', '=', id).execute();
+    await systemDb(ctx).updateTable('outbox_emails').set({ last_error: String((e as Error).message ?? e).slice(0, 1000) }).where('id', '=', id).execute();
     throw e;
   }
-  return ctx.db
+  return systemDb(ctx)
     .updateTable('outbox_emails')
     .set({ sent_at: ctx.clock.now(), last_error: null })
     .where('id', '=', id)

@@ -1,5 +1,6 @@
 // Q3: saved handler profiles.
 import type { ServiceContext } from '../../context.js';
+import { inTransaction } from '../../db/transaction.js';
 import { requireTenantAdmin, scopedFrom } from '../../access/scope.js';
 import { TENANT_ADMIN_FILES } from './documents.js';
 import { parseEmail, parseIdNumber, parseMobile, requiredText } from './input-fields.js';
@@ -21,12 +22,14 @@ export async function saveHandler(ctx: ServiceContext, input: HandlerInput): Pro
     mobile: parseMobile(input.mobile, 'mobile'),
     email: parseEmail(input.email, 'email'),
   };
-  return ctx.db
-    .insertInto('handlers')
-    .values({ ...values, tenant_id: tenantId, created_at: ctx.clock.now() })
-    .onConflict((oc) => oc.columns(['tenant_id', 'name']).doUpdateSet({ id_number: values.id_number, mobile: values.mobile, email: values.email }))
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return inTransaction(ctx, (tx) =>
+    tx.trx
+      .insertInto('handlers')
+      .values({ ...values, tenant_id: tenantId, created_at: tx.now })
+      .onConflict((oc) => oc.columns(['tenant_id', 'name']).doUpdateSet({ id_number: values.id_number, mobile: values.mobile, email: values.email }))
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+  );
 }
 
 export function handlersOf(ctx: ServiceContext): Promise<Handler[]> {

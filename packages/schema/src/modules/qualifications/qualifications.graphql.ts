@@ -1,4 +1,5 @@
 import { builder } from '../../graphql/builder.js';
+import { mayReadField } from '../../access/policy.js';
 import { keysetConnection } from '../../graphql/connection.js';
 import { loadScopedRows } from '../../graphql/loaders.js';
 import { statusChangeSubscription } from '../events/events.graphql.js';
@@ -42,7 +43,11 @@ export const HandlerRef = builder.loadableNode('Handler', {
   sort: (h) => h.id,
   fields: (t) => ({
     name: t.exposeString('name'),
-    idNumber: t.exposeString('id_number'),
+    idNumber: t.string({
+      nullable: true,
+      description: 'The national ID number: only TENANT_ADMIN and OPERATOR keys read it (FIELD_POLICY); null for the others.',
+      resolve: (h, _a, ctx) => (mayReadField('Handler.idNumber', ctx.actor?.role) ? h.id_number : null),
+    }),
     mobile: t.exposeString('mobile'),
     email: t.exposeString('email'),
   }),
@@ -128,7 +133,7 @@ builder.queryFields((t) => ({
   qualifications: t.connection({
     type: QualificationRef,
     description: 'Qualifications visible to the key, newest first.',
-    authScopes: { tenantReader: true },
+    authScopes: { authenticated: true },
     args: {
       status: t.arg({ type: StatusEnum, required: false }),
       kind: t.arg({ type: KindEnum, required: false }),
@@ -139,20 +144,20 @@ builder.queryFields((t) => ({
     type: QualificationRef,
     nullable: true,
     description: 'null when the id is not visible to the key.',
-    authScopes: { tenantReader: true },
+    authScopes: { authenticated: true },
     args: { id: t.arg.globalID({ for: QualificationRef }) },
     resolve: (_r, args, ctx) => findQualification(ctx, args.id.id),
   }),
   handlers: t.field({
     type: [HandlerRef],
-    authScopes: { tenantReader: true },
+    authScopes: { authenticated: true },
     resolve: (_r, _a, ctx) => handlersOf(ctx),
   }),
   handler: t.field({
     type: HandlerRef,
     nullable: true,
     description: 'A saved handler by name (Q3), to fill a form in.',
-    authScopes: { tenantReader: true },
+    authScopes: { authenticated: true },
     args: { name: t.arg.string() },
     resolve: (_r, args, ctx) => findHandler(ctx, args.name),
   }),
@@ -164,21 +169,18 @@ const toInput = (i: InputArg): QualificationInput => ({ ...i, documents: i.docum
 builder.mutationFields((t) => ({
   submitQualification: t.field({
     type: QualificationRef,
-    authScopes: { tenantAdmin: true },
     args: { input: t.arg({ type: QualificationInputType }) },
     resolve: (_r, args, ctx) => submitQualification(ctx, toInput(args.input)),
   }),
   resubmitQualification: t.field({
     type: QualificationRef,
     description: 'Only when REJECTED; starts a new review.',
-    authScopes: { tenantAdmin: true },
     args: { id: t.arg.globalID({ for: QualificationRef }), input: t.arg({ type: QualificationInputType }) },
     resolve: (_r, args, ctx) => resubmitQualification(ctx, args.id.id, toInput(args.input)),
   }),
   reviewQualification: t.field({
     type: QualificationRef,
     description: 'OPERATOR only; REJECT needs a reason.',
-    authScopes: { operator: true },
     args: {
       id: t.arg.globalID({ for: QualificationRef }),
       decision: t.arg({ type: DecisionEnum }),
@@ -188,7 +190,6 @@ builder.mutationFields((t) => ({
   }),
   uploadQualificationDocument: t.field({
     type: QualificationDocumentRef,
-    authScopes: { tenantAdmin: true },
     args: {
       qualificationId: t.arg.globalID({ for: QualificationRef }),
       documentType: t.arg({ type: DocumentTypeEnum }),
@@ -199,7 +200,6 @@ builder.mutationFields((t) => ({
   saveHandler: t.field({
     type: HandlerRef,
     description: 'Saves a handler profile; an existing name is updated.',
-    authScopes: { tenantAdmin: true },
     args: { name: t.arg.string(), idNumber: t.arg.string(), mobile: t.arg.string(), email: t.arg.string() },
     resolve: (_r, args, ctx) => saveHandler(ctx, args),
   }),

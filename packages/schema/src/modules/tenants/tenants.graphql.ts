@@ -1,7 +1,7 @@
 import { builder } from '../../graphql/builder.js';
 import { keysetConnection } from '../../graphql/connection.js';
-import { loadScoped } from '../../graphql/loaders.js';
-import { scopedFrom, UUID, visibleTenants } from '../../access/scope.js';
+import { loadScopedRows } from '../../graphql/loaders.js';
+import { scopedFrom, visibleTenants } from '../../access/scope.js';
 import { ROLES } from '../../access/actor.js';
 import type { ApiKey, Tenant, User } from './tenants.table.js';
 import { createApiKey, createTenant, createUser, revokeApiKey } from './tenants.service.js';
@@ -10,11 +10,7 @@ export const RoleEnum = builder.enumType('Role', { values: ROLES });
 
 export const TenantRef = builder.loadableNode('Tenant', {
   id: { resolve: (t: Tenant) => t.id },
-  load: async (ids: string[], ctx) => {
-    const valid = ids.filter((id) => UUID.test(id));
-    const rows = valid.length && ctx.actor ? await visibleTenants(ctx).selectAll().where('tenants.id', 'in', valid).execute() : [];
-    return ids.map((id) => rows.find((r) => r.id === id) ?? new Error('tenant not found'));
-  },
+  load: (ids: string[], ctx) => loadScopedRows(ctx, 'tenants', ids),
   sort: (t) => t.id,
   fields: (t) => ({
     name: t.exposeString('name'),
@@ -25,7 +21,8 @@ export const TenantRef = builder.loadableNode('Tenant', {
 
 export const UserRef = builder.loadableNode('User', {
   id: { resolve: (u: User) => u.id },
-  load: (ids: string[], ctx) => loadScoped(ctx, 'users', ids).then((rows) => rows.map((r) => (r as User | null) ?? new Error('user not found'))),
+  load: (ids: string[], ctx) => loadScopedRows(ctx, 'users', ids),
+  sort: (u) => u.id,
   fields: (t) => ({
     name: t.exposeString('name'),
     email: t.exposeString('email'),
@@ -37,7 +34,8 @@ export const UserRef = builder.loadableNode('User', {
 
 export const ApiKeyRef = builder.loadableNode('ApiKey', {
   id: { resolve: (k: ApiKey) => k.id },
-  load: (ids: string[], ctx) => loadScoped(ctx, 'api_keys', ids).then((rows) => rows.map((r) => (r as ApiKey | null) ?? new Error('API key not found'))),
+  load: (ids: string[], ctx) => loadScopedRows(ctx, 'api_keys', ids),
+  sort: (k) => k.id,
   fields: (t) => ({
     prefix: t.exposeString('prefix', { description: 'Shown in lists to recognise a key; the secret is never shown again.' }),
     label: t.exposeString('label', { nullable: true }),
@@ -53,7 +51,7 @@ export const ApiKeyRef = builder.loadableNode('ApiKey', {
 builder.objectField(TenantRef, 'users', (t) =>
   t.connection({
     type: UserRef,
-    authScopes: { tenantReader: true },
+    authScopes: { authenticated: true },
     resolve: (tenant, args, ctx) =>
       keysetConnection(args, scopedFrom(ctx, 'users').selectAll().where('users.tenant_id', '=', tenant.id), 'users'),
   }),
@@ -76,13 +74,13 @@ builder.queryFields((t) => ({
   }),
   tenants: t.connection({
     type: TenantRef,
-    authScopes: { operator: true },
+    authScopes: { authenticated: true },
     resolve: (_r, args, ctx) => keysetConnection(args, visibleTenants(ctx).selectAll(), 'tenants'),
   }),
   apiKeys: t.connection({
     type: ApiKeyRef,
     description: 'Keys visible to the caller, newest first; filter by prefix.',
-    authScopes: { operator: true, tenantAdmin: true },
+    authScopes: { authenticated: true },
     args: { prefix: t.arg.string({ required: false }) },
     resolve: (_r, args, ctx) => {
       let q = scopedFrom(ctx, 'api_keys').selectAll();
@@ -100,7 +98,6 @@ const CreatedKey = builder.simpleObject('CreatedApiKey', {
 builder.mutationFields((t) => ({
   createTenant: t.field({
     type: TenantRef,
-    authScopes: { operator: true },
     args: {
       name: t.arg.string({ validate: { minLength: 1, maxLength: 200 } }),
       timeZone: t.arg.string({ required: false }),
@@ -109,7 +106,6 @@ builder.mutationFields((t) => ({
   }),
   createUser: t.field({
     type: UserRef,
-    authScopes: { operator: true, tenantAdmin: true },
     args: {
       tenantId: t.arg.globalID({ required: false, for: TenantRef }),
       name: t.arg.string({ validate: { minLength: 1, maxLength: 200 } }),
@@ -126,7 +122,6 @@ builder.mutationFields((t) => ({
   }),
   createApiKey: t.field({
     type: CreatedKey,
-    authScopes: { operator: true, tenantAdmin: true },
     args: {
       userId: t.arg.globalID({ for: UserRef }),
       label: t.arg.string({ required: false, validate: { maxLength: 200 } }),
@@ -139,7 +134,6 @@ builder.mutationFields((t) => ({
   }),
   revokeApiKey: t.field({
     type: ApiKeyRef,
-    authScopes: { operator: true, tenantAdmin: true },
     args: { id: t.arg.globalID({ for: ApiKeyRef }) },
     resolve: (_r, args, ctx) => revokeApiKey(ctx, args.id.id),
   }),

@@ -1,8 +1,8 @@
 import type { ServiceContext } from '../../context.js';
 import { inTransaction } from '../../db/transaction.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
-import { isOperator, type Actor, type Role } from '../../access/actor.js';
-import { requireActor, scopedFrom } from '../../access/scope.js';
+import { isOperator, SYSTEM, type Actor, type Role } from '../../access/actor.js';
+import { findScoped, requireActor, scopedFrom, systemDb } from '../../access/scope.js';
 import { generateKey, hashKey, prefixOf } from './keys.js';
 import type { ApiKey, Tenant, User } from './tenants.table.js';
 
@@ -31,8 +31,8 @@ export interface NewUser {
 export async function createUser(ctx: ServiceContext, input: NewUser): Promise<User> {
   const actor = ctx.actor;
   if (actor && !isOperator(actor)) {
-    if (actor.role !== 'TENANT_ADMIN' || input.tenantId !== actor.tenantId)
-      throw new ForbiddenError('a TENANT_ADMIN adds users to its own tenant only');
+    if (actor.role !== 'TENANT_ADMIN') throw new ForbiddenError('a TENANT_ADMIN adds users to its own tenant');
+    if (input.tenantId !== actor.tenantId) throw new NotFoundError('tenant', 'tenantId');
     if (input.role === 'OPERATOR') throw new ForbiddenError('only an OPERATOR creates OPERATOR users', 'role');
   }
   if ((input.role === 'OPERATOR') !== (input.tenantId === null))
@@ -40,14 +40,16 @@ export async function createUser(ctx: ServiceContext, input: NewUser): Promise<U
   if (!input.name.trim()) throw new ValidationError('name', 'name must not be empty');
   if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(input.email)) throw new ValidationError('email', 'email is not a valid address');
   if (input.tenantId) {
-    const t = await ctx.db.selectFrom('tenants').select('id').where('id', '=', input.tenantId).executeTakeFirst();
+    const t = await scopedFrom(asSystem(ctx), 'tenants').select('tenants.id').where('tenants.id', '=', input.tenantId).executeTakeFirst();
     if (!t) throw new NotFoundError('tenant', 'tenantId');
   }
-  return ctx.db
-    .insertInto('users')
-    .values({ tenant_id: input.tenantId, name: input.name.trim(), email: input.email, role: input.role, created_at: ctx.clock.now() })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  return inTransaction(ctx, (tx) =>
+    tx.trx
+      .insertInto('users')
+      .values({ tenant_id: input.tenantId, name: input.name.trim(), email: input.email, role: input.role, created_at: tx.now })
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+  );
 }
 
 export interface IssuedKey {
@@ -58,30 +60,34 @@ export interface IssuedKey {
 
 export async function createApiKey(
   ctx: ServiceContext,
-  input: { userId: string; label?: string | null; expiresAt?: Date | null; secret?: string },
+  input: { userId: string; label?: string | null; expiresAt?: Date | null; secret?: string; appId?: string | null },
 ): Promise<IssuedKey> {
-  const user = await ctx.db.selectFrom('users').selectAll().where('id', '=', input.userId).executeTakeFirst();
+  const user = await findScoped(asSystem(ctx), 'users', input.userId);
   if (!user) throw new NotFoundError('user', 'userId');
+  if (input.appId && user.role !== 'PARTNER') throw new ValidationError('appId', 'only a PARTNER key belongs to an app');
   const actor = ctx.actor;
   if (actor && !isOperator(actor) && (actor.role !== 'TENANT_ADMIN' || user.tenant_id !== actor.tenantId))
     throw new NotFoundError('user', 'userId');
   if (input.expiresAt && input.expiresAt <= ctx.clock.now()) throw new ValidationError('expiresAt', 'expiresAt must be in the future');
   const full = input.secret ?? generateKey().full;
   if (full.length < 16) throw new ValidationError('secret', 'a key must have at least 16 characters');
-  const key = await ctx.db
-    .insertInto('api_keys')
-    .values({
-      user_id: user.id,
-      tenant_id: user.tenant_id,
-      role: user.role,
-      prefix: prefixOf(full),
-      secret_hash: hashKey(full),
-      label: input.label ?? null,
-      created_at: ctx.clock.now(),
-      expires_at: input.expiresAt ?? null,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const key = await inTransaction(ctx, (tx) =>
+    tx.trx
+      .insertInto('api_keys')
+      .values({
+        user_id: user.id,
+        tenant_id: user.tenant_id,
+        role: user.role,
+        app_id: input.appId ?? null,
+        prefix: prefixOf(full),
+        secret_hash: hashKey(full),
+        label: input.label ?? null,
+        created_at: tx.now,
+        expires_at: input.expiresAt ?? null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow(),
+  );
   return { key, secret: full };
 }
 
@@ -105,28 +111,33 @@ export async function revokeApiKey(ctx: ServiceContext, id: string): Promise<Api
 }
 
 /** The system acting (CLI, jobs): operator powers, no user. */
-export const SYSTEM: Actor = { keyId: 'system', userId: null, role: 'OPERATOR', tenantId: null };
+export { SYSTEM };
 
 /** Resolves a presented key to its actor, or null when unknown, revoked or expired. */
 export async function authenticate(ctx: Pick<ServiceContext, 'db' | 'clock'>, presented: string): Promise<Actor | null> {
   const now = ctx.clock.now();
-  const key = await ctx.db
+  const key = await systemDb(ctx)
     .selectFrom('api_keys')
-    .select(['id', 'user_id', 'role', 'tenant_id', 'expires_at', 'revoked_at', 'last_used_at'])
+    .select(['id', 'user_id', 'role', 'tenant_id', 'app_id', 'expires_at', 'revoked_at', 'last_used_at'])
     .where('secret_hash', '=', hashKey(presented.trim()))
     .executeTakeFirst();
   if (!key || key.revoked_at || (key.expires_at && key.expires_at <= now)) return null;
   // Record use at most once a minute, so that a busy key does not write on every request.
   if (!key.last_used_at || now.getTime() - key.last_used_at.getTime() > 60_000)
-    await ctx.db.updateTable('api_keys').set({ last_used_at: now }).where('id', '=', key.id).execute();
-  return { keyId: key.id, userId: key.user_id, role: key.role, tenantId: key.tenant_id };
+    await systemDb(ctx).updateTable('api_keys').set({ last_used_at: now }).where('id', '=', key.id).execute();
+  return { keyId: key.id, userId: key.user_id, role: key.role, tenantId: key.tenant_id, appId: key.app_id };
 }
 
 /** Of the given key ids, those no longer valid (revoked, expired or deleted): their sockets are closed. */
 export async function invalidKeyIds(ctx: Pick<ServiceContext, 'db' | 'clock'>, ids: string[]): Promise<string[]> {
   if (!ids.length) return [];
   const now = ctx.clock.now();
-  const rows = await ctx.db.selectFrom('api_keys').select(['id', 'revoked_at', 'expires_at']).where('id', 'in', ids).execute();
+  const rows = await systemDb(ctx).selectFrom('api_keys').select(['id', 'revoked_at', 'expires_at']).where('id', 'in', ids).execute();
   const valid = new Set(rows.filter((k) => !k.revoked_at && !(k.expires_at && k.expires_at <= now)).map((k) => k.id));
   return ids.filter((id) => !valid.has(id));
+}
+
+/** Without a key (CLI, bootstrap, tests' setup) a service reads as the system does. */
+function asSystem(ctx: ServiceContext): ServiceContext {
+  return ctx.actor ? ctx : { ...ctx, actor: SYSTEM };
 }

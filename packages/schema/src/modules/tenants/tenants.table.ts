@@ -29,6 +29,8 @@ export interface ApiKeysTable {
   expires_at: Date | null;
   revoked_at: Date | null;
   last_used_at: Date | null;
+  /** A PARTNER key's app (DESIGN §1); null for every other key. */
+  app_id: ColumnType<string | null, string | null | undefined, never>;
 }
 
 export type Tenant = Selectable<TenantsTable>;

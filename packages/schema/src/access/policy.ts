@@ -1,0 +1,123 @@
+import type { Database } from '../db/database.js';
+import type { Role } from './actor.js';
+
+/**
+ * Which rows of a table a role may read (DESIGN §1):
+ * - ALL: every row;
+ * - TENANT: rows of the key's own tenant;
+ * - TENANT_OR_STOCK: the tenant's own rows and numbers in stock (status AVAILABLE, owned by none);
+ * - APP: rows of the key's own app (a PARTNER key belongs to one privacy or voice app);
+ * - NONE: no row: the table is not this role's to read.
+ */
+export type RowRule = 'ALL' | 'TENANT' | 'TENANT_OR_STOCK' | 'APP' | 'NONE';
+
+export interface TablePolicy {
+  /** The GraphQL object types whose data are rows of this table. */
+  types: readonly string[];
+  read: Readonly<Record<Role, RowRule>>;
+  /** The column that names the owning tenant (default `tenant_id`). */
+  tenantColumn?: string;
+}
+
+/** Rows of one tenant, readable by its admin and supervisor; personal or billing data, never a PARTNER's. */
+const TENANT_DATA = { OPERATOR: 'ALL', TENANT_ADMIN: 'TENANT', SUPERVISOR: 'TENANT', PARTNER: 'NONE' } as const;
+
+/**
+ * The read policy, one entry per table (role × tenant × app). Every read of every path (root
+ * fields, node/nodes, nested fields and loaders, connections, subscriptions, exports, downloads)
+ * goes through `scopedFrom`, which applies it; a row it hides is indistinguishable from a missing one.
+ */
+export const READ_POLICY = {
+  tenants: { types: ['Tenant'], read: TENANT_DATA, tenantColumn: 'id' },
+  users: { types: ['User'], read: TENANT_DATA },
+  api_keys: { types: ['ApiKey', 'CreatedApiKey'], read: { OPERATOR: 'ALL', TENANT_ADMIN: 'TENANT', SUPERVISOR: 'NONE', PARTNER: 'NONE' } },
+  events: {
+    types: ['Event', 'QualificationStatusChange', 'NumberStatusChange', 'OrderStatusChange', 'ApplicationStatusChange', 'UnsubscribeBatchStatusChange'],
+    read: { OPERATOR: 'ALL', TENANT_ADMIN: 'TENANT', SUPERVISOR: 'TENANT', PARTNER: 'APP' },
+  },
+  qualifications: { types: ['Qualification'], read: TENANT_DATA },
+  handlers: { types: ['Handler'], read: TENANT_DATA },
+  qualification_documents: { types: ['QualificationDocument'], read: TENANT_DATA },
+  numbers: {
+    types: ['Number', 'RegionStock', 'NumberImportResult'],
+    read: { OPERATOR: 'ALL', TENANT_ADMIN: 'TENANT_OR_STOCK', SUPERVISOR: 'TENANT_OR_STOCK', PARTNER: 'NONE' },
+  },
+  number_applications: { types: ['NumberApplication'], read: TENANT_DATA },
+  application_materials: { types: ['HandlerMaterial'], read: TENANT_DATA },
+  tariffs: { types: ['Tariff'], read: { OPERATOR: 'ALL', TENANT_ADMIN: 'ALL', SUPERVISOR: 'ALL', PARTNER: 'NONE' } },
+  balances: { types: ['Balance'], read: TENANT_DATA },
+  ledger_entries: { types: ['LedgerEntry'], read: TENANT_DATA },
+  orders: { types: ['Order'], read: TENANT_DATA },
+  order_lines: { types: ['OrderLine'], read: TENANT_DATA },
+  unsubscribe_batches: { types: ['UnsubscribeBatch'], read: TENANT_DATA },
+  unsubscribe_items: { types: ['UnsubscribeItem'], read: TENANT_DATA },
+  outbox_emails: { types: ['OutboxEmail'], read: TENANT_DATA },
+} as const satisfies Record<keyof Database, TablePolicy>;
+
+export type PolicyTable = keyof typeof READ_POLICY;
+
+/**
+ * Object types that are no table's rows: the caller itself, and parts of a row of a policy table
+ * (read only through that row, so its policy already applies).
+ */
+export const VALUE_TYPES: Readonly<Record<string, string>> = {
+  Viewer: 'the caller itself: every key may read it',
+  Region: 'part of a Number',
+  CallScenario: 'part of a NumberApplication',
+  NumberImportError: 'part of a NumberImportResult',
+  NumberPurchase: 'a purchaseNumber result: its Number and Order, each under its own policy',
+};
+
+const ADMIN: readonly Role[] = ['TENANT_ADMIN'];
+const OPERATOR: readonly Role[] = ['OPERATOR'];
+const ADMIN_OR_OPERATOR: readonly Role[] = ['OPERATOR', 'TENANT_ADMIN'];
+
+/**
+ * Who may call each mutation (DESIGN §1: SUPERVISOR reads only; PARTNER acts for its app only).
+ * Enforced once for every mutation field (graphql/schema.ts); a mutation missing here fails the
+ * build of the schema. The services check what depends on the rows (whose tenant, which state).
+ */
+export const MUTATION_ROLES: Readonly<Record<string, readonly Role[]>> = {
+  advanceClock: OPERATOR,
+  createTenant: OPERATOR,
+  createUser: ADMIN_OR_OPERATOR,
+  createApiKey: ADMIN_OR_OPERATOR,
+  revokeApiKey: ADMIN_OR_OPERATOR,
+  submitQualification: ADMIN,
+  resubmitQualification: ADMIN,
+  uploadQualificationDocument: ADMIN,
+  saveHandler: ADMIN,
+  reviewQualification: OPERATOR,
+  importNumbers: OPERATOR,
+  purchaseNumber: ADMIN,
+  setAutoRenew: ADMIN,
+  renewNumber: ADMIN,
+  unsubscribeNumbers: ADMIN,
+  applyForNumbers: ADMIN,
+  submitHandlerMaterials: ADMIN,
+  reviewNumberApplication: OPERATOR,
+  retryNumberAllocation: OPERATOR,
+  reviewHandlerMaterials: OPERATOR,
+  topUpBalance: OPERATOR,
+  setTariff: OPERATOR,
+  payOrder: ADMIN,
+  cancelOrder: ADMIN_OR_OPERATOR,
+};
+
+/** Fields only some roles may read; for the others they are null (e.g. a handler's national ID number). */
+export const FIELD_POLICY: Readonly<Record<string, readonly Role[]>> = {
+  'Handler.idNumber': ['OPERATOR', 'TENANT_ADMIN'],
+};
+
+export function ruleFor(table: PolicyTable, role: Role): RowRule {
+  return READ_POLICY[table].read[role];
+}
+
+export function mayReadField(typeField: keyof typeof FIELD_POLICY, role: Role | undefined): boolean {
+  return !!role && (FIELD_POLICY[typeField] ?? []).includes(role);
+}
+
+/** The table whose policy covers a GraphQL object type, or undefined when none does. */
+export function policyOfType(typeName: string): PolicyTable | undefined {
+  return (Object.keys(READ_POLICY) as PolicyTable[]).find((t) => (READ_POLICY[t].types as readonly string[]).includes(typeName));
+}
