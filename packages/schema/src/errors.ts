@@ -12,6 +12,7 @@ export const ERROR_CODES = {
   NOT_FOUND: 'No such row visible to this key: missing and hidden rows look the same.',
   INVALID_INPUT: 'An argument is malformed or out of range; `field` names it.',
   INVALID_ID: 'A global id that is malformed or of another type.',
+  INVALID_CURSOR: 'A cursor (`after`, `before`) that this list or stream never gave out.',
   INVALID_STATUS: 'The row is not in a status that allows this.',
   INTERNAL_SERVER_ERROR: 'A fault of the server (logged); the message is masked.',
   CLOCK_NOT_MANUAL: 'advanceClock needs CALLPLANE_CLOCK=manual.',
@@ -32,6 +33,7 @@ export const ERROR_CODES = {
   ORDER_NOT_PAYABLE: 'The order is not UNPAID.',
   ORDER_EXPIRED: 'The order expired before payment.',
   INSUFFICIENT_BALANCE: 'M1: the balance does not cover the amount.',
+  BALANCE_LIMIT: 'M1: the balance would exceed the largest amount stored (99 999 999 999.999 CNY).',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

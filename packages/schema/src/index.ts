@@ -18,4 +18,5 @@ export * from './modules/tenants/tenants.service.js';
 export * from './modules/qualifications/qualifications.service.js';
 export type { GraphQLContext } from './graphql/context.js';
 export { formatError } from './graphql/errors.js';
+export { unstorableText } from './graphql/text-guard.js';
 export { schema } from './graphql/schema.js';

@@ -9,6 +9,9 @@ import type { ZodError } from 'zod';
 import { DomainError, ValidationError } from '../errors.js';
 import type { GraphQLContext } from './context.js';
 
+/** The most ids one nodes() call takes. */
+export const MAX_NODES = 100;
+
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
   Scalars: {
@@ -27,7 +30,19 @@ export const builder = new SchemaBuilder<{
   plugins: [RelayPlugin, ScopeAuthPlugin, DataloaderPlugin, SimpleObjectsPlugin, ZodPlugin],
   defaultFieldNullability: false,
   defaultInputFieldRequiredness: true,
-  relay: { clientMutationId: 'omit', cursorType: 'String' },
+  relay: {
+    clientMutationId: 'omit',
+    cursorType: 'String',
+    // node/nodes read rows: only for a key, and nodes for a bounded list
+    nodeQueryOptions: { authScopes: { authenticated: true } },
+    nodesQueryOptions: {
+      authScopes: { authenticated: true },
+      resolve: (_root, { ids }, _ctx, _info, resolveNodes) => {
+        if (ids.length > MAX_NODES) throw new ValidationError('ids', `at most ${MAX_NODES} ids per nodes() call`);
+        return resolveNodes(ids);
+      },
+    },
+  },
   scopeAuth: {
     authorizeOnSubscribe: true,
     unauthorizedError: (_parent, ctx, _info, result) =>

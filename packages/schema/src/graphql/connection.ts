@@ -1,6 +1,7 @@
 import { resolveCursorConnection, type DefaultConnectionArguments, type ResolveCursorConnectionArgs } from '@pothos/plugin-relay';
 import { sql, type SelectQueryBuilder } from 'kysely';
 import { ValidationError } from '../errors.js';
+import { UUID } from '../access/scope.js';
 
 const MAX_PAGE = 100;
 
@@ -29,7 +30,10 @@ export function keysetConnection<Row extends { id: string; created_at: Date }>(
 }
 
 function decode(cursor: string, field: string) {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
-  if (!at || !id || Number.isNaN(Date.parse(at))) throw new ValidationError(field, `${field} is not a cursor of this list`);
-  return sql`${new Date(at)}::timestamptz, ${id}::uuid`;
+  const [at, id, ...rest] = Buffer.from(cursor, 'base64url').toString().split('|');
+  const when = at ? new Date(at) : null;
+  // a cursor is only what toCursor made: an ISO time PostgreSQL can hold, and a row id
+  if (rest.length || !when || Number.isNaN(when.getTime()) || when.toISOString() !== at || when.getUTCFullYear() < 1 || !UUID.test(id ?? ''))
+    throw new ValidationError(field, `${field} is not a cursor of this list`, 'INVALID_CURSOR');
+  return sql`${when}::timestamptz, ${id}::uuid`;
 }

@@ -18,6 +18,10 @@ export function formatError(error: unknown, masked = 'Unexpected error.'): Graph
     });
   if (domain) return new GraphQLError(domain.message, { extensions: { code: domain.code, field: domain.field } });
   if (error instanceof GraphQLError && !error.originalError) return error;
+  // A request error (a variable that does not coerce to its type) has no path: it is the client's
+  // mistake, and its message says what is wrong. Real faults come from resolvers, with a path.
+  if (error instanceof GraphQLError && !error.path && error.originalError instanceof GraphQLError)
+    return new GraphQLError(error.message, { nodes: error.nodes, extensions: { ...error.extensions, code: 'INVALID_INPUT', field: variableOf(error.message) } });
   return new GraphQLError(masked, {
     path: error instanceof GraphQLError ? error.path : undefined,
     extensions: { code: 'INTERNAL_SERVER_ERROR' },
@@ -36,3 +40,5 @@ function findDomainError(e: unknown): DomainError | null {
 
 const codeOf = (m: string) => (/global ID|is not of type/.test(m) ? 'INVALID_ID' : 'INVALID_INPUT');
 const fieldOf = (m: string) => /Argument "(\w+)"/.exec(m)?.[1] ?? null;
+
+const variableOf = (m: string) => /^Variable "\$(\w+)"/.exec(m)?.[1] ?? null;

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
-import { authenticate, formatError, schema, type Actor, type GraphQLContext, type ServiceContext } from '@callplane/schema';
+import { authenticate, formatError, schema, unstorableText, type Actor, type GraphQLContext, type ServiceContext } from '@callplane/schema';
 import type { Log } from '../logger.js';
 
 export interface ServerContextExtras {
@@ -45,6 +45,7 @@ export function createGraphQLServer(deps: YogaDeps): YogaServerInstance<ServerCo
         maxTokens: { n: 5000 },
         blockFieldSuggestion: { enabled: false },
       }),
+      textGuard,
       ...(deps.metricsPlugin ? [deps.metricsPlugin] : []),
     ],
     context: async (initial): Promise<GraphQLContext> => {
@@ -64,3 +65,15 @@ export function createGraphQLServer(deps: YogaDeps): YogaServerInstance<ServerCo
     },
   });
 }
+
+/** Every operation, over HTTP and WebSockets: text PostgreSQL cannot store is refused before it runs. */
+const textGuard: Plugin = {
+  onExecute({ args, setResultAndStopExecution }) {
+    const refused = unstorableText(args.document, args.variableValues);
+    if (refused) setResultAndStopExecution({ errors: [refused] });
+  },
+  onSubscribe({ args, setResultAndStopExecution }) {
+    const refused = unstorableText(args.document, args.variableValues);
+    if (refused) setResultAndStopExecution({ errors: [refused] });
+  },
+};

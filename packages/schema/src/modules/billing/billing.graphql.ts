@@ -1,4 +1,5 @@
 import { builder } from '../../graphql/builder.js';
+import { textLength } from '../../shared/text.js';
 import { keysetConnection } from '../../graphql/connection.js';
 import { loadScopedRows } from '../../graphql/loaders.js';
 import { statusChangeSubscription } from '../events/events.graphql.js';
@@ -144,7 +145,7 @@ builder.mutationFields((t) => ({
     args: {
       tenantId: t.arg.globalID({ for: TenantRef }),
       amount: t.arg({ type: 'Decimal' }),
-      note: t.arg.string({ required: false, validate: { maxLength: 500 } }),
+      note: t.arg.string({ required: false, validate: textLength(500) }),
     },
     resolve: (_r, args, ctx) => topUpBalance(ctx, { tenantId: args.tenantId.id, amount: args.amount, note: args.note }),
   }),
@@ -166,7 +167,7 @@ builder.mutationFields((t) => ({
     args: {
       code: t.arg.string(),
       amount: t.arg({ type: 'Decimal' }),
-      description: t.arg.string({ required: false, validate: { maxLength: 500 } }),
+      description: t.arg.string({ required: false, validate: textLength(500) }),
     },
     resolve: (_r, args, ctx) => setTariff(ctx, args),
   }),

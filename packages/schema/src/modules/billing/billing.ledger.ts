@@ -4,7 +4,7 @@ import { inTransaction, type Tx } from '../../db/transaction.js';
 import { DomainError, NotFoundError, ValidationError } from '../../errors.js';
 import { requireActor, requireOperator, scopedFrom, UUID } from '../../access/scope.js';
 import type { Balance, LedgerEntry, LedgerKind, Tariff } from './billing.table.js';
-import { formatMoney, money, parsePositiveAmount, type Money } from './money.js';
+import { formatMoney, MAX_AMOUNT, money, parsePositiveAmount, type Money } from './money.js';
 
 // ---------------------------------------------------------------------------------------------
 // Tariffs (M1: one table of their own)
@@ -70,6 +70,8 @@ export async function moveBalance(tx: Tx, m: Movement): Promise<LedgerEntry> {
       `the balance is ${formatMoney(current)} CNY; ${formatMoney(m.amount.negated())} CNY is needed`,
       m.orderId ? 'orderId' : 'amount',
     );
+  if (after.gt(MAX_AMOUNT))
+    throw new ValidationError('amount', `a balance is at most ${formatMoney(MAX_AMOUNT)} CNY: it is ${formatMoney(current)} CNY now`, 'BALANCE_LIMIT');
   await tx.trx.updateTable('balances').set({ amount: formatMoney(after), updated_at: tx.now }).where('tenant_id', '=', m.tenantId).execute();
   const entry = await tx.trx
     .insertInto('ledger_entries')

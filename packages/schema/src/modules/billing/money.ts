@@ -9,7 +9,8 @@ export const money = (v: string | number | Decimal): Decimal => new Decimal(v);
 /** The stored and shown form: three decimals, e.g. "375.000". */
 export const formatMoney = (v: Decimal): string => v.toFixed(3);
 
-const MAX = new Decimal('99999999999.999');
+/** The most an amount or a balance can be: what numeric(14,3) holds. */
+export const MAX_AMOUNT = new Decimal('99999999999.999');
 
 /** A positive amount from input: a decimal string with at most 3 decimals. */
 export function parsePositiveAmount(raw: string, field: string): Decimal {
@@ -21,6 +22,6 @@ export function parsePositiveAmount(raw: string, field: string): Decimal {
   }
   if (!d.isFinite() || d.decimalPlaces() > 3) throw new ValidationError(field, `${field} must be a decimal amount with at most 3 decimals`);
   if (d.lte(0)) throw new ValidationError(field, `${field} must be greater than 0`);
-  if (d.gt(MAX)) throw new ValidationError(field, `${field} is too large`);
+  if (d.gt(MAX_AMOUNT)) throw new ValidationError(field, `${field} is at most ${formatMoney(MAX_AMOUNT)} CNY`);
   return d;
 }

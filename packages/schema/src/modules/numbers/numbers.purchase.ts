@@ -2,6 +2,7 @@
 import type { ServiceContext } from '../../context.js';
 import { inTransaction, lockRow } from '../../db/transaction.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
+import { characterCount } from '../../shared/text.js';
 import { findScoped, requireTenantAdmin } from '../../access/scope.js';
 import { requireApprovedQualification } from '../qualifications/qualifications.service.js';
 import { createOrder, onOrderLineClosed, onOrderLinePaid } from '../billing/billing.service.js';
@@ -27,7 +28,7 @@ export async function purchaseNumber(ctx: ServiceContext, input: PurchaseInput):
   if (input.callType !== 'INBOUND_ONLY')
     throw new ValidationError('callType', 'INBOUND_OUTBOUND numbers are applied for and reviewed (N3), not bought directly', 'APPLICATION_REQUIRED');
   const instanceId = input.instanceId?.trim() || null;
-  if (instanceId && instanceId.length > 200) throw new ValidationError('instanceId', 'instanceId is too long');
+  if (instanceId && characterCount(instanceId) > 200) throw new ValidationError('instanceId', 'instanceId is too long');
   // A number held by another tenant is not visible (READ_POLICY): it is refused exactly as a missing one.
   const number = await findScoped(ctx, 'numbers', input.numberId);
   if (!number || number.status !== 'AVAILABLE') throw notAvailable();

@@ -2,6 +2,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { z } from 'zod';
 import { ValidationError } from '../../errors.js';
+import { characterCount } from '../../shared/text.js';
 
 const emailSchema = z.email();
 
@@ -9,7 +10,7 @@ const emailSchema = z.email();
 export function requiredText(value: string | null | undefined, field: string, label: string, max = 200): string {
   const v = (value ?? '').trim();
   if (!v) throw new ValidationError(field, `${label} must not be empty`);
-  if (v.length > max) throw new ValidationError(field, `${label} has at most ${max} characters`);
+  if (characterCount(v) > max) throw new ValidationError(field, `${label} has at most ${max} characters`);
   return v;
 }
 

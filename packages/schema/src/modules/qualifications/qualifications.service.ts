@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ServiceContext } from '../../context.js';
 import type { Database } from '../../db/database.js';
+import { characterCount } from '../../shared/text.js';
 import { inTransaction, type Tx } from '../../db/transaction.js';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../../errors.js';
 import { findScoped, lockScoped, requireOperator, requireTenantAdmin, scopedFrom } from '../../access/scope.js';
@@ -151,7 +152,7 @@ export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
 export function reviewReason(decision: ReviewDecision, reason: string | null | undefined): string | null {
   const note = reason?.trim() || null;
   if (decision === 'REJECT' && !note) throw new ValidationError('reason', 'a rejection needs a reason the tenant can act on');
-  if (note && note.length > 2000) throw new ValidationError('reason', 'the reason has at most 2000 characters');
+  if (note && characterCount(note) > 2000) throw new ValidationError('reason', 'the reason has at most 2000 characters');
   return note;
 }
 

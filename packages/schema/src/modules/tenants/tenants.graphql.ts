@@ -1,4 +1,5 @@
 import { builder } from '../../graphql/builder.js';
+import { textLength } from '../../shared/text.js';
 import { keysetConnection } from '../../graphql/connection.js';
 import { loadScopedRows } from '../../graphql/loaders.js';
 import { scopedFrom, visibleTenants } from '../../access/scope.js';
@@ -99,7 +100,7 @@ builder.mutationFields((t) => ({
   createTenant: t.field({
     type: TenantRef,
     args: {
-      name: t.arg.string({ validate: { minLength: 1, maxLength: 200 } }),
+      name: t.arg.string({ validate: textLength(200, 1) }),
       timeZone: t.arg.string({ required: false }),
     },
     resolve: (_r, args, ctx) => createTenant(ctx, { name: args.name, timeZone: args.timeZone ?? undefined }),
@@ -108,7 +109,7 @@ builder.mutationFields((t) => ({
     type: UserRef,
     args: {
       tenantId: t.arg.globalID({ required: false, for: TenantRef }),
-      name: t.arg.string({ validate: { minLength: 1, maxLength: 200 } }),
+      name: t.arg.string({ validate: textLength(200, 1) }),
       email: t.arg.string({ validate: { email: true } }),
       role: t.arg({ type: RoleEnum }),
     },
@@ -124,7 +125,7 @@ builder.mutationFields((t) => ({
     type: CreatedKey,
     args: {
       userId: t.arg.globalID({ for: UserRef }),
-      label: t.arg.string({ required: false, validate: { maxLength: 200 } }),
+      label: t.arg.string({ required: false, validate: textLength(200) }),
       expiresAt: t.arg({ type: 'DateTime', required: false }),
     },
     resolve: async (_r, args, ctx) => {

@@ -10,10 +10,11 @@ export async function createTenant(ctx: ServiceContext, input: { name: string; t
   if (!isOperator(ctx.actor) && ctx.actor) throw new ForbiddenError('only an OPERATOR creates tenants');
   const name = input.name.trim();
   if (!name) throw new ValidationError('name', 'name must not be empty');
+  const timeZone = ianaTimeZone(input.timeZone ?? 'Asia/Shanghai');
   return inTransaction(ctx, async (tx) => {
     const t = await tx.trx
       .insertInto('tenants')
-      .values({ name, time_zone: input.timeZone ?? 'Asia/Shanghai', created_at: tx.now })
+      .values({ name, time_zone: timeZone, created_at: tx.now })
       .returningAll()
       .executeTakeFirstOrThrow();
     await tx.emit({ type: 'TENANT_CREATED', tenantId: t.id, subjectId: t.id, payload: { name } });
@@ -140,4 +141,13 @@ export async function invalidKeyIds(ctx: Pick<ServiceContext, 'db' | 'clock'>, i
 /** Without a key (CLI, bootstrap, tests' setup) a service reads as the system does. */
 function asSystem(ctx: ServiceContext): ServiceContext {
   return ctx.actor ? ctx : { ...ctx, actor: SYSTEM };
+}
+
+/** M2: months are counted in the tenant's zone, so it must be a zone the calendar knows (IANA, e.g. Asia/Shanghai). */
+function ianaTimeZone(zone: string): string {
+  try {
+    return new Intl.DateTimeFormat('en', { timeZone: zone.trim() }).resolvedOptions().timeZone;
+  } catch {
+    throw new ValidationError('timeZone', `'${zone}' is not an IANA time zone (e.g. Asia/Shanghai)`);
+  }
 }

@@ -1,0 +1,36 @@
+import { GraphQLError, visit, type DocumentNode } from 'graphql';
+import { isStorableText } from '../shared/text.js';
+
+/**
+ * The one place every string input passes: NUL bytes and lone surrogates (text PostgreSQL cannot
+ * store) are refused before execution with INVALID_INPUT naming the argument or variable path.
+ */
+export function unstorableText(document: DocumentNode, variables: unknown): GraphQLError | null {
+  let field: string | null = null;
+  visit(document, {
+    Argument(node) {
+      visit(node.value, {
+        StringValue(value) {
+          if (!field && !isStorableText(value.value)) field = node.name.value;
+        },
+      });
+    },
+  });
+  field ??= badVariable(variables, '');
+  if (!field) return null;
+  return new GraphQLError(`${field}: text may not contain NUL characters or unpaired surrogates`, {
+    extensions: { code: 'INVALID_INPUT', field, http: { status: 400 } },
+  });
+}
+
+function badVariable(value: unknown, path: string): string | null {
+  if (typeof value === 'string') return isStorableText(value) ? null : path || 'variables';
+  if (value && typeof value === 'object')
+    for (const [k, v] of Object.entries(value)) {
+      if (!isStorableText(k)) return path || k;
+      const found = badVariable(v, path ? `${path}.${k}` : k);
+      if (found) return found;
+    }
+  return null;
+}
+
