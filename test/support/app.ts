@@ -1,7 +1,7 @@
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
 import { defaultSettings, ManualClock, type Clock, type Settings } from '@callplane/schema';
-import { createApp, defaultDashboardDir, type App } from '@callplane/server';
+import { createApp, defaultDashboardDir, type App, type AppOptions } from '@callplane/server';
 import { createTestDatabase } from './db.js';
 import { ok } from './graphql.js';
 import { seedOperatorKey, seedTenant, type TenantFixture } from './context.js';
@@ -21,6 +21,9 @@ export async function startTestApp(
     settings?: Partial<Settings>;
     /** Serve the built dashboard (packages/dashboard/dist) at `/`, for browser tests. */
     dashboard?: boolean;
+    corsOrigins?: string[];
+    /** A logger of the test's own (default: silent). */
+    log?: AppOptions['log'];
   } = {},
 ) {
   const created = opts.databaseUrl ? null : await createTestDatabase();
@@ -31,6 +34,8 @@ export async function startTestApp(
     clock,
     redisUrl: opts.redisUrl,
     logLevel: 'silent',
+    log: opts.log,
+    corsOrigins: opts.corsOrigins,
     dashboardDir: opts.dashboard ? defaultDashboardDir : null,
     revocationCheckMs: opts.revocationCheckMs ?? 300,
     settings: { ...defaultSettings, ...opts.settings },

@@ -36,6 +36,8 @@ export interface AppOptions {
   migrate?: boolean;
   dashboardDir?: string | null;
   revocationCheckMs?: number;
+  /** Origins other than the server's own that browsers may call the API from (CORS); default none. */
+  corsOrigins?: string[];
 }
 
 export const defaultDashboardDir = fileURLToPath(new URL('../../dashboard/dist', import.meta.url));
@@ -71,7 +73,7 @@ export async function createApp(opts: AppOptions) {
   const taskList = buildTaskList(systemContext);
   const runner: Runner | null = opts.inlineWorker === false ? null : await startWorker(database.pool, taskList);
 
-  const yoga = createGraphQLServer({ base, log, runDueJobs: () => runDueJobs(systemContext(), database.pool, taskList) });
+  const yoga = createGraphQLServer({ base, log, corsOrigins: opts.corsOrigins ?? [], runDueJobs: () => runDueJobs(systemContext(), database.pool, taskList) });
   const server = createHttpServer({
     yoga,
     base,

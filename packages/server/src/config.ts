@@ -17,6 +17,7 @@ const Env = z.object({
   CALLPLANE_EXPIRY_GRACE_DAYS: z.coerce.number().int().min(0).default(defaultSettings.expiryGraceDays),
   SMTP_URL: z.string().url().optional(),
   SMTP_FROM: z.string().default('Callplane <no-reply@callplane.local>'),
+  CALLPLANE_CORS_ORIGINS: z.string().default(''),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -35,6 +36,8 @@ export interface Config {
   /** Outbox emails are sent over SMTP when set (N3). */
   smtpUrl?: string;
   smtpFrom: string;
+  /** Origins other than the server's own that browsers may call the API from. */
+  corsOrigins: string[];
 }
 
 /** Reads the environment once; a bad value names the variable and stops the start. */
@@ -59,5 +62,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     settings: { ...defaultSettings, maxDocumentBytes: e.CALLPLANE_MAX_DOCUMENT_BYTES, reservationMinutes: e.CALLPLANE_RESERVATION_MINUTES, numberActivationSeconds: e.CALLPLANE_ACTIVATION_SECONDS, expiryGraceDays: e.CALLPLANE_EXPIRY_GRACE_DAYS },
     smtpUrl: e.SMTP_URL || undefined,
     smtpFrom: e.SMTP_FROM,
+    corsOrigins: e.CALLPLANE_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
   };
 }

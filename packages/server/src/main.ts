@@ -68,6 +68,7 @@ async function main() {
       inlineWorker: config.inlineWorker,
       migrate: false,
       dashboardDir,
+      corsOrigins: config.corsOrigins,
     });
     if (!config.inlineWorker) log.info('CALLPLANE_WORKER=off: jobs run in `pnpm callplane worker`');
     log.info(configureEmail(config.smtpUrl, config.smtpFrom));

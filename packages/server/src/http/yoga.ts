@@ -15,6 +15,7 @@ export interface YogaDeps {
   base: Omit<ServiceContext, 'actor'>;
   log: Log;
   runDueJobs(): Promise<void>;
+  corsOrigins?: string[];
   metricsPlugin?: Parameters<typeof createYoga>[0]['plugins'] extends (infer P)[] | undefined ? P : never;
 }
 
@@ -34,8 +35,10 @@ export function createGraphQLServer(deps: YogaDeps): YogaServerInstance<ServerCo
       debug: (...a) => deps.log.debug(a.map(String).join(' ')),
       info: (...a) => deps.log.info(a.map(String).join(' ')),
       warn: (...a) => deps.log.warn(a.map(String).join(' ')),
-      error: (...a) => deps.log.error(a.map(String).join(' ')),
+      error: (...a) => logError(deps.log, a),
     },
+    // The dashboard is served from this origin; others only when configured (CALLPLANE_CORS_ORIGINS).
+    cors: deps.corsOrigins?.length ? { origin: deps.corsOrigins, credentials: true, methods: ['GET', 'POST'] } : false,
     maskedErrors: { maskError: (error) => formatError(error) },
     plugins: [
       EnvelopArmorPlugin({
@@ -77,3 +80,14 @@ const textGuard: Plugin = {
     if (refused) setResultAndStopExecution({ errors: [refused] });
   },
 };
+
+/**
+ * yoga reports every error it formats here. A client's mistake (a typed code) is logged at debug
+ * with its code; only real faults, masked as INTERNAL_SERVER_ERROR, are logged at error level.
+ */
+function logError(log: Log, args: unknown[]) {
+  const [first] = args;
+  const code = formatError(first).extensions.code;
+  if (code !== 'INTERNAL_SERVER_ERROR') log.debug({ code, message: (first as Error)?.message }, 'client error');
+  else log.error({ err: (first as GraphQLError)?.originalError ?? first }, 'GraphQL request failed');
+}
