@@ -85,7 +85,10 @@ export async function eventsInOrder(db: Kysely<Database>): Promise<(Row & { curs
   return rows.map((r) => ({ ...r, cursor: encodeCursor({ txid: r.txid_text, seq: String(r.seq) }) }));
 }
 
-/** A digest of every table's content: equal digests, nothing written. */
+/**
+ * A digest of every table's content, and the number of jobs ever queued (graphile-worker's job
+ * ids): equal digests, nothing written and nothing scheduled.
+ */
 export async function contentDigest(db: Kysely<Database>): Promise<Record<string, string>> {
   const tables = Object.keys(READ_POLICY) as PolicyTable[];
   const sums = await Promise.all(
@@ -94,7 +97,8 @@ export async function contentDigest(db: Kysely<Database>): Promise<Record<string
       return r.rows[0]!.sum;
     }),
   );
-  return Object.fromEntries(tables.map((t, i) => [t, sums[i]!]));
+  const jobs = await sql<{ last: string | null }>`select pg_sequence_last_value(pg_get_serial_sequence('graphile_worker._private_jobs', 'id')::regclass)::text as last`.execute(db);
+  return { ...Object.fromEntries(tables.map((t, i) => [t, sums[i]!])), jobsQueued: jobs.rows[0]!.last ?? '0' };
 }
 
 const Q = {
