@@ -5,6 +5,7 @@ import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import ZodPlugin from '@pothos/plugin-zod';
 import { DateTimeResolver } from 'graphql-scalars';
+import { isObjectType, type GraphQLSchema } from 'graphql';
 import type { ZodError } from 'zod';
 import { DomainError, ValidationError } from '../errors.js';
 import type { GraphQLContext } from './context.js';
@@ -34,12 +35,15 @@ export const builder = new SchemaBuilder<{
     clientMutationId: 'omit',
     cursorType: 'String',
     // node/nodes read rows: only for a key, and nodes for a bounded list
-    nodeQueryOptions: { authScopes: { authenticated: true } },
+    nodeQueryOptions: {
+      authScopes: { authenticated: true },
+      resolve: (_root, { id }, _ctx, info, resolveNode) => resolveNode(knownNodeId(id, info.schema, 'id')),
+    },
     nodesQueryOptions: {
       authScopes: { authenticated: true },
-      resolve: (_root, { ids }, _ctx, _info, resolveNodes) => {
+      resolve: (_root, { ids }, _ctx, info, resolveNodes) => {
         if (ids.length > MAX_NODES) throw new ValidationError('ids', `at most ${MAX_NODES} ids per nodes() call`);
-        return resolveNodes(ids);
+        return resolveNodes(ids.map((id) => knownNodeId(id, info.schema, 'ids')));
       },
     },
   },
@@ -51,6 +55,14 @@ export const builder = new SchemaBuilder<{
   },
   zod: { validationError: (err) => toValidationError(err as unknown as ZodError) },
 });
+
+/** A global id names a type of this API's, or it is a client's mistake (INVALID_ID), not a fault. */
+function knownNodeId<T extends { typename: string }>(id: T, schema: GraphQLSchema, field: string): T {
+  const type = schema.getType(id.typename);
+  if (!isObjectType(type) || !type.getInterfaces().some((i) => i.name === 'Node'))
+    throw new ValidationError(field, `${field}: '${id.typename}' is not a type of node of this API`, 'INVALID_ID');
+  return id;
+}
 
 /** Input validated at the edge: the first issue names the field, e.g. `input.creditCode`. */
 export function toValidationError(err: ZodError): ValidationError {
