@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extendSchema, getNamedType, isListType, isNonNullType, isObjectType, parse, type GraphQLField, type GraphQLObjectType } from 'graphql';
-import { decodeCursor, EVENT_TYPES, hasInvisibleEvents, isAfter, schema, START } from '@callplane/schema';
+import { decodeCursor, EVENT_TYPES, isAfter, schema } from '@callplane/schema';
 import { FIELD_POLICY, mayReadField, policyOfType, READ_POLICY, type PolicyTable } from '@callplane/schema/access/policy.ts';
 import { collect, startTestApp, type TestApp } from '../support/app.js';
 import { fromGlobal, gid, ok } from '../support/graphql.js';
@@ -63,6 +63,20 @@ function nodeRows(type: GraphQLObjectType): { type: string; table: PolicyTable; 
   const table = policyOfType(type.name);
   if (!table) return [];
   return rows.get(table)!.map((row) => ({ type: type.name, table, row, id: gid(type.name, String(row.id)), label: `${type.name} of ${owner(table, row)} ${String(row.id).slice(0, 8)}` }));
+}
+
+/**
+ * nodes(ids:) of any number of ids, in calls of at most 50 (the server takes 100 at most): the
+ * nodes in the order of `ids`, and the errors of every call.
+ */
+async function nodesOf(ids: string[], selection: string, key: string): Promise<{ nodes: any[]; errors: unknown[] }> {
+  const out = { nodes: [] as any[], errors: [] as unknown[] };
+  for (let from = 0; from < ids.length; from += 50) {
+    const r = await t.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { ${selection} } }`, { ids: ids.slice(from, from + 50) }, key);
+    out.nodes.push(...(r.data?.nodes ?? ids.slice(from, from + 50).map(() => undefined)));
+    out.errors.push(...(r.errors ?? []));
+  }
+  return out;
 }
 
 const requiredArgs = (f: GraphQLField<unknown, unknown>) => f.args.filter((a) => isNonNullType(a.type) && a.defaultValue === undefined);
@@ -202,7 +216,8 @@ describe('isolation matrix: by id', () => {
       ...byIdFields(item.type).map((f) => ({ text: `r${i}: ${f.name}(id: "${item.id}") { id }`, alias: `r${i}`, item, path: `${f.name}(id:)` })),
     ]);
     for (const who of roles()) {
-      const all = ok(await t.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: items.map((i) => i.id) }, who.key)).nodes;
+      const { nodes: all, errors } = await nodesOf(items.map((i) => i.id), 'id', who.key);
+      check(`${who.label}: nodes(ids:) without errors`, errors, []);
       items.forEach((item, i) => check(`${who.label}: nodes(ids:) [${item.label}]`, all[i]?.id ?? null, mayRead(who, item.table, item.row) ? item.id : null));
       for (let from = 0; from < calls.length; from += 20) {
         const chunk = calls.slice(from, from + 20);
@@ -219,7 +234,8 @@ describe('isolation matrix: by id', () => {
       const column = field.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
       const items = nodeRows(schema.getType(type) as GraphQLObjectType);
       for (const who of roles()) {
-        const got = ok(await t.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id ... on ${type} { ${field} } } }`, { ids: items.map((i) => i.id) }, who.key)).nodes;
+        const { nodes: got, errors } = await nodesOf(items.map((i) => i.id), `id ... on ${type} { ${field} }`, who.key);
+        expect(errors).toEqual([]);
         items.forEach((item, i) => {
           if (!mayRead(who, item.table, item.row)) return;
           check(`${who.label}: ${typeField} of ${item.label}`, got[i]?.[field], allowed.includes(who.role) ? item.row[column] : null);
@@ -284,14 +300,15 @@ describe('isolation matrix: root lists and nested fields', () => {
     const operator = roles().find((r) => r.role === 'OPERATOR')!;
     for (const type of nodeTypes) {
       const items = nodeRows(type);
-      const query = `query($ids: [ID!]!) { nodes(ids: $ids) { __typename ... on ${type.name} { ${selection(type, 2)} } } }`;
-      const oracle = ok(await t.gql(query, { ids: items.map((i) => i.id) }, operator.key)).nodes;
+      const fields = `__typename ... on ${type.name} { ${selection(type, 2)} }`;
+      const oracle = await nodesOf(items.map((i) => i.id), fields, operator.key);
+      expect(oracle.errors).toEqual([]);
       for (const who of roles()) {
         if (who === operator) continue;
-        const r = await t.gql(query, { ids: items.map((i) => i.id) }, who.key);
-        check(`${who.label}: nested fields of ${type.name} without errors`, r.errors, undefined);
+        const r = await nodesOf(items.map((i) => i.id), fields, who.key);
+        check(`${who.label}: nested fields of ${type.name} without errors`, r.errors, []);
         items.forEach((item, i) => {
-          if (r.data?.nodes[i]) compareTree(who, oracle[i], r.data.nodes[i], item.label);
+          if (r.nodes[i]) compareTree(who, oracle.nodes[i], r.nodes[i], item.label);
         });
       }
     }
@@ -322,7 +339,6 @@ describe('isolation matrix: subscriptions', () => {
   });
 
   it('every typed status subscription delivers exactly the changes the policy lets the role read, with subjects it may read', async () => {
-    for (let i = 0; i < 100 && (await hasInvisibleEvents(t.app.db, START)); i++) await new Promise((r) => setTimeout(r, 50));
     const stored = (await eventsInOrder(t.app.db)).filter((e) => isAfter(decodeCursor(e.cursor), decodeCursor(w.eventCursor)));
     const typed = Object.values(schema.getSubscriptionType()!.getFields()).filter((f) => f.name !== 'events' && f.args.some((a) => a.name === 'after'));
     expect(typed.length).toBeGreaterThanOrEqual(5);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import { getNamedType, isObjectType, type GraphQLObjectType, type GraphQLSchema } from 'graphql';
-import { createApiKey, createUser, encodeCursor, inTransaction, type Database, type Role } from '@callplane/schema';
+import { createApiKey, createUser, encodeCursor, hasInvisibleEvents, inTransaction, START, type Database, type Role } from '@callplane/schema';
 import { READ_POLICY, VALUE_TYPES, type PolicyTable, type TablePolicy } from '@callplane/schema/access/policy.ts';
 import { minimalQualificationInput, sampleQualificationInput } from '@callplane/schema/modules/qualifications/qualifications.fixtures.ts';
 import type { TestApp } from './app.js';
@@ -74,8 +74,9 @@ export async function rowsByTable(db: Kysely<Database>): Promise<Map<PolicyTable
   return new Map(tables.map((t, i) => [t, rows[i]!]));
 }
 
-/** The stored events in stream order, each with its cursor. */
+/** The stored events in stream order, each with its cursor, once every transaction that writes one has ended (RT1). */
 export async function eventsInOrder(db: Kysely<Database>): Promise<(Row & { cursor: string })[]> {
+  for (let i = 0; i < 100 && (await hasInvisibleEvents(db, START)); i++) await new Promise((r) => setTimeout(r, 50));
   const rows = await db
     .selectFrom('events')
     .select([sql<string>`events.txid::text`.as('txid_text'), 'seq', 'type', 'tenant_id', 'app_id', 'subject_id'])
