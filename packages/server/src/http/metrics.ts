@@ -4,10 +4,23 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  let openWsConnections = (): number => 0;
   return {
     registry,
     httpRequests: new Counter({ name: 'callplane_http_requests_total', help: 'HTTP requests by route and status', labelNames: ['route', 'status'], registers: [registry] }),
-    wsConnections: new Gauge({ name: 'callplane_ws_connections', help: 'Open WebSocket connections', registers: [registry] }),
+    /** Counted at each scrape from the WebSocket server's own register of open sockets, so it cannot drift from it. */
+    wsConnections: new Gauge({
+      name: 'callplane_ws_connections',
+      help: 'Open WebSocket connections',
+      registers: [registry],
+      collect() {
+        this.set(openWsConnections());
+      },
+    }),
+    /** How the WebSocket server counts its open (authenticated) sockets for `callplane_ws_connections`. */
+    countWsConnections(count: () => number) {
+      openWsConnections = count;
+    },
     eventsPublished: new Counter({ name: 'callplane_events_published_total', help: 'Events published to the bus', labelNames: ['type'], registers: [registry] }),
   };
 }

@@ -2,8 +2,8 @@ import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import type { ExecutionArgs } from 'graphql';
-import { authenticate, invalidKeyIds, type Actor, type ServiceContext } from '@callplane/schema';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { authenticate, DomainError, formatError, invalidKeyIds, type Actor, type ServiceContext } from '@callplane/schema';
 import type { createGraphQLServer } from './yoga.js';
 import { bearer } from './yoga.js';
 import type { Metrics } from './metrics.js';
@@ -28,22 +28,39 @@ export function attachWebSocket(
   const actors = new WeakMap<WebSocket, Actor>();
   const byKey = new Map<string, Set<WebSocket>>();
 
+  // callplane_ws_connections is read from this register, so a socket it keeps by mistake shows there
+  metrics.countWsConnections(() => {
+    let open = 0;
+    for (const sockets of byKey.values()) open += sockets.size;
+    return open;
+  });
+
+  /** Files an acknowledged socket under its key until it closes. */
+  function track(socket: WebSocket, actor: Actor) {
+    actors.set(socket, actor);
+    const sockets = byKey.get(actor.keyId) ?? new Set();
+    sockets.add(socket);
+    byKey.set(actor.keyId, sockets);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      if (!sockets.size && byKey.get(actor.keyId) === sockets) byKey.delete(actor.keyId);
+    });
+  }
+
   const disposable = useServer(
     {
       onConnect: async (ctx) => {
-        const presented = bearer(String(ctx.connectionParams?.authorization ?? ''));
+        const { socket } = ctx.extra;
+        // Only a string can carry a key: anything else ({"toString": 1}, a number, an array, null)
+        // is refused like a wrong key, not stringified (which may throw, or turn [key] into key).
+        const authorization = ctx.connectionParams?.authorization;
+        const presented = typeof authorization === 'string' ? bearer(authorization) : null;
         const actor = presented ? await authenticate(base, presented) : null;
         if (!actor) return false; // graphql-ws closes with 4403 Forbidden
-        actors.set(ctx.extra.socket, actor);
-        const set = byKey.get(actor.keyId) ?? new Set();
-        set.add(ctx.extra.socket);
-        byKey.set(actor.keyId, set);
-        metrics.wsConnections.inc();
-        ctx.extra.socket.once('close', () => {
-          metrics.wsConnections.dec();
-          set.delete(ctx.extra.socket);
-          if (!set.size) byKey.delete(actor.keyId);
-        });
+        // The client may have left while its key was checked: a closed socket emits no more
+        // 'close', so it must never be filed (and counted); closing it again is a no-op.
+        if (socket.readyState !== socket.OPEN) return false;
+        track(socket, actor);
         return true;
       },
       execute: (args: ExecutionArgs) => (args.rootValue as any).execute(args),
@@ -57,17 +74,27 @@ export function attachWebSocket(
           actor: actors.get(ctx.extra.socket) ?? null,
           requestId: randomUUID(),
         });
-        const args: ExecutionArgs = {
-          schema,
-          operationName: params.operationName,
-          document: parse(params.query),
-          variableValues: params.variables,
-          contextValue: await contextFactory(),
-          rootValue: { execute, subscribe },
-        };
-        const errors = validate(args.schema, args.document);
-        if (errors.length) return errors;
-        return args;
+        // A query that does not parse, or that graphql-armor refuses (tokens, depth, aliases,
+        // cost: its rules throw), is this operation's `error` message, as invalid fields are;
+        // thrown out of here it would close the socket with 4500 and end its other subscriptions.
+        try {
+          const document = parse(params.query);
+          const errors = validate(schema, document);
+          if (errors.length) return errors;
+          return {
+            schema,
+            operationName: params.operationName,
+            document,
+            variableValues: params.variables,
+            contextValue: await contextFactory(),
+            rootValue: { execute, subscribe },
+          } satisfies ExecutionArgs;
+        } catch (error) {
+          // typed as over HTTP (formatError); anything else is a fault of the server, which
+          // graphql-ws logs and answers by closing with 4500
+          if (error instanceof GraphQLError || error instanceof DomainError) return [formatError(error)];
+          throw error;
+        }
       },
     },
     wss,
