@@ -1,6 +1,6 @@
 import type { AnyVariables, TypedDocumentNode } from '@urql/core';
 import { useQuery } from '@urql/vue';
-import { computed, reactive, toValue, watch, type MaybeRefOrGetter } from 'vue';
+import { computed, reactive, ref, toValue, watch, type MaybeRefOrGetter } from 'vue';
 import { useLink } from '../client';
 import { messageOf } from '../errors';
 import { useLiveStream } from './useLiveStream';
@@ -28,9 +28,13 @@ export function useLiveList<Node extends Row, QData, QVars extends AnyVariables,
   compare: (a: Node, b: Node) => number;
   onChange?: (data: SData) => void;
 }) {
+  // The list is read only once the stream has its position (README: read eventCursor, then
+  // the data): a change between the two is then in the list or replayed, never lost.
+  const positioned = ref(false);
   const query = useQuery<QData, QVars>({
     query: options.query,
     variables: computed(() => toValue(options.variables)),
+    pause: computed(() => !positioned.value),
   });
 
   const live = reactive(new Map<string, Node | null>()) as Map<string, Node | null>;
@@ -45,6 +49,7 @@ export function useLiveList<Node extends Row, QData, QVars extends AnyVariables,
   const stream = useLiveStream(options.subscription, {
     variables: (after) => ({ after }),
     cursorOf: options.cursorOf,
+    onPositioned: () => void (positioned.value = true),
     onItem: (data) => {
       const { id, node } = options.changeOf(data);
       if (node) upsert(node);
@@ -75,7 +80,7 @@ export function useLiveList<Node extends Row, QData, QVars extends AnyVariables,
   return {
     items,
     upsert,
-    loading: computed(() => query.fetching.value && !query.data.value),
+    loading: computed(() => (!positioned.value || query.fetching.value) && !query.data.value),
     error: computed(() => messageOf(query.error.value) ?? messageOf(stream.error.value)),
     justChanged: (id: string) => Date.now() - (changedAt.get(id) ?? 0) < 4000,
     refetch,

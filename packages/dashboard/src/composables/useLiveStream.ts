@@ -17,6 +17,8 @@ export function useLiveStream<Data, Variables extends AnyVariables & { after?: s
     variables: (after: string | null) => Variables;
     cursorOf: (data: Data) => string;
     onItem: (data: Data) => void;
+    /** Called once the stream knows its position (the cursor it will replay from), before it subscribes. */
+    onPositioned?: () => void;
     /** For the component that provides the link itself (inject cannot see its own provide). */
     link?: Link;
   },
@@ -45,6 +47,7 @@ export function useLiveStream<Data, Variables extends AnyVariables & { after?: s
       lastCursor ??= head.data?.eventCursor ?? null;
     }
     if (disposed || mine !== generation) return;
+    options.onPositioned?.();
     current = client.subscription(document, options.variables(lastCursor)).subscribe((result) => {
       if (result.error) {
         error.value = result.error;
