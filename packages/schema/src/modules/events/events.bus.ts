@@ -24,14 +24,31 @@ export interface EventBus {
  */
 export function createEventBus(target?: TypedEventTarget<NoticeEvent>): EventBus {
   const et = target ?? (new EventTarget() as unknown as TypedEventTarget<NoticeEvent>);
+  // One listener on the target hands each notice to every subscriber: the target's listener
+  // count stays 1 however many subscriptions are open (no MaxListeners warning, no per-subscriber
+  // Redis subscription).
+  const subscribers = new Set<{ onNotice: (n: EventNotice) => void }>();
+  const fanOut = (e: NoticeEvent) => {
+    for (const s of [...subscribers])
+      try {
+        s.onNotice(e.detail);
+      } catch (err) {
+        queueMicrotask(() => {
+          throw err;
+        });
+      }
+  };
   return {
     notify(notices) {
       for (const n of notices) et.dispatchEvent(new CustomEvent(TOPIC, { detail: n }) as NoticeEvent);
     },
     listen(onNotice) {
-      const listener = (e: NoticeEvent) => onNotice(e.detail);
-      et.addEventListener(TOPIC, listener as never);
-      return () => et.removeEventListener(TOPIC, listener as never);
+      const entry = { onNotice };
+      if (!subscribers.size) et.addEventListener(TOPIC, fanOut as never);
+      subscribers.add(entry);
+      return () => {
+        if (subscribers.delete(entry) && !subscribers.size) et.removeEventListener(TOPIC, fanOut as never);
+      };
     },
   };
 }
