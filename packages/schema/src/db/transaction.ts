@@ -16,15 +16,17 @@ export interface Tx {
 export async function inTransaction<T>(ctx: ServiceContext, fn: (tx: Tx) => Promise<T>): Promise<T> {
   const notices: EventNotice[] = [];
   const now = ctx.clock.now();
-  const result = await ctx.db.transaction().execute(async (trx) =>
+  const run = (trx: Transaction<Database>) =>
     fn({
       trx,
       now,
       emit: async (event) => {
         notices.push(await writeEvent(trx, event, now));
       },
-    }),
-  );
+    });
+  // Called inside a caller's own transaction (bootstrap, CLI): its work joins that one; the
+  // notices only wake subscribers, who find the events once the caller commits (RT2).
+  const result = ctx.db.isTransaction ? await run(ctx.db as Transaction<Database>) : await ctx.db.transaction().execute(run);
   if (notices.length) ctx.bus.notify(notices);
   return result;
 }
