@@ -67,11 +67,15 @@ describe('the server process (pnpm start)', { timeout: 120_000 }, () => {
     // graphql-ws on the same path and port; an open subscription does not stop a clean shutdown
     const ws = createClient({ url: url.replace('http', 'ws') + '/graphql', webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${keys[0]}` }, retryAttempts: 0 });
     const received: unknown[] = [];
+    // from the current position: the event below is delivered however long the subscribe takes
+    const after = (await gql(url, '{ eventCursor }', keys[0])).data.eventCursor;
     const closed = new Promise<void>((resolve) => {
-      ws.subscribe({ query: 'subscription { events(types: [TENANT_CREATED]) { cursor } }' }, { next: (v) => void received.push(v), error: () => resolve(), complete: () => resolve() });
+      ws.subscribe(
+        { query: 'subscription($after: String) { events(after: $after, types: [TENANT_CREATED]) { cursor } }', variables: { after } },
+        { next: (v) => void received.push(v), error: () => resolve(), complete: () => resolve() },
+      );
     });
     await new Promise((r) => ws.on('connected', r));
-    await new Promise((r) => setTimeout(r, 300)); // subscribed
     expect((await gql(url, 'mutation { createTenant(name: "Live Ltd") { id } }', keys[0])).data.createTenant.id).toBeTruthy();
     for (let i = 0; i < 50 && !received.length; i++) await new Promise((r) => setTimeout(r, 100));
     expect(received).toHaveLength(1);

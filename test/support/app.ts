@@ -22,6 +22,7 @@ export async function startTestApp(
     /** Serve the built dashboard (packages/dashboard/dist) at `/`, for browser tests. */
     dashboard?: boolean;
     corsOrigins?: string[];
+    visibilityLag?: AppOptions['visibilityLag'];
     /** A logger of the test's own (default: silent). */
     log?: AppOptions['log'];
   } = {},
@@ -36,6 +37,7 @@ export async function startTestApp(
     logLevel: 'silent',
     log: opts.log,
     corsOrigins: opts.corsOrigins,
+    visibilityLag: opts.visibilityLag,
     dashboardDir: opts.dashboard ? defaultDashboardDir : null,
     revocationCheckMs: opts.revocationCheckMs ?? 300,
     settings: { ...defaultSettings, ...opts.settings },

@@ -22,6 +22,7 @@ import { createGraphQLServer } from './http/yoga.js';
 import { buildTaskList, runDueJobs, startWorker } from './jobs/worker.js';
 import { createLogger, type Log } from './logger.js';
 import { routes as moduleRoutes } from './routes/index.js';
+import { watchVisibilityLag, type VisibilityLagOptions } from './runtime/visibility-lag.js';
 
 export interface AppOptions {
   databaseUrl: string;
@@ -38,6 +39,8 @@ export interface AppOptions {
   revocationCheckMs?: number;
   /** Origins other than the server's own that browsers may call the API from (CORS); default none. */
   corsOrigins?: string[];
+  /** How the hold on event delivery by long transactions is watched (RT1). */
+  visibilityLag?: VisibilityLagOptions;
 }
 
 export const defaultDashboardDir = fileURLToPath(new URL('../../dashboard/dist', import.meta.url));
@@ -83,6 +86,7 @@ export async function createApp(opts: AppOptions) {
     dashboardDir: opts.dashboardDir === null ? undefined : (opts.dashboardDir ?? defaultDashboardDir),
   });
   const ws = attachWebSocket(server, yoga, base, metrics, opts.revocationCheckMs);
+  const lag = watchVisibilityLag(database.db, log, metrics, opts.visibilityLag);
 
   let stopped = false;
   return {
@@ -106,6 +110,7 @@ export async function createApp(opts: AppOptions) {
     async stop(): Promise<void> {
       if (stopped) return;
       stopped = true;
+      lag.stop();
       const closed = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
       await ws.close();
       server.closeAllConnections();

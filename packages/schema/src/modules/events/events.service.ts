@@ -129,3 +129,25 @@ export async function liveStart(db: Kysely<Database>): Promise<{ cursor: Cursor;
       return { cursor, committedAhead: new Set(ahead.map((r) => encodeCursor({ txid: r.txid_text, seq: r.seq }))) };
     });
 }
+
+export interface VisibilityHold {
+  pid: number;
+  database: string | null;
+  /** Seconds since the transaction began. */
+  ageSeconds: number;
+}
+
+/**
+ * The oldest open transaction that has written (holds a transaction id) anywhere in the cluster:
+ * events are read only below it (RT1), so while it runs, newer events wait. null when none.
+ */
+export async function oldestOpenWriter(db: Kysely<Database>): Promise<VisibilityHold | null> {
+  const { rows } = await sql<{ pid: number; datname: string | null; age: number }>`
+    select pid, datname, extract(epoch from clock_timestamp() - xact_start)::float8 as age
+    from pg_stat_activity
+    where backend_xid is not null and pid <> pg_backend_pid()
+    order by age(backend_xid) desc
+    limit 1`.execute(db);
+  const r = rows[0];
+  return r ? { pid: r.pid, database: r.datname, ageSeconds: Math.max(0, r.age) } : null;
+}

@@ -33,6 +33,8 @@ export interface ImportResult {
 }
 
 export const MAX_IMPORT_ROWS = 5000;
+/** Rows written per transaction. */
+const IMPORT_BATCH = 1000;
 
 type ValidRow = { e164: string; type: NumberType; tier: TollFreeTier | null; province: string; city: string; carrier: string };
 
@@ -82,21 +84,24 @@ export async function importNumbers(ctx: ServiceContext, rows: NumberImportRow[]
     const existing = await scopedFrom(ctx, 'numbers').select('e164').where('e164', 'in', [...valid.keys()]).execute();
     return { created: valid.size - existing.length, skipped: repeated + existing.length, errors };
   }
-  return inTransaction(ctx, async (tx) => {
-    let created = 0;
-    const all = [...valid.values()];
-    for (let i = 0; i < all.length; i += 1000) {
+  // Batches of IMPORT_BATCH rows, each its own short transaction: a long write would hold back the
+  // event cursor of every subscriber (RT1 reads below the oldest open writer). The import is
+  // idempotent by E.164, so a run stopped half-way is finished by running it again.
+  let created = 0;
+  const all = [...valid.values()];
+  for (let i = 0; i < all.length; i += IMPORT_BATCH)
+    created += await inTransaction(ctx, async (tx) => {
       const inserted = await tx.trx
         .insertInto('numbers')
-        .values(all.slice(i, i + 1000).map((v) => ({ ...v, status: 'AVAILABLE' as const, created_at: tx.now, updated_at: tx.now })))
+        .values(all.slice(i, i + IMPORT_BATCH).map((v) => ({ ...v, status: 'AVAILABLE' as const, created_at: tx.now, updated_at: tx.now })))
         .onConflict((oc) => oc.column('e164').doNothing())
         .returning('id')
         .execute();
-      created += inserted.length;
-    }
-    if (created) await tx.emit({ type: 'NUMBERS_IMPORTED', tenantId: null, subjectId: 'inventory', payload: { created, skipped: all.length - created } });
-    return { created, skipped: repeated + all.length - created, errors };
-  });
+      if (inserted.length)
+        await tx.emit({ type: 'NUMBERS_IMPORTED', tenantId: null, subjectId: 'inventory', payload: { created: inserted.length, skipped: Math.min(IMPORT_BATCH, all.length - i) - inserted.length } });
+      return inserted.length;
+    });
+  return { created, skipped: repeated + all.length - created, errors };
 }
 
 
