@@ -17,6 +17,7 @@ export interface StoredEvent {
   cursor: string;
   type: EventType;
   tenantId: string | null;
+  appId: string | null;
   subjectId: string;
   payload: Record<string, unknown>;
   occurredAt: Date;
@@ -64,7 +65,7 @@ export async function readEventsAfter(
   if (filter.visible === false) return [];
   let q = db
     .selectFrom('events')
-    .select(['seq', TXID_TEXT, 'type', 'tenant_id', 'subject_id', 'payload', 'occurred_at'])
+    .select(['seq', TXID_TEXT, 'type', 'tenant_id', 'app_id', 'subject_id', 'payload', 'occurred_at'])
     .where(sql<boolean>`(txid, seq) > (${after.txid}::xid8, ${after.seq}::bigint)`)
     .where(sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())`)
     .orderBy(IN_CURSOR_ORDER.txid)
@@ -79,6 +80,7 @@ export async function readEventsAfter(
     cursor: encodeCursor({ txid: r.txid_text, seq: r.seq }),
     type: r.type as EventType,
     tenantId: r.tenant_id,
+    appId: r.app_id,
     subjectId: r.subject_id,
     payload: r.payload as Record<string, unknown>,
     occurredAt: r.occurred_at,

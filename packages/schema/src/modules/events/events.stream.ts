@@ -1,36 +1,35 @@
 import { Repeater } from '@graphql-yoga/subscription';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
-import type { EventBus, EventNotice } from './events.bus.js';
+import type { EventBus } from './events.bus.js';
 import { decodeCursor, isAfter, type Cursor } from './events.cursor.js';
+import { sharedReader, type FanoutMember } from './events.fanout.js';
 import { liveStart, readEventsAfter, type EventFilter, type StoredEvent } from './events.service.js';
 
 export interface StreamOptions {
   /** Replay after this cursor; null = only what happens from now on. */
   after: Cursor | null;
   filter: EventFilter;
-  /** Rows read from the table at a time: the most this stream ever holds for a subscriber. */
+  /** Rows read from the table at a time while catching up, and the most events held for the subscriber. */
   pageSize?: number;
   /** Safety re-read when no notice came (an event may sit behind an older open transaction). */
   idlePollMs?: number;
 }
 
 export interface StreamStats {
-  /** Events read from the table and not yet taken by the subscriber. */
+  /** Events read or handed over and not yet taken by the subscriber. */
   buffered: number;
   maxBuffered: number;
+  /** Times the stream read the table on its own (catching up), not through the shared reader. */
+  ownReads?: number;
 }
 
-const matches = (f: EventFilter, n: EventNotice) =>
-  f.visible !== false &&
-  (f.tenantId === undefined || n.tenantId === f.tenantId) &&
-  (f.appId === undefined || n.appId === f.appId) &&
-  (!f.types?.length || f.types.includes(n.type));
-
 /**
- * RT3: replays what follows `after` from the events table, then goes live, with no gap and
- * no duplicate. The bus only wakes the stream; it reads from the table, a page at a time and
- * only as fast as the subscriber takes events, so a slow subscriber never grows memory.
+ * RT3 + RT5: replays what follows `after` from the events table on its own, a page at a time and
+ * only as fast as the subscriber takes events; once caught up it joins the process's shared reader
+ * (one table read per event per process), which hands it its events in memory. A subscriber that
+ * falls behind (its bounded queue overflows) leaves, catches up on its own again, then rejoins.
+ * Cursor order, no gap, no duplicate: every event is pushed only when it comes after the last one.
  */
 export function streamEvents(
   deps: { db: Kysely<Database>; bus: EventBus },
@@ -38,62 +37,95 @@ export function streamEvents(
   stats: StreamStats = { buffered: 0, maxBuffered: 0 },
 ): Repeater<StoredEvent> {
   const pageSize = opts.pageSize ?? 100;
+  const queueLimit = opts.pageSize ?? 1000;
   const idlePollMs = opts.idlePollMs ?? 5000;
+  const reader = sharedReader(deps.db, deps.bus);
   return new Repeater<StoredEvent>(async (push, stop) => {
-    let woken = true;
-    let wake: () => void = () => {};
-    // The newest event a notice announced: while the table has not shown it yet, an older
-    // transaction is still open (RT1), so the stream looks again soon instead of idling.
-    let announced: Cursor | null = null;
-    const unlisten = deps.bus.listen((n) => {
-      if (matches(opts.filter, n)) {
-        const c = /^\d+-\d+$/.test(n.cursor) ? decodeCursor(n.cursor) : null;
-        if (c && (!announced || isAfter(c, announced))) announced = c;
-        woken = true;
-        wake();
-      }
-    });
-    let cursor = opts.after;
     let stopped = false;
+    let queue: StoredEvent[] = [];
+    let overflowed = false;
+    let wakeConsumer: () => void = () => {};
+    const member: FanoutMember = {
+      filter: opts.filter,
+      idlePollMs,
+      deliver(events) {
+        if (overflowed) return;
+        queue.push(...events);
+        if (queue.length > queueLimit) {
+          // too far behind to hold in memory: leave, and read from the table on its own
+          overflowed = true;
+          queue = [];
+          reader.leave(member);
+        }
+        stats.buffered = queue.length;
+        stats.maxBuffered = Math.max(stats.maxBuffered, queue.length);
+        wakeConsumer();
+      },
+    };
     void stop.then(() => {
       stopped = true;
-      wake();
+      wakeConsumer();
     });
+
+    let cursor = opts.after;
+    let skip = new Set<string>();
+    /** Pushes an event that comes after the cursor; an earlier one was delivered already. */
+    const deliver = async (e: StoredEvent) => {
+      const c = decodeCursor(e.cursor);
+      if (!isAfter(c, cursor!)) return;
+      cursor = c;
+      if (skip.size && skip.delete(e.cursor)) return;
+      await push(e);
+    };
+    /** One page of the stream's own, from the cursor; returns how many rows it held. */
+    const readOwnPage = async (): Promise<number> => {
+      const page = await readEventsAfter(deps.db, cursor!, opts.filter, pageSize);
+      stats.ownReads = (stats.ownReads ?? 0) + 1;
+      stats.buffered = page.length;
+      stats.maxBuffered = Math.max(stats.maxBuffered, page.length);
+      for (const e of page) {
+        if (stopped) break;
+        stats.buffered--;
+        await deliver(e);
+      }
+      return page.length;
+    };
+
     try {
-      // Listening began before the head is taken, so nothing committed in between is missed.
-      let skip = new Set<string>();
       if (!cursor) ({ cursor, committedAhead: skip } = await liveStart(deps.db));
       while (!stopped) {
-        if (!woken) {
-          const blocked = !!announced && isAfter(announced, cursor!);
-          await new Promise<void>((resolve) => {
-            const timer = setTimeout(resolve, blocked ? 50 : idlePollMs);
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-            if (woken || stopped) wake();
-          });
-          wake = () => {};
-        }
-        woken = false;
+        // catching up on its own, as fast as the subscriber takes events
+        while (!stopped && (await readOwnPage()) === pageSize);
         if (stopped) break;
-        const page = await readEventsAfter(deps.db, cursor!, opts.filter, pageSize);
-        stats.buffered = page.length;
-        stats.maxBuffered = Math.max(stats.maxBuffered, page.length);
-        for (const e of page) {
-          if (stopped) break;
-          cursor = decodeCursor(e.cursor);
-          stats.buffered--;
-          if (skip.size && skip.delete(e.cursor)) continue;
-          await push(e);
+        // then shared: every event after `joinedAt` comes through the queue
+        queue = [];
+        overflowed = false;
+        const joinedAt = await reader.join(member);
+        // what lies between the cursor and the join position is read on its own; once a page is
+        // not full, nothing of the filter is left before the join position
+        while (!stopped && !overflowed && isAfter(joinedAt, cursor!) && (await readOwnPage()) === pageSize);
+        if (!stopped && !overflowed && isAfter(joinedAt, cursor!)) cursor = joinedAt;
+        while (!stopped && !overflowed) {
+          if (!queue.length)
+            await new Promise<void>((resolve) => {
+              wakeConsumer = resolve;
+              if (queue.length || stopped || overflowed) resolve();
+            });
+          wakeConsumer = () => {};
+          const batch = queue.splice(0);
+          for (const [i, e] of batch.entries()) {
+            if (stopped) break;
+            stats.buffered = queue.length + batch.length - i - 1;
+            await deliver(e);
+          }
         }
-        if (page.length === pageSize) woken = true;
+        reader.leave(member);
       }
     } catch (err) {
       stop(err);
     } finally {
-      unlisten();
+      reader.leave(member);
     }
+
   });
 }
