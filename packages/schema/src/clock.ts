@@ -11,12 +11,18 @@ export class SystemClock implements Clock {
   }
 }
 
-/** A clock that only moves when told to; starts at real time unless given a start. */
+/**
+ * A clock that only moves when told to. Given a start, it starts there; without one it starts at
+ * real time, and a server on a database whose manual clock has run before resumes that clock's
+ * time instead (`resumes`: see modules/system/system.service.ts).
+ */
 export class ManualClock implements Clock {
   readonly manual = true;
+  readonly resumes: boolean;
   private current: number;
-  constructor(start: Date = new Date()) {
-    this.current = start.getTime();
+  constructor(start?: Date) {
+    this.resumes = start === undefined;
+    this.current = (start ?? new Date()).getTime();
   }
   now(): Date {
     return new Date(this.current);

@@ -24,6 +24,8 @@ export interface Settings {
   expiryGraceDays: number;
   /** N3: a paid application's numbers take effect (ACTIVE) this many seconds after payment. */
   numberActivationSeconds: number;
+  /** advanceClock waits this long for the jobs due by the new time, then answers JOBS_STILL_RUNNING. */
+  advanceClockTimeoutMs: number;
 }
 
 export const defaultSettings: Settings = {
@@ -32,4 +34,5 @@ export const defaultSettings: Settings = {
   eventPollMs: 5000,
   expiryGraceDays: 7,
   numberActivationSeconds: 60,
+  advanceClockTimeoutMs: 30_000,
 };

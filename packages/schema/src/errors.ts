@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   INVALID_STATUS: 'The row is not in a status that allows this.',
   INTERNAL_SERVER_ERROR: 'A fault of the server (logged); the message is masked.',
   CLOCK_NOT_MANUAL: 'advanceClock needs CALLPLANE_CLOCK=manual.',
+  JOBS_STILL_RUNNING: 'advanceClock moved the clock, but jobs due by then were still running when it stopped waiting; the message names them.',
   QUALIFICATION_NOT_APPROVED: 'Q2: the qualification is not APPROVED.',
   QUALIFICATION_WRONG_KIND: 'Q2: the qualification is not of the kind this number needs.',
   DOCUMENT_TYPE_NOT_ALLOWED: 'Q4: the file type is not accepted for documents.',

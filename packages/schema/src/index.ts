@@ -9,6 +9,8 @@ export * from './db/transaction.js';
 export type { Database } from './db/database.js';
 export * from './jobs/schedule.js';
 export * from './jobs/tasks.js';
+export * from './jobs/sweep.js';
+export { attachManualClock } from './modules/system/system.service.js';
 export * from './modules/events/events.bus.js';
 export * from './modules/events/events.cursor.js';
 export * from './modules/events/events.service.js';

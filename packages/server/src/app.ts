@@ -4,9 +4,11 @@ import { Redis } from 'ioredis';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import type { Runner } from 'graphile-worker';
 import {
+  attachManualClock,
   connect,
   createEventBus,
   defaultSettings,
+  ManualClock,
   SystemClock,
   SYSTEM,
   type Clock,
@@ -72,11 +74,14 @@ export async function createApp(opts: AppOptions) {
     bus,
     settings: opts.settings ?? defaultSettings,
   };
+  // a manual clock resumes where it stopped, before any job reads it
+  if (base.clock instanceof ManualClock) await attachManualClock(database.db, base.clock);
   const systemContext = (): ServiceContext => ({ ...base, actor: SYSTEM });
   const taskList = buildTaskList(systemContext);
+  const runDue = () => runDueJobs(systemContext(), database.pool, taskList, base.settings.advanceClockTimeoutMs);
   const runner: Runner | null = opts.inlineWorker === false ? null : await startWorker(database.pool, taskList);
 
-  const yoga = createGraphQLServer({ base, log, corsOrigins: opts.corsOrigins ?? [], runDueJobs: () => runDueJobs(systemContext(), database.pool, taskList) });
+  const yoga = createGraphQLServer({ base, log, corsOrigins: opts.corsOrigins ?? [], runDueJobs: runDue });
   const server = createHttpServer({
     yoga,
     base,
@@ -97,7 +102,7 @@ export async function createApp(opts: AppOptions) {
     pool: database.pool,
     log,
     systemContext,
-    runDueJobs: () => runDueJobs(systemContext(), database.pool, taskList),
+    runDueJobs: runDue,
     async start(port = 0, host = '127.0.0.1'): Promise<string> {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

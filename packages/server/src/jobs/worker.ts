@@ -1,48 +1,78 @@
-import { run, runMigrations, runOnce, type Runner, type TaskList } from 'graphile-worker';
+import { Logger, parseCronItems, run, runMigrations, runOnce, type Runner, type TaskList } from 'graphile-worker';
 import { sql } from 'kysely';
 import type pg from 'pg';
-import { allTasks, type ServiceContext } from '@callplane/schema';
+import { allTasks, dueOfJobSql, DomainError, runTask, sweepOverdue, SWEEP_CRON, type ServiceContext } from '@callplane/schema';
 
 /** graphile-worker keeps its tables in its own schema of the same database. */
 export const installJobSchema = (pool: pg.Pool) => runMigrations({ pgPool: pool, logger: quietLogger() });
 
-/** Every domain task, each run as the system with a fresh service context. */
+/** Every domain task, each run as the system with a fresh service context, when due by its clock. */
 export function buildTaskList(systemContext: () => ServiceContext): TaskList {
   const list: TaskList = {};
-  for (const [name, handler] of allTasks()) list[name] = async (payload) => handler(payload, systemContext());
+  for (const name of allTasks().keys()) list[name] = async (payload, helpers) => void (await runTask(helpers.job, payload, systemContext()));
   return list;
 }
 
+/** The worker, with the periodic sweep for overdue subjects whose job was lost (jobs/sweep.ts). */
 export function startWorker(pool: pg.Pool, taskList: TaskList, concurrency = 2): Promise<Runner> {
-  return run({ pgPool: pool, taskList, concurrency, pollInterval: 1000, noHandleSignals: true, logger: quietLogger() });
+  return run({ pgPool: pool, taskList, concurrency, pollInterval: 1000, noHandleSignals: true, logger: quietLogger(), parsedCronItems: parseCronItems([SWEEP_CRON]) });
+}
+
+interface DueJob {
+  id: string;
+  task_identifier: string;
+  key: string | null;
+  locked_by: string | null;
+  locked_at: Date | null;
 }
 
 /**
- * Runs every job that is due by the injected clock, including jobs that those jobs schedule,
- * before returning. With a manual clock, jobs due by it are first moved to the real now. Jobs
- * another worker has already taken are waited for; failed jobs keep their retry schedule.
+ * advanceClock's second half: runs the sweep, then every job that is due by the injected clock,
+ * including jobs that those jobs schedule, and returns when none is left: jobs not yet taken are
+ * moved to the database's now and run here; jobs another worker has taken are waited for; failed
+ * jobs keep their retry schedule. After `timeoutMs` it answers JOBS_STILL_RUNNING naming them.
  */
-export async function runDueJobs(ctx: ServiceContext, pool: pg.Pool, taskList: TaskList, timeoutMs = 30_000): Promise<void> {
+export async function runDueJobs(ctx: ServiceContext, pool: pg.Pool, taskList: TaskList, timeoutMs: number): Promise<void> {
   const names = Object.keys(taskList);
   if (!names.length) return;
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const due = await sql<{ id: string; locked: boolean }>`
-      select id, locked_at is not null as locked from graphile_worker.jobs
-      where run_at <= ${ctx.clock.now()} and attempts = 0 and task_identifier = any(${names})`.execute(ctx.db);
-    if (!due.rows.length) return;
-    const free = due.rows.filter((r) => !r.locked).map((r) => r.id);
-    if (!free.length) {
-      await new Promise((r) => setTimeout(r, 20));
-      continue;
-    }
-    await sql`select graphile_worker.reschedule_jobs(${free}::bigint[], run_at => now())`.execute(ctx.db);
-    await runOnce({ pgPool: pool, taskList, noHandleSignals: true, logger: quietLogger() });
+  const deadline = Date.now() + timeoutMs;
+  await sweepOverdue(ctx);
+  let running: Promise<void> | null = null;
+  let failure: unknown = null;
+  for (;;) {
+    if (failure) throw failure;
+    const due = await dueJobs(ctx, names);
+    if (!due.length) return;
+    if (Date.now() > deadline) throw jobsStillRunning(due, timeoutMs);
+    const free = due.filter((j) => !j.locked_at).map((j) => j.id);
+    if (free.length) await sql`select graphile_worker.reschedule_jobs(${free}::bigint[], run_at => now())`.execute(ctx.db);
+    if (free.length && !running)
+      running = runOnce({ pgPool: pool, taskList, noHandleSignals: true, logger: quietLogger() })
+        .catch((err) => void (failure = err))
+        .finally(() => (running = null));
+    await Promise.race([running, new Promise((r) => setTimeout(r, 25))]);
   }
-  throw new Error('due jobs did not finish in time');
 }
 
-import { Logger } from 'graphile-worker';
+/** Due by the injected clock, and either waiting for a first run or running somewhere now. */
+async function dueJobs(ctx: ServiceContext, names: string[]): Promise<DueJob[]> {
+  const rows = await sql<DueJob>`
+    select j.id, j.task_identifier, j.key, j.locked_by, j.locked_at from graphile_worker.jobs j
+    where j.task_identifier = any(${names}) and ${dueOfJobSql} <= ${ctx.clock.now()}
+      and (j.locked_at is not null or (j.attempts = 0 and j.attempts < j.max_attempts))
+    order by j.id`.execute(ctx.db);
+  return rows.rows;
+}
+
+function jobsStillRunning(due: DueJob[], timeoutMs: number): DomainError {
+  const list = due
+    .slice(0, 10)
+    .map((j) => `${j.task_identifier}${j.key ? ` (${j.key})` : ''} ${j.locked_at ? `running on ${j.locked_by} since ${j.locked_at.toISOString()}` : 'waiting for a worker'}`)
+    .join('; ');
+  const more = due.length > 10 ? ` and ${due.length - 10} more` : '';
+  return new DomainError('JOBS_STILL_RUNNING', `the clock moved, but after ${timeoutMs / 1000} s these due jobs had not finished: ${list}${more}`);
+}
+
 function quietLogger() {
   return new Logger(() => (level: string, message: string) => {
     if (level === 'error') console.error(`[jobs] ${message}`);

@@ -4,6 +4,7 @@ import * as qualifications from './2026_11_25_0002_qualifications.js';
 import * as numbers from './2026_11_25_0003_numbers.js';
 import * as applications from './2026_11_25_0004_applications.js';
 import * as appScope from './2026_11_30_0005_app_scope.js';
+import * as manualClock from './2026_11_30_0006_manual_clock.js';
 
 /** Every migration, keyed by its dated name; files are frozen once shipped. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_0003_numbers': numbers,
   '2026_11_25_0004_applications': applications,
   '2026_11_30_0005_app_scope': appScope,
+  '2026_11_30_0006_manual_clock': manualClock,
 };

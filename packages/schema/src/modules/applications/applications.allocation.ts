@@ -137,7 +137,7 @@ export async function scheduleActivation(tx: Tx, ctx: ServiceContext, app: Numbe
   if (app.number_status !== 'TAKING_EFFECT') return;
   if (app.materials_status !== 'NOT_REQUIRED' && app.materials_status !== 'APPROVED') return;
   const runAt = new Date(tx.now.getTime() + ctx.settings.numberActivationSeconds * 1000);
-  await scheduleJob(tx.trx, ACTIVATE_TASK, { applicationId: app.id }, { runAt, jobKey: `application-activate:${app.id}` });
+  await scheduleJob(tx, ACTIVATE_TASK, { applicationId: app.id }, { runAt, jobKey: `application-activate:${app.id}` });
 }
 
 /** N3: the held numbers become ACTIVE with their first term; the application is COMPLETED. */

@@ -151,7 +151,7 @@ export async function applyForNumbers(ctx: ServiceContext, input: ApplicationInp
       .returningAll()
       .executeTakeFirstOrThrow();
     if (materialsDueAt)
-      await scheduleJob(tx.trx, MATERIALS_DEADLINE_TASK, { applicationId: app.id }, { runAt: materialsDueAt, jobKey: `application-materials:${app.id}` });
+      await scheduleJob(tx, MATERIALS_DEADLINE_TASK, { applicationId: app.id }, { runAt: materialsDueAt, jobKey: `application-materials:${app.id}` });
     await emitApplicationStatus(tx, app, null, null);
     return app;
   });

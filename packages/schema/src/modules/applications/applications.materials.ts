@@ -2,9 +2,10 @@
 import type { ServiceContext } from '../../context.js';
 import { inTransaction } from '../../db/transaction.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
-import { requireOperator, requireTenantAdmin } from '../../access/scope.js';
+import { requireOperator, requireTenantAdmin, systemDb } from '../../access/scope.js';
 import { checkDocument, findHandler, insertDocument, type DocumentUploadInput, type ReviewDecision } from '../qualifications/qualifications.service.js';
 import { DOCUMENT_TYPES, type DocumentType } from '../qualifications/qualifications.table.js';
+import { defineSweep } from '../../jobs/sweep.js';
 import { closeApplication, scheduleActivation } from './applications.allocation.js';
 import {
   awaitingMaterials,
@@ -29,6 +30,19 @@ export async function closeIfMaterialsMissing(ctx: ServiceContext, id: string): 
     return closeApplication(tx, ctx, app, MATERIALS_NOT_SUBMITTED);
   });
 }
+
+/** Safety net of the deadline job: open 400 applications still awaiting materials past their deadline. */
+defineSweep('applications past their materials deadline', async (ctx) => {
+  const overdue = await systemDb(ctx)
+    .selectFrom('number_applications')
+    .select('id')
+    .where('materials_status', 'in', ['PENDING', 'REJECTED'])
+    .where('materials_due_at', '<=', ctx.clock.now())
+    .where('status', 'in', OPEN_STATUSES)
+    .execute();
+  for (const a of overdue) await closeIfMaterialsMissing(ctx, a.id);
+  return overdue.length;
+});
 
 export interface MaterialsInput {
   applicationId: string;

@@ -37,7 +37,7 @@ export async function reviewNumberApplication(
       { status, number_status: status, review_reason: note, reviewed_at: tx.now, reviewed_by: ctx.actor!.userId },
       note,
     );
-    if (status === 'APPROVED') await scheduleJob(tx.trx, ALLOCATE_TASK, { applicationId: app.id }, { runAt: tx.now, jobKey: `application-allocate:${app.id}` });
+    if (status === 'APPROVED') await scheduleJob(tx, ALLOCATE_TASK, { applicationId: app.id }, { runAt: tx.now, jobKey: `application-allocate:${app.id}` });
     return reviewed;
   });
 }

@@ -4,9 +4,10 @@ import type { ServiceContext } from '../../context.js';
 import { serialNumber } from '../../db/serial-numbers.js';
 import { inTransaction, lockRow, type Tx } from '../../db/transaction.js';
 import { ConflictError, ForbiddenError } from '../../errors.js';
-import { lockScoped, requireActor, requireTenantAdmin, scopedFrom } from '../../access/scope.js';
+import { lockScoped, requireActor, requireTenantAdmin, scopedFrom, systemDb } from '../../access/scope.js';
 import { scheduleJob } from '../../jobs/schedule.js';
 import { defineTask } from '../../jobs/tasks.js';
+import { defineSweep } from '../../jobs/sweep.js';
 import { moveBalance } from './billing.ledger.js';
 import type { Order, OrderKind, OrderLine, OrderLineKind, OrderStatus } from './billing.table.js';
 import { formatMoney, money } from './money.js';
@@ -93,7 +94,7 @@ export async function createOrder(
     .returningAll()
     .execute();
   await emitOrderStatus(tx, order, null);
-  if (input.expiresAt) await scheduleJob(tx.trx, EXPIRE_ORDER_TASK, { orderId: order.id }, { runAt: input.expiresAt, jobKey: `order-expiry:${order.id}` });
+  if (input.expiresAt) await scheduleJob(tx, EXPIRE_ORDER_TASK, { orderId: order.id }, { runAt: input.expiresAt, jobKey: `order-expiry:${order.id}` });
   return { order, lines: lines.sort((a, b) => a.position - b.position) };
 }
 
@@ -155,6 +156,13 @@ export async function cancelOrder(ctx: ServiceContext, orderId: string): Promise
     return closeOrder(tx, ctx, order, 'CANCELLED');
   });
 }
+
+/** Safety net of the expiry job: unpaid orders past their expiry (a reservation past reserved_until). */
+defineSweep('unpaid orders past their expiry', async (ctx) => {
+  const overdue = await systemDb(ctx).selectFrom('orders').select('id').where('status', '=', 'UNPAID').where('expires_at', '<=', ctx.clock.now()).execute();
+  for (const o of overdue) await expireOrder(ctx, o.id);
+  return overdue.length;
+});
 
 /** N2: an unpaid order past its expiry closes as EXPIRED (the job at expires_at runs this). */
 export async function expireOrder(ctx: ServiceContext, orderId: string): Promise<Order | null> {

@@ -2,10 +2,11 @@
 import type { ServiceContext } from '../../context.js';
 import { inTransaction, lockRow, type Tx } from '../../db/transaction.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
-import { findScoped, requireTenantAdmin } from '../../access/scope.js';
+import { findScoped, requireTenantAdmin, systemDb } from '../../access/scope.js';
 import { SYSTEM } from '../../access/actor.js';
 import { scheduleJob } from '../../jobs/schedule.js';
 import { defineTask } from '../../jobs/tasks.js';
+import { defineSweep } from '../../jobs/sweep.js';
 import { createOrder, listTariffs, lockBalance, onOrderLinePaid, settleOrder } from '../billing/billing.service.js';
 import type { Order } from '../billing/billing.table.js';
 import { money } from '../billing/money.js';
@@ -16,9 +17,21 @@ export const TERM_CHECK_TASK = defineTask('numbers.termCheck', async (payload: {
   await checkNumberTerm(ctx, payload.numberId);
 });
 
+/** Safety net of the term job: ACTIVE numbers past their term, EXPIRED numbers past their grace. */
+defineSweep('numbers past their term or grace', async (ctx) => {
+  const now = ctx.clock.now();
+  const overdue = await systemDb(ctx)
+    .selectFrom('numbers')
+    .select('id')
+    .where((eb) => eb.or([eb.and([eb('status', '=', 'ACTIVE'), eb('term_end', '<=', now)]), eb.and([eb('status', '=', 'EXPIRED'), eb('grace_until', '<=', now)])]))
+    .execute();
+  for (const n of overdue) await checkNumberTerm(ctx, n.id);
+  return overdue.length;
+});
+
 /** One job per number (by key): at term end it renews or expires; at grace end it releases. */
 export async function scheduleTermCheck(tx: Tx, numberId: string, runAt: Date): Promise<void> {
-  await scheduleJob(tx.trx, TERM_CHECK_TASK, { numberId }, { runAt, jobKey: `number-term:${numberId}` });
+  await scheduleJob(tx, TERM_CHECK_TASK, { numberId }, { runAt, jobKey: `number-term:${numberId}` });
 }
 
 /**

@@ -107,7 +107,7 @@ export async function unsubscribeNumbers(ctx: ServiceContext, numberIds: readonl
         }),
       )
       .execute();
-    await scheduleJob(tx.trx, UNSUBSCRIBE_TASK, { batchId: batch.id }, { runAt: tx.now, jobKey: `unsubscribe:${batch.id}` });
+    await scheduleJob(tx, UNSUBSCRIBE_TASK, { batchId: batch.id }, { runAt: tx.now, jobKey: `unsubscribe:${batch.id}` });
     await emitBatchStatus(tx, batch, null, { released: 0, failed: 0, total: numberIds.length });
     return batch;
   });

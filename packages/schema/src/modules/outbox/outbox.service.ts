@@ -41,7 +41,7 @@ export async function queueEmail(tx: Tx, email: NewEmail): Promise<OutboxEmail> 
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  if (transport) await scheduleJob(tx.trx, SEND_EMAIL_TASK, { emailId: row.id }, { runAt: tx.now, jobKey: `email:${row.id}`, maxAttempts: 10 });
+  if (transport) await scheduleJob(tx, SEND_EMAIL_TASK, { emailId: row.id }, { runAt: tx.now, jobKey: `email:${row.id}`, maxAttempts: 10 });
   return row;
 }
 
