@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database.js';
 import type { EventBus, EventNotice } from './events.bus.js';
 import { decodeCursor, isAfter, type Cursor } from './events.cursor.js';
-import { headCursor, readEventsAfter, type EventFilter, type StoredEvent } from './events.service.js';
+import { hasInvisibleEvents, headCursor, readEventsAfter, type EventFilter, type StoredEvent } from './events.service.js';
 
 /** Rows the shared reader takes from the table at a time. */
 const SHARED_PAGE = 500;
@@ -34,6 +34,7 @@ export class SharedEventReader {
   private woken = false;
   private wake: () => void = () => {};
   private announced: Cursor | null = null;
+  private invisible = false;
   private unlisten: (() => void) | null = null;
   /** Database reads of the table by this reader (for the fan-out benchmark and tests). */
   reads = 0;
@@ -85,7 +86,7 @@ export class SharedEventReader {
       while (this.members.size) {
         if (!this.woken) {
           // an announced event not yet readable: an older transaction is open (RT1); look again soon
-          const blocked = !!this.announced && !!this.head && isAfter(this.announced, this.head);
+          const blocked = this.invisible || (!!this.announced && !!this.head && isAfter(this.announced, this.head));
           const idle = Math.min(...[...this.members].map((m) => m.idlePollMs));
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, blocked ? 50 : idle);
@@ -101,6 +102,9 @@ export class SharedEventReader {
         const from = this.head!;
         const page = await readEventsAfter(this.db, from, {}, SHARED_PAGE).catch(() => [] as StoredEvent[]);
         this.reads++;
+        // events committed but not readable yet (an older transaction is open, RT1): their notice
+        // may have come before anyone listened, so look again soon rather than at the idle poll
+        if (page.length < SHARED_PAGE) this.invisible = await hasInvisibleEvents(this.db, page.length ? decodeCursor(page.at(-1)!.cursor) : from).catch(() => false);
         if (!page.length) continue;
         this.head = decodeCursor(page.at(-1)!.cursor);
         for (const m of [...this.members]) {

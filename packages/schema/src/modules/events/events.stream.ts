@@ -50,13 +50,12 @@ export function streamEvents(
       idlePollMs,
       deliver(events) {
         if (overflowed) return;
-        queue.push(...events);
-        if (queue.length > queueLimit) {
+        if (queue.length + events.length > queueLimit) {
           // too far behind to hold in memory: leave, and read from the table on its own
           overflowed = true;
           queue = [];
           reader.leave(member);
-        }
+        } else queue.push(...events);
         stats.buffered = queue.length;
         stats.maxBuffered = Math.max(stats.maxBuffered, queue.length);
         wakeConsumer();
@@ -94,15 +93,12 @@ export function streamEvents(
     try {
       if (!cursor) ({ cursor, committedAhead: skip } = await liveStart(deps.db));
       while (!stopped) {
-        // catching up on its own, as fast as the subscriber takes events
-        while (!stopped && (await readOwnPage()) === pageSize);
-        if (stopped) break;
-        // then shared: every event after `joinedAt` comes through the queue
+        // shared: every event after `joinedAt` comes through the queue
         queue = [];
         overflowed = false;
         const joinedAt = await reader.join(member);
-        // what lies between the cursor and the join position is read on its own; once a page is
-        // not full, nothing of the filter is left before the join position
+        // what lies between the cursor and the join position is read on its own, as fast as the
+        // subscriber takes events; once a page is not full, nothing of the filter is left before it
         while (!stopped && !overflowed && isAfter(joinedAt, cursor!) && (await readOwnPage()) === pageSize);
         if (!stopped && !overflowed && isAfter(joinedAt, cursor!)) cursor = joinedAt;
         while (!stopped && !overflowed) {
