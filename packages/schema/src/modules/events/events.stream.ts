@@ -16,6 +16,9 @@ export interface StreamOptions {
   idlePollMs?: number;
 }
 
+/** Reads of the event table by streams on their own (catching up), in this process: for the fan-out benchmark. */
+export const ownStreamReads = { count: 0 };
+
 export interface StreamStats {
   /** Events read or handed over and not yet taken by the subscriber. */
   buffered: number;
@@ -80,6 +83,7 @@ export function streamEvents(
     const readOwnPage = async (): Promise<number> => {
       const page = await readEventsAfter(deps.db, cursor!, opts.filter, pageSize);
       stats.ownReads = (stats.ownReads ?? 0) + 1;
+      ownStreamReads.count++;
       stats.buffered = page.length;
       stats.maxBuffered = Math.max(stats.maxBuffered, page.length);
       for (const e of page) {

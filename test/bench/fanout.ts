@@ -1,0 +1,117 @@
+/**
+ * `pnpm bench fanout [--sockets N] [--subs N] [--check]`: one event to SOCKETS × SUBS `events`
+ * subscriptions of one server process (default 1 000 × 50 = 50 000), subscribers in a process of
+ * their own. Prints delivery latency (p50, p99, max), the database reads per event (the shared
+ * reader's and the streams' own), memory per idle subscription, and the same delivery from a bare
+ * `ws` server that sends one frame per subscription. Goal (RT5): p99 < 1 s and a handful of reads
+ * per event, whatever the number of subscriptions.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer } from 'ws';
+import { defaultSettings, inTransaction, ownStreamReads, sharedReader, SYSTEM } from '@callplane/schema';
+import { createApp } from '@callplane/server';
+import { seedOperatorKey } from '../support/context.js';
+import { throwAwayDatabase } from './database.js';
+import type { Bench } from './run.js';
+
+const CLIENTS = fileURLToPath(new URL('./fanout-clients.ts', import.meta.url));
+const ROUNDS = 5;
+const now = () => performance.timeOrigin + performance.now();
+const flag = (args: string[], name: string, fallback: number) => Number(args[args.indexOf(name) + 1] ?? NaN) || fallback;
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+const heap = () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  return process.memoryUsage().heapUsed;
+};
+
+function clients(mode: 'callplane' | 'bare', url: string, key: string, sockets: number, subs: number) {
+  const child = fork(CLIENTS, [mode, url, key, String(sockets), String(subs)], { execArgv: ['--import', 'tsx', '--max-old-space-size=8192'] });
+  const next = (type: string) => new Promise<any>((resolve) => child.on('message', function on(m: any) { if (m.type === type) { child.off('message', on); resolve(m); } }));
+  return { child, next };
+}
+
+/** Fires `rounds` events; each round's latencies are arrival − commit time. */
+async function rounds(c: { child: ChildProcess; next: (t: string) => Promise<any> }, fire: () => Promise<void>, onRound?: () => void) {
+  const latencies: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const armed = c.next('armed');
+    c.child.send({ type: 'arm' });
+    await armed;
+    const result = c.next('round');
+    const t0 = now();
+    await fire();
+    const { arrivals } = await result;
+    latencies.push(...(arrivals as number[]).map((a) => a - t0));
+    onRound?.();
+  }
+  return latencies.sort((a, b) => a - b);
+}
+
+export const fanout: Bench = async ({ check, args }) => {
+  const sockets = flag(args, '--sockets', 1000);
+  const subs = flag(args, '--subs', 50);
+  const total = sockets * subs;
+  const db = await throwAwayDatabase('fanout');
+  const app = await createApp({ databaseUrl: db.url, logLevel: 'silent', dashboardDir: null, inlineWorker: false, settings: { ...defaultSettings, eventPollMs: 60_000 } });
+  const url = (await app.start(0)).replace('http', 'ws') + '/graphql';
+  const system = app.systemContext();
+  const key = await seedOperatorKey(system);
+  const emit = (name: string) => inTransaction({ ...system, actor: SYSTEM }, (tx) => tx.emit({ type: 'TENANT_CREATED', tenantId: null, subjectId: name, payload: {} }));
+  let ok = true;
+  try {
+    // Callplane
+    const heapBefore = heap();
+    const c = clients('callplane', url, key, sockets, subs);
+    const after = ((await (await app.yoga.fetch('http://bench/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: '{"query":"{ eventCursor }"}' })).json()) as any).data.eventCursor;
+    const opened = c.next('opened');
+    const ready = c.next('ready');
+    const setupStart = now();
+    c.child.send({ type: 'open', after });
+    await opened;
+    await emit('warm-up');
+    await ready;
+    const setupMs = now() - setupStart;
+    const perSub = (heap() - heapBefore) / total;
+    const reader = sharedReader(system.db, system.bus);
+    const reads = { shared: reader.reads, own: ownStreamReads.count };
+    const callplane = await rounds(c, () => emit('bench').then(() => {}));
+    const sharedPerEvent = (reader.reads - reads.shared) / ROUNDS;
+    const ownPerEvent = (ownStreamReads.count - reads.own) / ROUNDS;
+    c.child.send({ type: 'exit' });
+
+    // bare: a ws server that sends one small frame per subscription to every socket
+    const wss = new WebSocketServer({ port: 0 });
+    await new Promise((r) => wss.once('listening', r));
+    const bare = clients('bare', `ws://127.0.0.1:${(wss.address() as { port: number }).port}`, '', sockets, subs);
+    const bareReady = bare.next('ready');
+    bare.child.send({ type: 'open' });
+    await bare.next('opened');
+    const frame = JSON.stringify({ id: 'x', type: 'next', payload: { data: { events: { cursor: '1-1' } } } });
+    const broadcast = async () => {
+      for (const ws of wss.clients) for (let i = 0; i < subs; i++) ws.send(frame);
+    };
+    await broadcast();
+    await bareReady;
+    const baseline = await rounds(bare, broadcast);
+    bare.child.send({ type: 'exit' });
+    wss.close();
+
+    const p99 = pct(callplane, 99);
+    console.log(`\nfan-out: ${sockets} sockets × ${subs} subscriptions = ${total} on one server process (set up in ${(setupMs / 1000).toFixed(1)} s)`);
+    console.log(['', 'p50 ms', 'p99 ms', 'max ms'].join('\t'));
+    console.log(['callplane', pct(callplane, 50).toFixed(0), p99.toFixed(0), callplane.at(-1)!.toFixed(0)].join('\t'));
+    console.log(['bare ws', pct(baseline, 50).toFixed(0), pct(baseline, 99).toFixed(0), baseline.at(-1)!.toFixed(0)].join('\t'));
+    console.log(`ratio p99 (callplane / bare): ${(p99 / pct(baseline, 99)).toFixed(2)}x`);
+    console.log(`database reads per event: ${sharedPerEvent.toFixed(1)} by the shared reader, ${ownPerEvent.toFixed(1)} by streams on their own`);
+    console.log(`memory per idle subscription: ${(perSub / 1024).toFixed(1)} KiB of server heap`);
+    if (check && (p99 >= 1000 || sharedPerEvent + ownPerEvent > 5)) {
+      console.log('goal missed: p99 < 1 s and at most 5 reads per event');
+      ok = false;
+    }
+  } finally {
+    await app.stop();
+    await db.drop();
+  }
+  return ok;
+};
