@@ -1,0 +1,157 @@
+/**
+ * `pnpm bench http [--check] [--profile]`: the request path (issue 10). The real server
+ * (`node --import tsx packages/server/src/main.ts`, as in production) and a bare node:http + pg
+ * handler run side by side on one throw-away database; autocannon, in a process of its own, loads
+ * each with 20 connections. Goal: Callplane at ≥ 0.5× the bare handler's req/s, p99 < 10 ms.
+ * `--profile` runs the server under `--cpu-prof` and prints where its CPU went in each run.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { throwAwayDatabase } from './database.js';
+import { load, type LoadResult } from './load.js';
+import { summariseProfile, type ProfileWindow } from './profile.js';
+import type { Bench } from './run.js';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const KEY = 'cp_000000bench0_http-bench-operator-key';
+const CONNECTIONS = 20;
+const GOAL = { ratio: 0.5, p99Ms: 10 };
+const WORK = [
+  { name: 'tenants(first: 20) { edges { node { id name } } }', query: '{ tenants(first: 20) { edges { node { id name } } } }' },
+  { name: 'viewer { role }', query: '{ viewer { role } }' },
+];
+
+export const http: Bench = async ({ check, args }) => {
+  const seconds = Number(process.env.BENCH_SECONDS ?? 3);
+  const profile = args.includes('--profile');
+  const tmp = mkdtempSync(join(tmpdir(), 'callplane-bench-http-'));
+  const database = await throwAwayDatabase('http');
+  const children: ChildProcess[] = [];
+  try {
+    const port = await freePort();
+    const server = spawn(
+      process.execPath,
+      [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${tmp}`] : []), '--import', 'tsx', 'packages/server/src/main.ts'],
+      {
+        cwd: repoRoot,
+        // one JSON line per request goes to a file, as it would to a log collector
+        stdio: ['ignore', openSync(join(tmp, 'server.log'), 'w'), 'inherit'],
+        env: { ...withoutRedis(process.env), DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1', CALLPLANE_BOOTSTRAP_KEY: KEY, CALLPLANE_DASHBOARD_BUILD: '0' },
+      },
+    );
+    children.push(server);
+    const callplane = `http://127.0.0.1:${port}`;
+    await ready(`${callplane}/readyz`, server, join(tmp, 'server.log'));
+    for (let i = 0; i < 40; i++) await gql(callplane, `mutation { createTenant(name: "Bench ${i}") { id } }`);
+
+    const bare = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./bare-server.ts', import.meta.url))], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, DATABASE_URL: database.url },
+    });
+    children.push(bare);
+    const barePort = await new Promise<number>((resolve, reject) => {
+      bare.stdout!.on('data', (d: Buffer) => {
+        const m = /listening (\d+)/.exec(String(d));
+        if (m) resolve(Number(m[1]));
+      });
+      bare.once('exit', (code) => reject(new Error(`the bare server exited (${code})`)));
+    });
+
+    const rows: { name: string; callplane: LoadResult; bare: LoadResult }[] = [];
+    const windows: ProfileWindow[] = [];
+    for (const w of WORK) {
+      // every response is checked once, so that a broken query cannot pass as a fast one
+      for (const url of [callplane, `http://127.0.0.1:${barePort}`]) {
+        const body = await gql(url, w.query);
+        if (!body.data || body.errors) throw new Error(`${url} answered ${JSON.stringify(body)} to ${w.query}`);
+      }
+      const opts = { body: JSON.stringify({ query: w.query }), headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, connections: CONNECTIONS, seconds, warmupSeconds: 1 };
+      const fromUs = Number(process.hrtime.bigint() / 1000n);
+      const c = await load({ ...opts, url: `${callplane}/graphql` });
+      windows.push({ name: w.name, fromUs, toUs: Number(process.hrtime.bigint() / 1000n) });
+      const b = await load({ ...opts, url: `http://127.0.0.1:${barePort}/graphql` });
+      if (c.failures || b.failures) throw new Error(`failed requests under load: Callplane ${c.failures}, bare ${b.failures}`);
+      rows.push({ name: w.name, callplane: c, bare: b });
+    }
+
+    const cpu = cpus();
+    console.log(`\npnpm bench http: ${cpu.length} cores (${cpu[0]?.model.trim()}), Node ${process.version}, autocannon -c ${CONNECTIONS} -d ${seconds} (after 1 s warm-up), each side in its own process`);
+    const fig = (r: LoadResult) => `${Math.round(r.reqPerSec).toLocaleString('en')} req/s, p99 ${r.p99} ms`;
+    const table = [['work', 'Callplane', 'bare node:http + pg', 'ratio', 'goal']];
+    let met = true;
+    for (const r of rows) {
+      const ratio = r.callplane.reqPerSec / r.bare.reqPerSec;
+      const ok = ratio >= GOAL.ratio && r.callplane.p99 < GOAL.p99Ms;
+      met &&= ok;
+      table.push([r.name, fig(r.callplane), fig(r.bare), ratio.toFixed(2), ok ? 'met' : `MISSED (≥ ${GOAL.ratio}×, p99 < ${GOAL.p99Ms} ms)`]);
+    }
+    const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+    for (const row of table) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+
+    await Promise.all(children.map(stop));
+    if (profile) {
+      const file = readdirSync(tmp).find((f) => f.endsWith('.cpuprofile'));
+      const kept = join(tmpdir(), `callplane-http-${Date.now()}.cpuprofile`);
+      if (file) renameSync(join(tmp, file), kept);
+      console.log(file ? `\nserver CPU profile (kept in ${kept}; open it in Chrome DevTools):\n${summariseProfile(kept, windows)}` : '\nno CPU profile was written');
+    }
+    if (check && !met) console.log('\n--check: a goal was missed');
+    return !check || met;
+  } finally {
+    await Promise.all(children.map(stop));
+    await database.drop();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+};
+
+async function gql(url: string, query: string) {
+  const res = await fetch(`${url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
+    body: JSON.stringify({ query }),
+  });
+  return (await res.json()) as { data?: unknown; errors?: unknown };
+}
+
+/** Waits until the server says it is ready, or fails with the end of its log when it exited. */
+async function ready(url: string, child: ChildProcess, logFile: string) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
+    const ok = await fetch(url).then((r) => r.ok, () => false);
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the server was not ready within 60 s:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** One process and one bus: the figure is the request path's, not Redis's. */
+function withoutRedis(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { REDIS_URL: _, ...rest } = env;
+  return rest;
+}
+
+/** SIGTERM, then wait for the exit (the server writes its CPU profile as it exits). */
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
