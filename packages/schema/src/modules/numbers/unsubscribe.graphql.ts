@@ -4,7 +4,7 @@ import { loadScopedRows } from '../../graphql/loaders.js';
 import { statusChangeSubscription } from '../events/events.graphql.js';
 import type { StoredEvent } from '../events/events.service.js';
 import { TenantRef } from '../tenants/tenants.graphql.js';
-import { calendarDate } from '../qualifications/qualifications.service.js';
+import { calendarDate } from '../../shared/calendar.js';
 import { NumberRef, NumberTypeEnum } from './numbers.graphql.js';
 import { findUnsubscribeBatch, MAX_UNSUBSCRIBE_BATCH, unsubscribeBatchesQuery, unsubscribeItemsOf, unsubscribeNumbers } from './unsubscribe.service.js';
 import {

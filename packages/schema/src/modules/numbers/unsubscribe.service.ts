@@ -4,7 +4,7 @@ import { NotFoundError, ValidationError } from '../../errors.js';
 import { findScoped, requireTenantAdmin, scopedFrom, validIds } from '../../access/scope.js';
 import { scheduleJob } from '../../jobs/schedule.js';
 import { defineTask } from '../../jobs/tasks.js';
-import { dateInZone } from '../qualifications/qualifications.service.js';
+import { dateInZone } from '../../shared/calendar.js';
 import { releaseToStock } from './numbers.service.js';
 import type { NumberRow } from './numbers.table.js';
 import type { UnsubscribeBatch, UnsubscribeBatchStatus, UnsubscribeItem } from './unsubscribe.table.js';

@@ -6,7 +6,7 @@ import { readableEvents } from '../../../../../test/support/events.js';
 import { filedQualification } from '../../../../../test/support/qualifications.js';
 import type { Actor } from '../../access/actor.js';
 import { payOrder, topUpBalance } from '../billing/billing.service.js';
-import { calendarDate } from '../qualifications/qualifications.service.js';
+import { calendarDate } from '../../shared/calendar.js';
 import { importNumbers, purchaseNumber, renewNumber } from './numbers.service.js';
 import {
   findUnsubscribeBatch,

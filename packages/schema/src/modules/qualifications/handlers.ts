@@ -3,7 +3,7 @@ import type { ServiceContext } from '../../context.js';
 import { inTransaction } from '../../db/transaction.js';
 import { requireTenantAdmin, scopedFrom } from '../../access/scope.js';
 import { TENANT_ADMIN_FILES } from './documents.js';
-import { parseEmail, parseIdNumber, parseMobile, requiredText } from './input-fields.js';
+import { parseEmail, parseIdNumber, parseMobile, requiredText } from '../../shared/input-fields.js';
 import type { Handler } from './qualifications.table.js';
 
 export interface HandlerInput {

@@ -5,8 +5,8 @@ import { loadScopedRows } from '../../graphql/loaders.js';
 import { statusChangeSubscription } from '../events/events.graphql.js';
 import type { StoredEvent } from '../events/events.service.js';
 import { TenantRef } from '../tenants/tenants.graphql.js';
+import { calendarDate } from '../../shared/calendar.js';
 import {
-  calendarDate,
   documentsById,
   documentsOf,
   findHandler,

@@ -6,19 +6,17 @@ import { inTransaction, type Tx } from '../../db/transaction.js';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../../errors.js';
 import { findScoped, lockScoped, requireOperator, requireTenantAdmin, scopedFrom } from '../../access/scope.js';
 import type { Actor } from '../../access/actor.js';
-import { addYears, dateInZone, parseCalendarDate } from './calendar.js';
+import { addYears, dateInZone, parseCalendarDate } from '../../shared/calendar.js';
 import { parseCreditCode } from './credit-code.js';
 import { checkDocument, insertDocument, TENANT_ADMIN_FILES, type DocumentUploadInput } from './documents.js';
 import { findHandler } from './handlers.js';
-import { parseEmail, parseMobile, requiredText } from './input-fields.js';
+import { parseEmail, parseMobile, requiredText } from '../../shared/input-fields.js';
 import type { Qualification, QualificationKind, QualificationStatus } from './qualifications.table.js';
 
 // The module's entry: other modules import the qualification rules from here.
-export * from './calendar.js';
 export * from './credit-code.js';
 export * from './documents.js';
 export * from './handlers.js';
-export * from './input-fields.js';
 
 /** Q1: an indefinite licence is filed as valid for ten years from the submission date. */
 export const INDEFINITE_LICENCE_YEARS = 10;

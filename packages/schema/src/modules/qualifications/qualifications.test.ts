@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acmeAndBeta, type ServiceWorld, type TenantFixture } from '../../../../../test/support/context.js';
 import { readableEvents } from '../../../../../test/support/events.js';
+import { addYears, calendarDate } from '../../shared/calendar.js';
 import {
-  addYears,
-  calendarDate,
   creditCodeCheckCharacter,
   documentForDownload,
   documentsOf,

@@ -1,5 +1,5 @@
 // Calendar dates (YYYY-MM-DD) in a tenant's time zone.
-import { ValidationError } from '../../errors.js';
+import { ValidationError } from '../errors.js';
 
 /** YYYY-MM-DD of a real calendar day. */
 export function parseCalendarDate(raw: string, field: string): string {

@@ -1,8 +1,8 @@
-// Field validation shared by qualifications, handlers and number applications.
+// Field validation shared by modules: qualifications, handlers, number applications.
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { z } from 'zod';
-import { ValidationError } from '../../errors.js';
-import { characterCount } from '../../shared/text.js';
+import { ValidationError } from '../errors.js';
+import { characterCount } from './text.js';
 
 const emailSchema = z.email();
 
