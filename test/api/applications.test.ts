@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TenantFixture } from '../support/context.js';
 import { collect, startTestApp, type TestApp } from '../support/app.js';
 import { gid, ok } from '../support/graphql.js';
-import { minimalQualificationInput } from '@callplane/schema/modules/qualifications/qualifications.fixtures.ts';
+import { minimalQualificationInput } from '@callplane/schema/testing';
 
 let t: TestApp;
 let acme: TenantFixture;

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extendSchema, getNamedType, isListType, isNonNullType, isObjectType, parse, type GraphQLField, type GraphQLObjectType } from 'graphql';
 import { decodeCursor, EVENT_TYPES, isAfter, schema } from '@callplane/schema';
-import { FIELD_POLICY, mayReadField, policyOfType, READ_POLICY, type PolicyTable } from '@callplane/schema/access/policy.ts';
+import { FIELD_POLICY, mayReadField, policyOfType, READ_POLICY, type PolicyTable } from '@callplane/schema/testing';
 import { collect, startTestApp, type TestApp } from '../support/app.js';
 import { fromGlobal, gid, ok } from '../support/graphql.js';
 import {

@@ -13,7 +13,7 @@ import {
   type GraphQLInputType,
 } from 'graphql';
 import { schema } from '@callplane/schema';
-import { MUTATION_ROLES, policyOfType, READ_POLICY, type PolicyTable } from '@callplane/schema/access/policy.ts';
+import { MUTATION_ROLES, policyOfType, READ_POLICY, type PolicyTable } from '@callplane/schema/testing';
 import { startTestApp, type GqlResult, type TestApp } from '../support/app.js';
 import { gid, ok } from '../support/graphql.js';
 import { contentDigest, isolationWorld, rowsByTable, type IsolationWorld, type Row } from '../support/isolation-fixtures.js';

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, startTestApp, type TestApp } from '../support/app.js';
 import type { TenantFixture } from '../support/context.js';
-import { REAL_CREDIT_CODE, sampleQualificationInput } from '@callplane/schema/modules/qualifications/qualifications.fixtures.ts';
+import { REAL_CREDIT_CODE, sampleQualificationInput } from '@callplane/schema/testing';
 
 let t: TestApp;
 beforeAll(async () => {

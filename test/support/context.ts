@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import {
+  composeModules,
   createApiKey,
   createEventBus,
   createTenant,
@@ -24,6 +25,7 @@ export interface TenantFixture {
 
 /** A fresh database, a manual clock and an in-process bus: the world of a service test. */
 export async function serviceWorld() {
+  composeModules();
   const database = await openTestDatabase();
   const clock = new ManualClock(new Date('2026-11-25T02:00:00Z'));
   const bus = createEventBus();

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { reviewQualification, submitQualification, type Actor, type Clock, type Database, type ServiceContext } from '@callplane/schema';
-import { minimalQualificationInput } from '@callplane/schema/modules/qualifications/qualifications.fixtures.ts';
-import type { QualificationKind, QualificationStatus } from '@callplane/schema/modules/qualifications/qualifications.table.ts';
+import { minimalQualificationInput } from '@callplane/schema/testing';
+import type { QualificationKind, QualificationStatus } from '@callplane/schema/testing';
 import type { TenantFixture } from './context.js';
 
 /** A qualification row as the review would leave it, for tests of what needs one (Q2): returns its id. */

@@ -1,24 +1,5 @@
-export * from './clock.js';
-export * from './errors.js';
-export * from './context.js';
-export * from './access/actor.js';
-export * from './access/scope.js';
-export * from './db/connect.js';
-export * from './db/migrate.js';
-export * from './db/transaction.js';
-export type { Database } from './db/database.js';
-export * from './jobs/schedule.js';
-export * from './jobs/tasks.js';
-export * from './jobs/sweep.js';
-export { attachManualClock } from './modules/system/system.service.js';
-export * from './modules/events/events.bus.js';
-export * from './modules/events/events.cursor.js';
-export * from './modules/events/events.service.js';
-export * from './modules/events/events.stream.js';
-export { sharedReader } from './modules/events/events.fanout.js';
-export * from './modules/events/events.types.js';
-export * from './modules/tenants/tenants.service.js';
-export * from './modules/qualifications/qualifications.service.js';
+// @callplane/schema: the model (core.ts) and its GraphQL schema.
+export * from './core.js';
 export type { GraphQLContext } from './graphql/context.js';
 export { formatError } from './graphql/errors.js';
 export { unstorableText } from './graphql/text-guard.js';

@@ -5,6 +5,7 @@ import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import type { Runner } from 'graphile-worker';
 import {
   attachManualClock,
+  composeModules,
   connect,
   createEventBus,
   defaultSettings,
@@ -51,6 +52,7 @@ export type App = Awaited<ReturnType<typeof createApp>>;
 
 /** The whole runtime on one database: GraphQL over HTTP and WebSocket, jobs, bus, dashboard. */
 export async function createApp(opts: AppOptions) {
+  composeModules();
   const log = opts.log ?? createLogger(opts.logLevel ?? 'info');
   const database = connect(opts.databaseUrl);
   if (opts.migrate !== false) await migrateAll(database.db, database.pool);

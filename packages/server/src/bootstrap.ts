@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { createApiKey, createUser, type IssuedKey, type ServiceContext } from '@callplane/schema';
-import { hashKey } from '@callplane/schema/modules/tenants/keys.js';
+import { createApiKey, createUser, type IssuedKey, type ServiceContext } from '@callplane/schema/core';
+import { hashKey } from '@callplane/schema/core';
 
 export interface OperatorAccess {
   /** A key generated because no usable OPERATOR key existed: shown once. */

@@ -1,11 +1,14 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { createTenant, DomainError } from '@callplane/schema';
+import { composeModules, createTenant, DomainError } from '@callplane/schema/core';
 import { createUserKey, formatKeyTable, listKeys, revokeKey } from './cli/keys.js';
 import { step, withSession } from './cli/session.js';
 import { runWorker } from './cli/worker.js';
 import { describeMigrations } from './runtime/database.js';
 import { demoSeedNotice, seedDemo } from './demo.js';
 import { registerNumbersCommands } from './cli/numbers-import.js';
+
+// every command works with the modules' jobs, order-line effects and checks (seed-demo pays orders)
+composeModules();
 
 /** `pnpm callplane <command>`: administration next to (or without) a running server, on the same database. */
 const program = new Command('callplane')

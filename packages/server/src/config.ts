@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defaultSettings, type Settings } from '@callplane/schema';
+import { defaultSettings, type Settings } from '@callplane/schema/core';
 
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),

@@ -1,6 +1,6 @@
-import type { ServiceContext } from '@callplane/schema';
-import { importNumbers, purchaseNumber } from '@callplane/schema/modules/numbers/numbers.service.js';
-import { payOrder, topUpBalance } from '@callplane/schema/modules/billing/billing.service.js';
+import type { ServiceContext } from '@callplane/schema/core';
+import { importNumbers, purchaseNumber } from '@callplane/schema/core';
+import { payOrder, topUpBalance } from '@callplane/schema/core';
 import type { DemoWorld } from './demo.js';
 
 const REGIONS: [string, number, string, string, string][] = [

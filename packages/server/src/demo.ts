@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
-import { createApiKey, createTenant, createUser, type Actor, type Role, type ServiceContext } from '@callplane/schema';
+import { createApiKey, createTenant, createUser, type Actor, type Role, type ServiceContext } from '@callplane/schema/core';
 import {
   creditCodeCheckCharacter,
   reviewQualification,
   submitQualification,
-} from '@callplane/schema/modules/qualifications/qualifications.service.js';
+} from '@callplane/schema/core';
 import { demoNumbers } from './demo-numbers.js';
 
 export const DEMO_TENANT = 'Demo Telecom Ltd';

@@ -1,5 +1,4 @@
 import type { ServiceContext } from '../context.js';
-import { defineTask } from './tasks.js';
 
 /**
  * Finds the subjects of one kind that are overdue by the injected clock (a reservation past its
@@ -27,8 +26,6 @@ export async function sweepOverdue(ctx: ServiceContext): Promise<Record<string, 
  * queued by an older version that ran it too early) leaves its subject overdue; this finds it.
  * Workers run it every minute (graphile-worker cron) and advanceClock runs it each time.
  */
-export const SWEEP_TASK = defineTask('jobs.sweepOverdue', async (_payload, ctx) => {
-  await sweepOverdue(ctx);
-});
+export const SWEEP_TASK = 'jobs.sweepOverdue';
 /** Its schedule, for graphile-worker's cron: every minute, one job at a time. */
 export const SWEEP_CRON = { task: SWEEP_TASK, match: '* * * * *', options: { backfillPeriod: 0, jobKey: 'overdue-sweep', maxAttempts: 3 } };

@@ -1,5 +1,5 @@
-import { createApiKey, createUser, NotFoundError, revokeApiKey, ROLES, ValidationError, type Role, type ServiceContext } from '@callplane/schema';
-import { prefixOf } from '@callplane/schema/modules/tenants/keys.js';
+import { createApiKey, createUser, NotFoundError, revokeApiKey, ROLES, ValidationError, type Role, type ServiceContext } from '@callplane/schema/core';
+import { prefixOf } from '@callplane/schema/core';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

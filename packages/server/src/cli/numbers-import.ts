@@ -2,8 +2,8 @@ import { createReadStream, existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { parse } from 'csv-parse';
 import { Presets, SingleBar } from 'cli-progress';
-import { ValidationError, type ServiceContext } from '@callplane/schema';
-import { importNumbers, type ImportResult, type NumberImportRow } from '@callplane/schema/modules/numbers/numbers.service.js';
+import { ValidationError, type ServiceContext } from '@callplane/schema/core';
+import { importNumbers, type ImportResult, type NumberImportRow } from '@callplane/schema/core';
 import { withSession } from './session.js';
 
 /** Rows sent to the service at a time: one transaction each, so a huge file never holds one long transaction. */

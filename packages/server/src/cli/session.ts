@@ -1,4 +1,4 @@
-import { connect, SYSTEM, SystemClock, type Db, type ServiceContext } from '@callplane/schema';
+import { connect, SYSTEM, SystemClock, type Db, type ServiceContext } from '@callplane/schema/core';
 import { loadConfig, type Config } from '../config.js';
 import { createRuntimeBus } from '../runtime/bus.js';
 import { loadEnvFile } from '../runtime/env.js';

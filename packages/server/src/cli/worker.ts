@@ -1,4 +1,5 @@
-import { connect, SYSTEM, SystemClock, type ServiceContext } from '@callplane/schema';
+// The worker loads the model without GraphQL (@callplane/schema/core) and composes every module's jobs.
+import { composeModules, connect, SYSTEM, SystemClock, type ServiceContext } from '@callplane/schema/core';
 import { buildTaskList, startWorker } from '../jobs/worker.js';
 import { configureEmail } from '../jobs/email.js';
 import { createLogger } from '../logger.js';
@@ -28,6 +29,7 @@ export async function runWorker(opts: { concurrency: number }): Promise<void> {
     log.info(`using ${database.description}; migrations applied: ${describeMigrations(applied)}`);
     const systemContext = (): ServiceContext => ({ db: db.db, clock: new SystemClock(), bus: bus.bus, actor: SYSTEM, settings: config.settings });
     log.info(configureEmail(config.smtpUrl, config.smtpFrom));
+    composeModules();
     const taskList = buildTaskList(systemContext);
     const runner = await startWorker(db.pool, taskList, opts.concurrency);
     log.info(`worker running ${Object.keys(taskList).length} task types with concurrency ${opts.concurrency}${config.redisUrl ? '; events go to Redis' : ''}`);

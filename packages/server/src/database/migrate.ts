@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Kysely } from 'kysely';
-import { migrateToLatest } from '@callplane/schema';
+import { migrateToLatest } from '@callplane/schema/core';
 import { installJobSchema } from '../jobs/worker.js';
 
 /** Callplane's own migrations, then graphile-worker's schema. Returns the names just applied. */

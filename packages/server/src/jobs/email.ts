@@ -1,5 +1,5 @@
 import nodemailer from 'nodemailer';
-import { setEmailTransport } from '@callplane/schema/modules/outbox/outbox.service.js';
+import { setEmailTransport } from '@callplane/schema/core';
 
 /**
  * Outbox emails (N3) go out over SMTP when SMTP_URL is set (e.g. smtp://user:pass@mail.example:587);

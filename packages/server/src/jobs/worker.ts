@@ -1,7 +1,7 @@
 import { Logger, parseCronItems, run, runMigrations, runOnce, type Runner, type TaskList } from 'graphile-worker';
 import { sql } from 'kysely';
 import type pg from 'pg';
-import { allTasks, dueOfJobSql, DomainError, runTask, sweepOverdue, SWEEP_CRON, type ServiceContext } from '@callplane/schema';
+import { allTasks, dueOfJobSql, DomainError, runTask, sweepOverdue, SWEEP_CRON, type ServiceContext } from '@callplane/schema/core';
 
 /** graphile-worker keeps its tables in its own schema of the same database. */
 export const installJobSchema = (pool: pg.Pool) => runMigrations({ pgPool: pool, logger: quietLogger() });

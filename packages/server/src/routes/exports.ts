@@ -3,10 +3,10 @@ import { pipeline } from 'node:stream/promises';
 import { sql, type SelectQueryBuilder } from 'kysely';
 import { stringify } from 'csv-stringify';
 import { ValidationError } from '@callplane/schema';
-import { numbersQuery } from '@callplane/schema/modules/numbers/numbers.service.js';
-import { NUMBER_STATUSES, NUMBER_TYPES, type NumberRow, type NumberStatus, type NumberType } from '@callplane/schema/modules/numbers/numbers.table.js';
-import { linesOf, ordersQuery } from '@callplane/schema/modules/billing/billing.service.js';
-import { ORDER_STATUSES, type Order, type OrderStatus } from '@callplane/schema/modules/billing/billing.table.js';
+import { numbersQuery } from '@callplane/schema';
+import { NUMBER_STATUSES, NUMBER_TYPES, type NumberRow, type NumberStatus, type NumberType } from '@callplane/schema';
+import { linesOf, ordersQuery } from '@callplane/schema';
+import { ORDER_STATUSES, type Order, type OrderStatus } from '@callplane/schema';
 import type { Route } from '../http/routes.js';
 
 /**

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import { createEventBus, type EventBus } from '@callplane/schema';
+import { createEventBus, type EventBus } from '@callplane/schema/core';
 
 /** The bus of a process without the HTTP server (CLI, worker): Redis when REDIS_URL is set, so that running servers hear its events at once (RT2). */
 export function createRuntimeBus(redisUrl?: string): { bus: EventBus; close(): void } {

@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { connect } from '@callplane/schema';
+import { connect } from '@callplane/schema/core';
 import type { Config } from '../config.js';
 import { startEmbeddedPostgres } from '../database/embedded.js';
 import { migrateAll } from '../database/migrate.js';

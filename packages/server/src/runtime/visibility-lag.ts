@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { Gauge } from 'prom-client';
-import { oldestOpenWriter, type Database } from '@callplane/schema';
+import { oldestOpenWriter, type Database } from '@callplane/schema/core';
 import type { Log } from '../logger.js';
 import type { Metrics } from '../http/metrics.js';
 

@@ -3,8 +3,7 @@ import type { ServiceContext } from '../../context.js';
 import { inTransaction, lockRow, type Tx } from '../../db/transaction.js';
 import { ConflictError, NotFoundError } from '../../errors.js';
 import { scheduleJob } from '../../jobs/schedule.js';
-import { defineTask } from '../../jobs/tasks.js';
-import { closeOrder, createOrder, moveBalance, onOrderLineClosed, onOrderLinePaid } from '../billing/billing.service.js';
+import { closeOrder, createOrder, moveBalance, type OrderLineEffect } from '../billing/billing.service.js';
 import { money } from '../billing/money.js';
 import {
   describeNumber,
@@ -16,13 +15,12 @@ import {
 } from '../numbers/numbers.service.js';
 import type { NumberRow, NumberType, TollFreeTier } from '../numbers/numbers.table.js';
 import { queueEmail } from '../outbox/outbox.service.js';
-import { registerUnsubscribeCheck } from '../numbers/unsubscribe.service.js';
+import type { UnsubscribeCheck } from '../numbers/unsubscribe.service.js';
 import { changeApplication, lockApplicationById, ORDER_KIND, ORDER_LINE_KIND } from './applications.status.js';
 import type { NumberApplication } from './applications.table.js';
 
-export const ACTIVATE_TASK = defineTask('applications.activate', async (payload: { applicationId: string }, ctx) => {
-  await activateApplicationNumbers(ctx, payload.applicationId);
-});
+/** The job's name; its handler is registered by the module (applications.module.ts). */
+export const ACTIVATE_TASK = 'applications.activate';
 
 /** Stock of a type (and 400 tier) in one region: what an application is allocated from. */
 export function availableInRegion(tx: Tx, f: { type: NumberType; tier: TollFreeTier | null; province: string; city: string }) {
@@ -116,21 +114,23 @@ export async function allocateApplicationNumbers(ctx: ServiceContext, id: string
 }
 
 /** Paying the order: the numbers start taking effect; an activation job follows after a short delay. */
-onOrderLinePaid(ORDER_LINE_KIND, async (tx, ctx, order, line) => {
+/** A paid application order line: its numbers take effect (registered by applications.module.ts). */
+export const applicationLinePaid: OrderLineEffect = async (tx, ctx, order, line) => {
   const app = line.subject_id ? await lockApplicationById(tx, line.subject_id) : undefined;
   if (!app || app.order_id !== order.id) throw new ConflictError('INVALID_STATUS', 'the order no longer belongs to a number application', 'orderId');
   if (app.status === 'CLOSED') throw new ConflictError('APPLICATION_CLOSED', `application ${app.ticket_no} is closed: ${app.status_reason}`, 'orderId');
   if (app.number_status !== 'DELIVERED') return; // an earlier line of the same order did it
   const paid = await changeApplication(tx, app, { number_status: 'TAKING_EFFECT', paid_at: tx.now }, null);
   await scheduleActivation(tx, ctx, paid);
-});
+};
 
 /** A cancelled application order gives its numbers back and closes the application. */
-onOrderLineClosed(ORDER_LINE_KIND, async (tx, ctx, order, line) => {
+/** A cancelled or expired application order: the application closes. */
+export const applicationLineClosed: OrderLineEffect = async (tx, ctx, order, line) => {
   const app = line.subject_id ? await lockApplicationById(tx, line.subject_id) : undefined;
   if (!app || app.status === 'CLOSED') return;
   await closeApplication(tx, ctx, app, `order ${order.order_no} ${order.status.toLowerCase()}`);
-});
+};
 
 /** N3 + N6: activation waits for payment and, for a 400 number, for the carrier's approval of the materials. */
 export async function scheduleActivation(tx: Tx, ctx: ServiceContext, app: NumberApplication): Promise<void> {
@@ -165,7 +165,8 @@ export async function activateApplicationNumbers(ctx: ServiceContext, id: string
 }
 
 /** N7: a number still on its way through an application (paid, not yet ACTIVE) cannot be unsubscribed. */
-registerUnsubscribeCheck('applicationInProgress', async (tx, n) => {
+/** A number reserved for an application still in progress cannot be unsubscribed. */
+export const applicationInProgressCheck: UnsubscribeCheck = async (tx, n) => {
   if (!n.application_id || n.status !== 'RESERVED') return null;
   const app = await tx.trx.selectFrom('number_applications').select(['ticket_no', 'status', 'number_status']).where('id', '=', n.application_id).executeTakeFirst();
   if (!app) return null;
@@ -173,7 +174,7 @@ registerUnsubscribeCheck('applicationInProgress', async (tx, n) => {
     code: 'APPLICATION_IN_PROGRESS',
     reason: `${n.e164} is being delivered by application ${app.ticket_no} (${app.status}/${app.number_status}); it can be unsubscribed once ACTIVE`,
   };
-});
+};
 
 
 /**

@@ -5,7 +5,6 @@ import { inTransaction, type Tx } from '../../db/transaction.js';
 import { ValidationError } from '../../errors.js';
 import { requireTenantAdmin } from '../../access/scope.js';
 import { scheduleJob } from '../../jobs/schedule.js';
-import { defineTask } from '../../jobs/tasks.js';
 import { requireApprovedQualification } from '../qualifications/qualifications.service.js';
 import { dateInZone } from '../../shared/calendar.js';
 import { parseEmail, parseMobile, requiredText } from '../../shared/input-fields.js';
@@ -68,9 +67,8 @@ async function stockCount(tx: Tx, f: { type: NumberType; tier: TollFreeTier | nu
   return Number((await q.executeTakeFirstOrThrow()).n);
 }
 
-export const MATERIALS_DEADLINE_TASK = defineTask('applications.materialsDeadline', async (payload: { applicationId: string }, ctx) => {
-  await closeIfMaterialsMissing(ctx, payload.applicationId);
-});
+/** The job's name; its handler is registered by the module (applications.module.ts). */
+export const MATERIALS_DEADLINE_TASK = 'applications.materialsDeadline';
 
 /**
  * N3: a tenant applies for numbers (INBOUND_OUTBOUND, or a region without stock). It gets a

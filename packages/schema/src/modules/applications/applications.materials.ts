@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { requireOperator, requireTenantAdmin, systemDb } from '../../access/scope.js';
 import { checkDocument, findHandler, insertDocument, type DocumentUploadInput, type ReviewDecision } from '../qualifications/qualifications.service.js';
 import { DOCUMENT_TYPES, type DocumentType } from '../qualifications/qualifications.table.js';
-import { defineSweep } from '../../jobs/sweep.js';
+import type { Sweep } from '../../jobs/sweep.js';
 import { closeApplication, scheduleActivation } from './applications.allocation.js';
 import {
   awaitingMaterials,
@@ -32,7 +32,7 @@ export async function closeIfMaterialsMissing(ctx: ServiceContext, id: string): 
 }
 
 /** Safety net of the deadline job: open 400 applications still awaiting materials past their deadline. */
-defineSweep('applications past their materials deadline', async (ctx) => {
+export const sweepMaterialsDeadlines: Sweep = async (ctx) => {
   const overdue = await systemDb(ctx)
     .selectFrom('number_applications')
     .select('id')
@@ -42,7 +42,7 @@ defineSweep('applications past their materials deadline', async (ctx) => {
     .execute();
   for (const a of overdue) await closeIfMaterialsMissing(ctx, a.id);
   return overdue.length;
-});
+};
 
 export interface MaterialsInput {
   applicationId: string;

@@ -4,15 +4,13 @@ import { inTransaction } from '../../db/transaction.js';
 import { ConflictError } from '../../errors.js';
 import { requireOperator } from '../../access/scope.js';
 import { scheduleJob } from '../../jobs/schedule.js';
-import { defineTask } from '../../jobs/tasks.js';
 import type { ReviewDecision } from '../qualifications/qualifications.service.js';
 import { allocateApplicationNumbers } from './applications.allocation.js';
 import { changeApplication, lockApplication, reviewNote } from './applications.status.js';
 import type { NumberApplication } from './applications.table.js';
 
-export const ALLOCATE_TASK = defineTask('applications.allocate', async (payload: { applicationId: string }, ctx) => {
-  await allocateApplicationNumbers(ctx, payload.applicationId);
-});
+/** The job's name; its handler is registered by the module (applications.module.ts). */
+export const ALLOCATE_TASK = 'applications.allocate';
 
 /**
  * N3: an OPERATOR approves or rejects (with a reason) an application pending review. Approval

@@ -6,8 +6,7 @@ import { inTransaction, lockRow, type Tx } from '../../db/transaction.js';
 import { ConflictError, ForbiddenError } from '../../errors.js';
 import { lockScoped, requireActor, requireTenantAdmin, scopedFrom, systemDb } from '../../access/scope.js';
 import { scheduleJob } from '../../jobs/schedule.js';
-import { defineTask } from '../../jobs/tasks.js';
-import { defineSweep } from '../../jobs/sweep.js';
+import type { Sweep } from '../../jobs/sweep.js';
 import { moveBalance } from './billing.ledger.js';
 import type { Order, OrderKind, OrderLine, OrderLineKind, OrderStatus } from './billing.table.js';
 import { formatMoney, money } from './money.js';
@@ -37,9 +36,8 @@ export interface NewOrderLine {
   periodEnd?: Date | null;
 }
 
-export const EXPIRE_ORDER_TASK = defineTask('billing.expireOrder', async (payload: { orderId: string }, ctx) => {
-  await expireOrder(ctx, payload.orderId);
-});
+/** The job's name; its handler is registered by the module (billing.module.ts). */
+export const EXPIRE_ORDER_TASK = 'billing.expireOrder';
 
 /** Creates an UNPAID order in the caller's transaction; with `expiresAt` a job expires it then. */
 export async function createOrder(
@@ -158,11 +156,11 @@ export async function cancelOrder(ctx: ServiceContext, orderId: string): Promise
 }
 
 /** Safety net of the expiry job: unpaid orders past their expiry (a reservation past reserved_until). */
-defineSweep('unpaid orders past their expiry', async (ctx) => {
+export const sweepExpiredOrders: Sweep = async (ctx) => {
   const overdue = await systemDb(ctx).selectFrom('orders').select('id').where('status', '=', 'UNPAID').where('expires_at', '<=', ctx.clock.now()).execute();
   for (const o of overdue) await expireOrder(ctx, o.id);
   return overdue.length;
-});
+};
 
 /** N2: an unpaid order past its expiry closes as EXPIRED (the job at expires_at runs this). */
 export async function expireOrder(ctx: ServiceContext, orderId: string): Promise<Order | null> {

@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { characterCount } from '../../shared/text.js';
 import { findScoped, requireTenantAdmin } from '../../access/scope.js';
 import { requireApprovedQualification } from '../qualifications/qualifications.service.js';
-import { createOrder, onOrderLineClosed, onOrderLinePaid } from '../billing/billing.service.js';
+import { createOrder, type OrderLineEffect } from '../billing/billing.service.js';
 import type { Order } from '../billing/billing.table.js';
 import { describeNumber, emitStatus, firstTermMonths, releaseToStock, tariffCodeFor } from './numbers.status.js';
 import { startFirstTerm } from './numbers.terms.js';
@@ -76,16 +76,16 @@ export async function purchaseNumber(ctx: ServiceContext, input: PurchaseInput):
 const notAvailable = () => new ConflictError('NUMBER_NOT_AVAILABLE', 'this number is not available to buy', 'numberId');
 
 /** Paying a purchase: the reservation becomes an ACTIVE number of the tenant with its first term. */
-onOrderLinePaid('NUMBER_PURCHASE', async (tx, _ctx, order, line) => {
+export const purchaseLinePaid: OrderLineEffect = async (tx, _ctx, order, line) => {
   const n = await lockRow(tx, 'numbers', line.number_id!);
   if (!n || n.status !== 'RESERVED' || n.tenant_id !== order.tenant_id) throw new ConflictError('NUMBER_NOT_AVAILABLE', 'the reserved number is no longer held for this order', 'orderId');
   await startFirstTerm(tx, n, line.quantity, line.id, 'ORDER_PAID', { orderId: order.id });
-});
+};
 
 /** An unpaid purchase that is cancelled or expires gives the number back to stock. */
-onOrderLineClosed('NUMBER_PURCHASE', async (tx, _ctx, order, line) => {
+export const purchaseLineClosed: OrderLineEffect = async (tx, _ctx, order, line) => {
   const n = await lockRow(tx, 'numbers', line.number_id!);
   if (!n || n.status !== 'RESERVED' || n.tenant_id !== order.tenant_id || n.application_id) return;
   await releaseToStock(tx, n, order.status === 'EXPIRED' ? 'RESERVATION_EXPIRED' : 'ORDER_CANCELLED', { orderId: order.id });
-});
+};
 

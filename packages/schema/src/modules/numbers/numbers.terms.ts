@@ -5,20 +5,18 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { findScoped, requireTenantAdmin, systemDb } from '../../access/scope.js';
 import { SYSTEM } from '../../access/actor.js';
 import { scheduleJob } from '../../jobs/schedule.js';
-import { defineTask } from '../../jobs/tasks.js';
-import { defineSweep } from '../../jobs/sweep.js';
-import { createOrder, listTariffs, lockBalance, onOrderLinePaid, settleOrder } from '../billing/billing.service.js';
+import type { Sweep } from '../../jobs/sweep.js';
+import { createOrder, listTariffs, lockBalance, settleOrder, type OrderLineEffect } from '../billing/billing.service.js';
 import type { Order } from '../billing/billing.table.js';
 import { money } from '../billing/money.js';
 import { addMonths, describeNumber, emitStatus, releaseToStock, RENEWAL_MONTHS, tariffCodeFor } from './numbers.status.js';
 import type { NumberRow } from './numbers.table.js';
 
-export const TERM_CHECK_TASK = defineTask('numbers.termCheck', async (payload: { numberId: string }, ctx) => {
-  await checkNumberTerm(ctx, payload.numberId);
-});
+/** The job's name; its handler is registered by the module (numbers.module.ts). */
+export const TERM_CHECK_TASK = 'numbers.termCheck';
 
 /** Safety net of the term job: ACTIVE numbers past their term, EXPIRED numbers past their grace. */
-defineSweep('numbers past their term or grace', async (ctx) => {
+export const sweepNumberTerms: Sweep = async (ctx) => {
   const now = ctx.clock.now();
   const overdue = await systemDb(ctx)
     .selectFrom('numbers')
@@ -27,7 +25,7 @@ defineSweep('numbers past their term or grace', async (ctx) => {
     .execute();
   for (const n of overdue) await checkNumberTerm(ctx, n.id);
   return overdue.length;
-});
+};
 
 /** One job per number (by key): at term end it renews or expires; at grace end it releases. */
 export async function scheduleTermCheck(tx: Tx, numberId: string, runAt: Date): Promise<void> {
@@ -112,7 +110,7 @@ function renewalLine(n: NumberRow, months: number, how: string) {
 }
 
 /** Paying a renewal extends the term from its old end (an EXPIRED number in grace becomes ACTIVE again). */
-onOrderLinePaid('NUMBER_RENEWAL', async (tx, _ctx, order, line) => {
+export const renewalLinePaid: OrderLineEffect = async (tx, _ctx, order, line) => {
   const n = await lockRow(tx, 'numbers', line.number_id!);
   if (!n || n.tenant_id !== order.tenant_id || (n.status !== 'ACTIVE' && n.status !== 'EXPIRED') || !n.term_end)
     throw new ConflictError('NUMBER_NOT_RENEWABLE', 'the number is no longer the tenant’s to renew', 'orderId');
@@ -132,7 +130,7 @@ onOrderLinePaid('NUMBER_RENEWAL', async (tx, _ctx, order, line) => {
     payload: { e164: n.e164, orderId: order.id, previousTermEnd: n.term_end, termEnd },
   });
   if (n.status !== 'ACTIVE') await emitStatus(tx, renewed, n.status, 'RENEWED', { orderId: order.id, termEnd });
-});
+};
 
 /** An owned number of the key's tenant, locked for a change. */
 async function lockOwnNumber(tx: Tx, ctx: ServiceContext, numberId: string): Promise<NumberRow> {

@@ -3,7 +3,6 @@ import { inTransaction, lockRow, type Tx } from '../../db/transaction.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import { findScoped, requireTenantAdmin, scopedFrom, validIds } from '../../access/scope.js';
 import { scheduleJob } from '../../jobs/schedule.js';
-import { defineTask } from '../../jobs/tasks.js';
 import { dateInZone } from '../../shared/calendar.js';
 import { releaseToStock } from './numbers.service.js';
 import type { NumberRow } from './numbers.table.js';
@@ -31,7 +30,7 @@ export function registerUnsubscribeCheck(name: string, check: UnsubscribeCheck):
 }
 
 /** A number with an UNPAID order (a renewal, an application still to pay) cannot be unsubscribed. */
-registerUnsubscribeCheck('unpaidOrder', async (tx, n) => {
+export const unpaidOrderCheck: UnsubscribeCheck = async (tx, n) => {
   const unpaid = await tx.trx
     .selectFrom('order_lines')
     .innerJoin('orders', 'orders.id', 'order_lines.order_id')
@@ -42,14 +41,13 @@ registerUnsubscribeCheck('unpaidOrder', async (tx, n) => {
     .orderBy('orders.created_at')
     .executeTakeFirst();
   return unpaid ? { code: 'UNPAID_ORDER', reason: `order ${unpaid.order_no} for ${n.e164} is unpaid: pay or cancel it first` } : null;
-});
+};
 
 // ---------------------------------------------------------------------------------------------
 // N7: batches
 
-export const UNSUBSCRIBE_TASK = defineTask('numbers.unsubscribe', async (payload: { batchId: string }, ctx) => {
-  await runUnsubscribeChecks(ctx, payload.batchId);
-});
+/** The job's name; its handler is registered by the module (numbers.module.ts). */
+export const UNSUBSCRIBE_TASK = 'numbers.unsubscribe';
 
 async function emitBatchStatus(tx: Tx, batch: UnsubscribeBatch, previousStatus: UnsubscribeBatchStatus | null, counts: { released: number; failed: number; total: number }) {
   await tx.emit({

@@ -2,7 +2,6 @@ import type { ServiceContext } from '../../context.js';
 import type { Tx } from '../../db/transaction.js';
 import { scopedFrom, systemDb, validIds } from '../../access/scope.js';
 import { scheduleJob } from '../../jobs/schedule.js';
-import { defineTask } from '../../jobs/tasks.js';
 import type { OutboxEmail } from './outbox.table.js';
 
 export interface NewEmail {
@@ -23,9 +22,8 @@ export function setEmailTransport(t: EmailTransport | null): void {
   transport = t;
 }
 
-export const SEND_EMAIL_TASK = defineTask('outbox.send', async (payload: { emailId: string }, ctx) => {
-  await sendOutboxEmail(ctx, payload.emailId);
-});
+/** The job's name; its handler is registered by the module (outbox.module.ts). */
+export const SEND_EMAIL_TASK = 'outbox.send';
 
 /** Writes the email in the caller's transaction (it exists exactly when the change commits). */
 export async function queueEmail(tx: Tx, email: NewEmail): Promise<OutboxEmail> {

@@ -1,0 +1,86 @@
+// The modules of Callplane and what each one registers: durable jobs, overdue sweeps, what a paid
+// or closed order line does, and why a number cannot be unsubscribed. The app, the worker and the
+// tests compose them from this one list (composeModules); nothing registers itself on import, and
+// nothing here loads GraphQL, so `pnpm callplane worker` knows every job without the schema.
+import type { ServiceContext } from './context.js';
+import { defineTask, type TaskHandler } from './jobs/tasks.js';
+import { defineSweep, sweepOverdue, SWEEP_TASK, type Sweep } from './jobs/sweep.js';
+import { EXPIRE_ORDER_TASK, expireOrder, onOrderLineClosed, onOrderLinePaid, sweepExpiredOrders, type OrderLineEffect } from './modules/billing/billing.orders.js';
+import { checkNumberTerm, renewalLinePaid, sweepNumberTerms, TERM_CHECK_TASK } from './modules/numbers/numbers.terms.js';
+import { purchaseLineClosed, purchaseLinePaid } from './modules/numbers/numbers.purchase.js';
+import { registerUnsubscribeCheck, runUnsubscribeChecks, unpaidOrderCheck, UNSUBSCRIBE_TASK, type UnsubscribeCheck } from './modules/numbers/unsubscribe.service.js';
+import { SEND_EMAIL_TASK, sendOutboxEmail } from './modules/outbox/outbox.service.js';
+import {
+  ACTIVATE_TASK,
+  activateApplicationNumbers,
+  allocateApplicationNumbers,
+  applicationInProgressCheck,
+  applicationLineClosed,
+  applicationLinePaid,
+} from './modules/applications/applications.allocation.js';
+import { MATERIALS_DEADLINE_TASK } from './modules/applications/applications.apply.js';
+import { closeIfMaterialsMissing, sweepMaterialsDeadlines } from './modules/applications/applications.materials.js';
+import { ALLOCATE_TASK } from './modules/applications/applications.review.js';
+import { ORDER_LINE_KIND } from './modules/applications/applications.status.js';
+
+export interface CallplaneModule {
+  name: string;
+  tasks?: Record<string, TaskHandler>;
+  /** The safety nets of due-time jobs: subjects found overdue by a query (jobs/sweep.ts). */
+  sweeps?: Record<string, Sweep>;
+  /** By order-line kind: what paying, and what cancelling or expiring, a line of it does. */
+  orderLines?: Record<string, { paid: OrderLineEffect; closed?: OrderLineEffect }>;
+  unsubscribeChecks?: Record<string, UnsubscribeCheck>;
+}
+
+const byId =
+  <P extends Record<string, string>>(run: (ctx: ServiceContext, id: string) => Promise<unknown>, key: keyof P) =>
+  async (payload: P, ctx: ServiceContext) => void (await run(ctx, payload[key]!));
+
+export const MODULES: readonly CallplaneModule[] = [
+  { name: 'jobs', tasks: { [SWEEP_TASK]: async (_p, ctx) => void (await sweepOverdue(ctx)) } },
+  {
+    name: 'billing',
+    tasks: { [EXPIRE_ORDER_TASK]: byId<{ orderId: string }>(expireOrder, 'orderId') },
+    sweeps: { 'unpaid orders past their expiry': sweepExpiredOrders },
+  },
+  { name: 'outbox', tasks: { [SEND_EMAIL_TASK]: byId<{ emailId: string }>(sendOutboxEmail, 'emailId') } },
+  {
+    name: 'numbers',
+    tasks: {
+      [TERM_CHECK_TASK]: byId<{ numberId: string }>(checkNumberTerm, 'numberId'),
+      [UNSUBSCRIBE_TASK]: byId<{ batchId: string }>(runUnsubscribeChecks, 'batchId'),
+    },
+    sweeps: { 'numbers past their term or grace': sweepNumberTerms },
+    orderLines: { NUMBER_PURCHASE: { paid: purchaseLinePaid, closed: purchaseLineClosed }, NUMBER_RENEWAL: { paid: renewalLinePaid } },
+    unsubscribeChecks: { unpaidOrder: unpaidOrderCheck },
+  },
+  {
+    name: 'applications',
+    tasks: {
+      [ALLOCATE_TASK]: byId<{ applicationId: string }>(allocateApplicationNumbers, 'applicationId'),
+      [ACTIVATE_TASK]: byId<{ applicationId: string }>(activateApplicationNumbers, 'applicationId'),
+      [MATERIALS_DEADLINE_TASK]: byId<{ applicationId: string }>(closeIfMaterialsMissing, 'applicationId'),
+    },
+    sweeps: { 'applications past their materials deadline': sweepMaterialsDeadlines },
+    orderLines: { [ORDER_LINE_KIND]: { paid: applicationLinePaid, closed: applicationLineClosed } },
+    unsubscribeChecks: { applicationInProgress: applicationInProgressCheck },
+  },
+];
+
+let composed = false;
+
+/** Registers every module's jobs, sweeps, order-line effects and unsubscribe checks, once per process. */
+export function composeModules(modules: readonly CallplaneModule[] = MODULES): void {
+  if (composed) return;
+  composed = true;
+  for (const m of modules) {
+    for (const [name, handler] of Object.entries(m.tasks ?? {})) defineTask(name, handler);
+    for (const [name, sweep] of Object.entries(m.sweeps ?? {})) defineSweep(name, sweep);
+    for (const [kind, effects] of Object.entries(m.orderLines ?? {})) {
+      onOrderLinePaid(kind, effects.paid);
+      if (effects.closed) onOrderLineClosed(kind, effects.closed);
+    }
+    for (const [name, check] of Object.entries(m.unsubscribeChecks ?? {})) registerUnsubscribeCheck(name, check);
+  }
+}
