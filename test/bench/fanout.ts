@@ -9,7 +9,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
-import { defaultSettings, inTransaction, ownStreamReads, sharedReader, SYSTEM } from '@callplane/schema';
+import { defaultSettings, inTransaction, ownStreamReads, sharedReads, SYSTEM } from '@callplane/schema';
 import { createApp } from '@callplane/server';
 import { seedOperatorKey } from '../support/context.js';
 import { throwAwayDatabase } from './database.js';
@@ -73,10 +73,9 @@ export const fanout: Bench = async ({ check, args }) => {
     await ready;
     const setupMs = now() - setupStart;
     const perSub = (heap() - heapBefore) / total;
-    const reader = sharedReader(system.db, system.bus);
-    const reads = { shared: reader.reads, own: ownStreamReads.count };
+    const reads = { shared: sharedReads.count, own: ownStreamReads.count };
     const callplane = await rounds(c, () => emit('bench').then(() => {}));
-    const sharedPerEvent = (reader.reads - reads.shared) / ROUNDS;
+    const sharedPerEvent = (sharedReads.count - reads.shared) / ROUNDS;
     const ownPerEvent = (ownStreamReads.count - reads.own) / ROUNDS;
     c.child.send({ type: 'exit' });
 

@@ -19,7 +19,7 @@ export * from './modules/events/events.bus.js';
 export * from './modules/events/events.cursor.js';
 export * from './modules/events/events.service.js';
 export * from './modules/events/events.stream.js';
-export { sharedReader } from './modules/events/events.fanout.js';
+export { sharedReader, sharedReads } from './modules/events/events.fanout.js';
 export * from './modules/events/events.types.js';
 export * from './modules/tenants/tenants.service.js';
 export { hashKey, prefixOf } from './modules/tenants/keys.js';

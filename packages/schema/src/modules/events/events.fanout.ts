@@ -4,6 +4,9 @@ import type { EventBus, EventNotice } from './events.bus.js';
 import { decodeCursor, isAfter, type Cursor } from './events.cursor.js';
 import { hasInvisibleEvents, headCursor, readEventsAfter, type EventFilter, type StoredEvent } from './events.service.js';
 
+/** Reads of the event table by every shared reader of this process: for the fan-out benchmark. */
+export const sharedReads = { count: 0 };
+
 /** Rows the shared reader takes from the table at a time. */
 const SHARED_PAGE = 500;
 
@@ -102,6 +105,7 @@ export class SharedEventReader {
         const from = this.head!;
         const page = await readEventsAfter(this.db, from, {}, SHARED_PAGE).catch(() => [] as StoredEvent[]);
         this.reads++;
+        sharedReads.count++;
         // events committed but not readable yet (an older transaction is open, RT1): their notice
         // may have come before anyone listened, so look again soon rather than at the idle poll
         if (page.length < SHARED_PAGE) this.invisible = await hasInvisibleEvents(this.db, page.length ? decodeCursor(page.at(-1)!.cursor) : from).catch(() => false);
