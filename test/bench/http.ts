@@ -72,16 +72,17 @@ export const http: Bench = async ({ check, args }) => {
       }
       const opts = { body: JSON.stringify({ query: w.query }), headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` }, connections: CONNECTIONS, seconds, warmupSeconds: 1 };
       const fromUs = Number(process.hrtime.bigint() / 1000n);
-      const c = await load({ ...opts, url: `${callplane}/graphql` });
+      const c = await load({ ...opts, url: `${callplane}/graphql`, serverPid: server.pid });
       windows.push({ name: w.name, fromUs, toUs: Number(process.hrtime.bigint() / 1000n) });
-      const b = await load({ ...opts, url: `http://127.0.0.1:${barePort}/graphql` });
+      const b = await load({ ...opts, url: `http://127.0.0.1:${barePort}/graphql`, serverPid: bare.pid });
       if (c.failures || b.failures) throw new Error(`failed requests under load: Callplane ${c.failures}, bare ${b.failures}`);
       rows.push({ name: w.name, callplane: c, bare: b });
     }
 
     const cpu = cpus();
     console.log(`\npnpm bench http: ${cpu.length} cores (${cpu[0]?.model.trim()}), Node ${process.version}, autocannon -c ${CONNECTIONS} -d ${seconds} (after 1 s warm-up), each side in its own process`);
-    const fig = (r: LoadResult) => `${Math.round(r.reqPerSec).toLocaleString('en')} req/s, p99 ${r.p99} ms`;
+    const fig = (r: LoadResult) =>
+      `${Math.round(r.reqPerSec).toLocaleString('en')} req/s, p99 ${r.p99} ms${r.cpuUsPerRequest === null ? '' : `, ${Math.round(r.cpuUsPerRequest)} µs CPU/req`}`;
     const table = [['work', 'Callplane', 'bare node:http + pg', 'ratio', 'goal']];
     let met = true;
     for (const r of rows) {

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 
@@ -11,10 +12,14 @@ export interface LoadResult {
   p99: number;
   /** Responses that were not 2xx, plus connection errors and timeouts: a run with any is not a figure. */
   failures: number;
+  /** CPU time of the measured server per request (warm-up included), in µs; null where /proc is not. */
+  cpuUsPerRequest: number | null;
 }
 
 export interface LoadOptions {
   url: string;
+  /** The process serving `url`, whose CPU time is read around the run. */
+  serverPid?: number;
   body: string;
   headers: Record<string, string>;
   connections: number;
@@ -31,14 +36,37 @@ export async function load(opts: LoadOptions): Promise<LoadResult> {
   for (const [k, v] of Object.entries(opts.headers)) args.push('-H', `${k}=${v}`);
   if (opts.warmupSeconds > 0) args.push('--warmup', '[', '-c', String(opts.connections), '-d', String(opts.warmupSeconds), ']');
   args.push(opts.url);
+  const cpuBefore = cpuMicros(opts.serverPid);
   const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 });
+  const cpuAfter = cpuMicros(opts.serverPid);
   // with --warmup, autocannon prints the warm-up's result on a line of its own first
   const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
-    requests: { average: number };
+    requests: { average: number; total: number };
     latency: { p50: number; p99: number };
     non2xx: number;
     errors: number;
     timeouts: number;
+    warmup?: { requests: { total: number } };
   };
-  return { reqPerSec: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, failures: r.non2xx + r.errors + r.timeouts };
+  const served = r.requests.total + (r.warmup?.requests.total ?? 0);
+  return {
+    reqPerSec: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    failures: r.non2xx + r.errors + r.timeouts,
+    cpuUsPerRequest: cpuBefore !== null && cpuAfter !== null && served ? (cpuAfter - cpuBefore) / served : null,
+  };
 }
+
+/** User + system CPU time of a process so far (Linux /proc), in µs. */
+function cpuMicros(pid: number | undefined): number | null {
+  if (!pid) return null;
+  try {
+    // after the command name (which may hold spaces) come the fields from the 3rd on: utime is the 14th, stime the 15th
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1e6;
+  } catch {
+    return null;
+  }
+}
+const CLOCK_TICKS = 100; // USER_HZ on Linux

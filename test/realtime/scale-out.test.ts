@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { collect, startTestApp, type TestApp } from '../support/app.js';
-import { fromGlobal } from '../support/graphql.js';
+import { fromGlobal, gid } from '../support/graphql.js';
 import { createTestDatabase } from '../support/db.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -24,10 +24,13 @@ async function redisReachable() {
 const haveRedis = await redisReachable();
 if (!haveRedis && process.env.CI === 'true') throw new Error(`Redis is not reachable at ${REDIS_URL}`);
 
-/** Two server instances on one database, each with its own bus; the safety poll is made slow so only the bus can deliver in time. */
+/**
+ * Two server instances on one database, each with its own bus; the safety poll is made slow, and
+ * resolved keys are kept a minute, so that only the bus can deliver an event or a revocation in time.
+ */
 async function pair(redisUrl?: string) {
   const db = await createTestDatabase();
-  const settings = { eventPollMs: 60_000 };
+  const settings = { eventPollMs: 60_000, actorCacheMs: 60_000 };
   const a = await startTestApp({ databaseUrl: db.url, redisUrl, settings });
   const b = await startTestApp({ databaseUrl: db.url, redisUrl, settings });
   return { a, b, stop: async () => (await a.stop(), await b.stop(), await db.drop()) };
@@ -58,6 +61,37 @@ describe.skipIf(!haveRedis)('RT2: scale-out over Redis', () => {
     expect(created.errors).toBeUndefined();
     await sub.waitFor(() => sub.items.length >= 2, 3000);
     expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  /** A TENANT_ADMIN key that both servers have resolved (and keep), and how to revoke it on A. */
+  async function keyKnownToBoth(p: Awaited<ReturnType<typeof pair>>, name: string) {
+    const tenant = await p.a.tenant(name);
+    const key = tenant.keys.admin;
+    for (const app of [p.a, p.b]) expect((await viewer(app, key)).data?.viewer.role).toBe('TENANT_ADMIN');
+    const revokeOnA = () => p.a.gql(`mutation($k: ID!) { revokeApiKey(id: $k) { revokedAt } }`, { k: gid('ApiKey', tenant.admin.keyId) });
+    return { key, revokeOnA };
+  }
+  const viewer = (app: TestApp, key: string) => app.gql<{ viewer: { role: string } }>('{ viewer { role } }', {}, key);
+
+  it('a key revoked on server A is refused by A at once and by server B as soon as the notice arrives over Redis', async () => {
+    const { key, revokeOnA } = await keyKnownToBoth(withRedis, 'Revoked across processes');
+    expect((await revokeOnA()).errors).toBeUndefined();
+    expect((await viewer(withRedis.a, key)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    // B keeps resolved keys a minute here: only the API_KEY_REVOKED notice can make it refuse now
+    const until = Date.now() + 5000;
+    let onB = await viewer(withRedis.b, key);
+    while (!onB.errors && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 20));
+      onB = await viewer(withRedis.b, key);
+    }
+    expect(onB.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('(control) with in-process buses only, server B learns of A’s revocation only when its cached key expires', async () => {
+    const { key, revokeOnA } = await keyKnownToBoth(inProcess, 'Revoked, unheard');
+    expect((await revokeOnA()).errors).toBeUndefined();
+    expect((await viewer(inProcess.a, key)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await viewer(inProcess.b, key)).data?.viewer.role).toBe('TENANT_ADMIN');
   });
 
   it('RT2 (control): with in-process buses only, server A is never told of B’s events', async () => {

@@ -26,6 +26,8 @@ export interface Settings {
   numberActivationSeconds: number;
   /** advanceClock waits this long for the jobs due by the new time, then answers JOBS_STILL_RUNNING. */
   advanceClockTimeoutMs: number;
+  /** A resolved API key is used this long without asking the database again; a revocation ends it at once through the bus. */
+  actorCacheMs: number;
 }
 
 export const defaultSettings: Settings = {
@@ -35,4 +37,5 @@ export const defaultSettings: Settings = {
   expiryGraceDays: 7,
   numberActivationSeconds: 60,
   advanceClockTimeoutMs: 30_000,
+  actorCacheMs: 2000,
 };

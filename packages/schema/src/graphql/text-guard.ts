@@ -6,7 +6,20 @@ import { isStorableText } from '../shared/text.js';
  * store) are refused before execution with INVALID_INPUT naming the argument or variable path.
  */
 export function unstorableText(document: DocumentNode, variables: unknown): GraphQLError | null {
-  let field: string | null = null;
+  const field = badLiteral(document) ?? badVariable(variables, '');
+  if (!field) return null;
+  return new GraphQLError(`${field}: text may not contain NUL characters or unpaired surrogates`, {
+    extensions: { code: 'INVALID_INPUT', field, http: { status: 400 } },
+  });
+}
+
+// yoga's parse cache hands out one document per query text: its literals are looked at once
+const literalVerdicts = new WeakMap<DocumentNode, string | null>();
+
+function badLiteral(document: DocumentNode): string | null {
+  let field = literalVerdicts.get(document);
+  if (field !== undefined) return field;
+  field = null;
   visit(document, {
     Argument(node) {
       visit(node.value, {
@@ -16,11 +29,8 @@ export function unstorableText(document: DocumentNode, variables: unknown): Grap
       });
     },
   });
-  field ??= badVariable(variables, '');
-  if (!field) return null;
-  return new GraphQLError(`${field}: text may not contain NUL characters or unpaired surrogates`, {
-    extensions: { code: 'INVALID_INPUT', field, http: { status: 400 } },
-  });
+  literalVerdicts.set(document, field);
+  return field;
 }
 
 function badVariable(value: unknown, path: string): string | null {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { authenticate, type Actor, type ServiceContext } from '@callplane/schema';
+import type { Actor, ServiceContext } from '@callplane/schema';
+import { actorCache } from './actor-cache.js';
 import { bearer } from './yoga.js';
 
 /** A plain-HTTP route (downloads, CSV exports) that uses the same keys and isolation as GraphQL. */
@@ -10,9 +11,9 @@ export interface Route {
   handle(req: IncomingMessage, res: ServerResponse, ctx: ServiceContext, params: Record<string, string>): Promise<void>;
 }
 
-export async function requestActor(req: IncomingMessage, base: Pick<ServiceContext, 'db' | 'clock'>): Promise<Actor | null> {
+export async function requestActor(req: IncomingMessage, base: Pick<ServiceContext, 'db' | 'clock' | 'bus' | 'settings'>): Promise<Actor | null> {
   const presented = bearer(req.headers.authorization ?? null);
-  return presented ? authenticate(base, presented) : null;
+  return presented ? actorCache(base).authenticate(presented) : null;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown) {

@@ -69,6 +69,13 @@ async function dispatch(
     if (Number(req.headers['content-length'] ?? 0) > limit)
       return sendError(res, 413, 'PAYLOAD_TOO_LARGE', `the request is larger than ${limit} bytes`, null);
     req.headers['x-request-id'] = requestId;
+    // Read here, within the limit (also without Content-Length): yoga then parses the body from
+    // memory, with no stream plumbing per request (its own size limit is off).
+    if (req.method === 'POST') {
+      const body = await readBody(req, limit);
+      if (!body) return req.destroyed ? undefined : sendError(res, 413, 'PAYLOAD_TOO_LARGE', `the request is larger than ${limit} bytes`, null);
+      (req as IncomingMessage & { body?: Buffer }).body = body;
+    }
     return deps.yoga.handle(req, res, { requestId });
   }
   for (const r of deps.routes) {
@@ -91,6 +98,25 @@ async function dispatch(
     return dashboard(req, res, () => sendError(res, 404, 'NOT_FOUND', 'not found'));
   }
   sendError(res, 404, 'NOT_FOUND', dashboard ? 'not found' : 'not found (the dashboard is not built: run `pnpm build`)');
+}
+
+/** The whole body, or null once it passes `limit` bytes (the rest is drained unread) or the client left. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      req.off('data', onData);
+      req.resume();
+      resolve(null);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks, size)));
+    req.once('close', () => resolve(null)); // after 'end' this changes nothing
+    req.once('error', reject);
+  });
 }
 
 async function readiness(deps: HttpDeps): Promise<[number, unknown]> {

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { EnvelopArmorPlugin } from '@escape.tech/graphql-armor';
 import { createYoga, type Plugin, type YogaServerInstance } from 'graphql-yoga';
 import { GraphQLError } from 'graphql';
-import { authenticate, formatError, schema, unstorableText, type Actor, type GraphQLContext, type ServiceContext } from '@callplane/schema';
+import { formatError, schema, unstorableText, type Actor, type GraphQLContext, type ServiceContext } from '@callplane/schema';
 import type { Log } from '../logger.js';
+import { actorCache } from './actor-cache.js';
 
 export interface ServerContextExtras {
   /** Set by the WebSocket server after it authenticated connectionParams. */
@@ -26,13 +27,17 @@ export function bearer(header: string | null | undefined): string | null {
 }
 
 export function createGraphQLServer(deps: YogaDeps): YogaServerInstance<ServerContextExtras, GraphQLContext> {
+  const actors = actorCache(deps.base);
+  // requests publish through the cache's bus, so that a revocation empties it before it returns
+  const base = { ...deps.base, bus: actors.bus };
   return createYoga<ServerContextExtras, GraphQLContext>({
     schema,
     graphqlEndpoint: '/graphql',
     landingPage: false,
     graphiql: { title: 'Callplane', subscriptionsProtocol: 'WS' },
     logging: {
-      debug: (...a) => deps.log.debug(a.map(String).join(' ')),
+      // yoga says a few debug lines per request: build them only when debug is on
+      debug: (...a) => deps.log.isLevelEnabled('debug') && deps.log.debug(a.map(String).join(' ')),
       info: (...a) => deps.log.info(a.map(String).join(' ')),
       warn: (...a) => deps.log.warn(a.map(String).join(' ')),
       error: (...a) => logError(deps.log, a),
@@ -40,6 +45,8 @@ export function createGraphQLServer(deps: YogaDeps): YogaServerInstance<ServerCo
     // The dashboard is served from this origin; others only when configured (CALLPLANE_CORS_ORIGINS).
     cors: deps.corsOrigins?.length ? { origin: deps.corsOrigins, credentials: true, methods: ['GET', 'POST'] } : false,
     maskedErrors: { maskError: (error) => formatError(error) },
+    // the HTTP server reads the body within its own limit before yoga sees it (server.ts)
+    maxRequestBodySize: false,
     plugins: [
       EnvelopArmorPlugin({
         maxDepth: { n: 12 },
@@ -49,6 +56,7 @@ export function createGraphQLServer(deps: YogaDeps): YogaServerInstance<ServerCo
         blockFieldSuggestion: { enabled: false },
       }),
       textGuard,
+      { onDispose: () => actors.dispose() },
       ...(deps.metricsPlugin ? [deps.metricsPlugin] : []),
     ],
     context: async (initial): Promise<GraphQLContext> => {
@@ -57,14 +65,14 @@ export function createGraphQLServer(deps: YogaDeps): YogaServerInstance<ServerCo
       if (initial.actor === undefined) {
         const presented = bearer(initial.request?.headers.get('authorization'));
         if (presented) {
-          actor = await authenticate(deps.base, presented);
+          actor = await actors.authenticate(presented);
           if (!actor)
             throw new GraphQLError('the API key is unknown, revoked or expired', {
               extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
             });
         }
       }
-      return { ...deps.base, actor, requestId, runDueJobs: deps.runDueJobs };
+      return { ...base, actor, requestId, runDueJobs: deps.runDueJobs };
     },
   });
 }

@@ -116,17 +116,40 @@ export { SYSTEM };
 
 /** Resolves a presented key to its actor, or null when unknown, revoked or expired. */
 export async function authenticate(ctx: Pick<ServiceContext, 'db' | 'clock'>, presented: string): Promise<Actor | null> {
+  return (await resolveKeyHash(ctx, hashKey(presented.trim())))?.actor ?? null;
+}
+
+/** A valid key: who it is, and until when it is valid (null: no expiry). */
+export interface ResolvedKey {
+  actor: Actor;
+  expiresAt: Date | null;
+}
+
+/**
+ * Resolves a key by its hash (`hashKey` of the presented key), or null when unknown, revoked or
+ * expired. The use is recorded at most once a minute, so that a busy key does not write on every
+ * request, and in the same statement as the look-up, so that it costs no round trip of its own.
+ */
+export async function resolveKeyHash(ctx: Pick<ServiceContext, 'db' | 'clock'>, secretHash: string): Promise<ResolvedKey | null> {
   const now = ctx.clock.now();
   const key = await systemDb(ctx)
-    .selectFrom('api_keys')
-    .select(['id', 'user_id', 'role', 'tenant_id', 'app_id', 'expires_at', 'revoked_at', 'last_used_at'])
-    .where('secret_hash', '=', hashKey(presented.trim()))
+    .with('k', (db) =>
+      db.selectFrom('api_keys').select(['id', 'user_id', 'role', 'tenant_id', 'app_id', 'expires_at', 'revoked_at']).where('secret_hash', '=', secretHash),
+    )
+    .with('touched', (db) =>
+      db
+        .updateTable('api_keys')
+        .set({ last_used_at: now })
+        .where('secret_hash', '=', secretHash)
+        .where('revoked_at', 'is', null)
+        .where((eb) => eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]))
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', new Date(now.getTime() - 60_000))])),
+    )
+    .selectFrom('k')
+    .selectAll()
     .executeTakeFirst();
   if (!key || key.revoked_at || (key.expires_at && key.expires_at <= now)) return null;
-  // Record use at most once a minute, so that a busy key does not write on every request.
-  if (!key.last_used_at || now.getTime() - key.last_used_at.getTime() > 60_000)
-    await systemDb(ctx).updateTable('api_keys').set({ last_used_at: now }).where('id', '=', key.id).execute();
-  return { keyId: key.id, userId: key.user_id, role: key.role, tenantId: key.tenant_id, appId: key.app_id };
+  return { actor: { keyId: key.id, userId: key.user_id, role: key.role, tenantId: key.tenant_id, appId: key.app_id }, expiresAt: key.expires_at };
 }
 
 /** Of the given key ids, those no longer valid (revoked, expired or deleted): their sockets are closed. */
