@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { resolveKeyHash, type Actor, type EventBus, type ResolvedKey, type ServiceContext } from '@callplane/schema';
-import { hashKey } from '@callplane/schema/modules/tenants/keys.js';
+import { hashKey } from '@callplane/schema';
 
 const MAX_KEYS = 10_000;
 
