@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { throwAwayDatabase } from './database.js';
@@ -28,6 +28,7 @@ const WORK = [
 export const http: Bench = async ({ check, args }) => {
   const seconds = Number(process.env.BENCH_SECONDS ?? 3);
   const profile = args.includes('--profile');
+  const loadBefore = loadavg();
   const tmp = mkdtempSync(join(tmpdir(), 'callplane-bench-http-'));
   const database = await throwAwayDatabase('http');
   const children: ChildProcess[] = [];
@@ -81,6 +82,8 @@ export const http: Bench = async ({ check, args }) => {
 
     const cpu = cpus();
     console.log(`\npnpm bench http: ${cpu.length} cores (${cpu[0]?.model.trim()}), Node ${process.version}, autocannon -c ${CONNECTIONS} -d ${seconds} (after 1 s warm-up), each side in its own process`);
+    // the machine's other work shows in every figure: say how busy it was
+    console.log(`load average before the run ${loadBefore.map((l) => l.toFixed(1)).join(' ')}, after ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     const fig = (r: LoadResult) =>
       `${Math.round(r.reqPerSec).toLocaleString('en')} req/s, p99 ${r.p99} ms${r.cpuUsPerRequest === null ? '' : `, ${Math.round(r.cpuUsPerRequest)} µs CPU/req`}`;
     const table = [['work', 'Callplane', 'bare node:http + pg', 'ratio', 'goal']];
