@@ -12,7 +12,7 @@ export interface LoadResult {
   p99: number;
   /** Responses that were not 2xx, plus connection errors and timeouts: a run with any is not a figure. */
   failures: number;
-  /** CPU time of the measured server per request (warm-up included), in µs; null where /proc is not. */
+  /** CPU time of the measured server per request, in µs; null where /proc is not. */
   cpuUsPerRequest: number | null;
 }
 
@@ -32,29 +32,27 @@ export interface LoadOptions {
  * share an event loop with anything it measures): a warm-up that is not counted, then `seconds`.
  */
 export async function load(opts: LoadOptions): Promise<LoadResult> {
-  const args = [autocannonCli, '-j', '-c', String(opts.connections), '-d', String(opts.seconds), '-m', 'POST', '-b', opts.body];
+  const args = ['-j', '-c', String(opts.connections), '-m', 'POST', '-b', opts.body];
   for (const [k, v] of Object.entries(opts.headers)) args.push('-H', `${k}=${v}`);
-  if (opts.warmupSeconds > 0) args.push('--warmup', '[', '-c', String(opts.connections), '-d', String(opts.warmupSeconds), ']');
-  args.push(opts.url);
+  const autocannon = (seconds: number) => promisify(execFile)(process.execPath, [autocannonCli, ...args, '-d', String(seconds), opts.url], { maxBuffer: 16 * 1024 * 1024 });
+  // the warm-up (JIT, pools, caches) is a run of its own, so that the CPU time read is the measured run's alone
+  if (opts.warmupSeconds > 0) await autocannon(opts.warmupSeconds);
   const cpuBefore = cpuMicros(opts.serverPid);
-  const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 16 * 1024 * 1024 });
+  const { stdout } = await autocannon(opts.seconds);
   const cpuAfter = cpuMicros(opts.serverPid);
-  // with --warmup, autocannon prints the warm-up's result on a line of its own first
-  const r = JSON.parse(stdout.trim().split('\n').at(-1)!) as {
+  const r = JSON.parse(stdout) as {
     requests: { average: number; total: number };
     latency: { p50: number; p99: number };
     non2xx: number;
     errors: number;
     timeouts: number;
-    warmup?: { requests: { total: number } };
   };
-  const served = r.requests.total + (r.warmup?.requests.total ?? 0);
   return {
     reqPerSec: r.requests.average,
     p50: r.latency.p50,
     p99: r.latency.p99,
     failures: r.non2xx + r.errors + r.timeouts,
-    cpuUsPerRequest: cpuBefore !== null && cpuAfter !== null && served ? (cpuAfter - cpuBefore) / served : null,
+    cpuUsPerRequest: cpuBefore !== null && cpuAfter !== null && r.requests.total ? (cpuAfter - cpuBefore) / r.requests.total : null,
   };
 }
 
