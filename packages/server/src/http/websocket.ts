@@ -17,6 +17,26 @@ type Yoga = ReturnType<typeof createGraphQLServer>;
  * connectionParams.authorization; a bad or missing key closes with 4403, and a watcher closes
  * the sockets of keys revoked or expired since (within `revocationCheckMs`).
  */
+/**
+ * One event reaches many subscriptions of one socket in the same tick: their frames are written
+ * together (the TCP socket corked until the tick ends), one system call instead of one per frame.
+ */
+function batchWrites(socket: WebSocket, tcp: { cork(): void; uncork(): void }) {
+  const send = socket.send.bind(socket) as (...args: unknown[]) => void;
+  let corked = false;
+  socket.send = ((...args: unknown[]) => {
+    if (!corked) {
+      corked = true;
+      tcp.cork();
+      setImmediate(() => {
+        corked = false;
+        tcp.uncork();
+      });
+    }
+    send(...args);
+  }) as WebSocket['send'];
+}
+
 export function attachWebSocket(
   server: Server,
   yoga: Yoga,
@@ -61,6 +81,7 @@ export function attachWebSocket(
         // 'close', so it must never be filed (and counted); closing it again is a no-op.
         if (socket.readyState !== socket.OPEN) return false;
         track(socket, actor);
+        batchWrites(socket, ctx.extra.request.socket);
         return true;
       },
       execute: (args: ExecutionArgs) => (args.rootValue as any).execute(args),
