@@ -1,10 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverAudits } from 'graphql-http';
-import { ManualClock, SystemClock } from '@callplane/schema';
+import { ManualClock, SystemClock, defineTask, scheduleJob } from '@callplane/schema';
 import { printedSchema, schemaFile } from '@callplane/schema/testing';
-import { defineTask } from '@callplane/schema';
-import { scheduleJob } from '@callplane/schema';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/db.js';
 

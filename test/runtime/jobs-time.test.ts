@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { ManualClock } from '@callplane/schema';
-import { defineTask } from '@callplane/schema';
-import { scheduleJob } from '@callplane/schema';
+import { ManualClock, defineTask, scheduleJob } from '@callplane/schema';
 import type { TenantFixture } from '../support/context.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/db.js';

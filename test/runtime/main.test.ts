@@ -1,8 +1,7 @@
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, type Db } from '@callplane/schema';
-import { hashKey } from '@callplane/schema';
+import { connect, type Db, hashKey } from '@callplane/schema';
 import { freePort } from '@callplane/server/database/embedded.ts';
 import { createTestDatabase } from '../support/db.js';
 import { errorOutput, gql, KEY, spawnCommand, spawnServer, type Spawned } from './process.js';

@@ -1,6 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { resolveKeyHash, type Actor, type EventBus, type ResolvedKey, type ServiceContext } from '@callplane/schema';
-import { hashKey } from '@callplane/schema';
+import { resolveKeyHash, type Actor, type EventBus, type ResolvedKey, type ServiceContext, hashKey } from '@callplane/schema';
 
 const MAX_KEYS = 10_000;
 

@@ -2,11 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { sql, type SelectQueryBuilder } from 'kysely';
 import { stringify } from 'csv-stringify';
-import { ValidationError } from '@callplane/schema';
-import { numbersQuery } from '@callplane/schema';
-import { NUMBER_STATUSES, NUMBER_TYPES, type NumberRow, type NumberStatus, type NumberType } from '@callplane/schema';
-import { linesOf, ordersQuery } from '@callplane/schema';
-import { ORDER_STATUSES, type Order, type OrderStatus } from '@callplane/schema';
+import { ValidationError, numbersQuery, NUMBER_STATUSES, NUMBER_TYPES, type NumberRow, type NumberStatus, type NumberType, linesOf, ordersQuery, ORDER_STATUSES, type Order, type OrderStatus } from '@callplane/schema';
 import type { Route } from '../http/routes.js';
 
 /**
