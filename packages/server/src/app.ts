@@ -61,6 +61,9 @@ export async function createApp(opts: AppOptions) {
   const redis = opts.redisUrl
     ? { pub: new Redis(opts.redisUrl, { lazyConnect: false }), sub: new Redis(opts.redisUrl, { lazyConnect: false }) }
     : null;
+  // Subscribing while a client still connects makes ioredis's ready check (INFO) fail on a
+  // connection already in subscriber mode: listen only once both clients are ready.
+  if (redis) await Promise.all([redis.pub, redis.sub].map(untilReady));
   const rawBus = createEventBus(redis ? createRedisEventTarget({ publishClient: redis.pub, subscribeClient: redis.sub }) : undefined);
   const bus: EventBus = {
     listen: rawBus.listen,
@@ -131,4 +134,15 @@ export async function createApp(opts: AppOptions) {
       await database.close();
     },
   };
+}
+
+function untilReady(client: Redis): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('Redis (REDIS_URL) was not ready within 10 s')), 10_000);
+    client.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
