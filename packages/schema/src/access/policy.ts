@@ -52,6 +52,14 @@ export const READ_POLICY = {
   unsubscribe_batches: { types: ['UnsubscribeBatch'], read: TENANT_DATA },
   unsubscribe_items: { types: ['UnsubscribeItem'], read: TENANT_DATA },
   outbox_emails: { types: ['OutboxEmail'], read: TENANT_DATA },
+  // call-center instances (I1–I6): the tenant's admin and supervisors; agents are personal data
+  instances: { types: [], read: TENANT_DATA },
+  skill_groups: { types: [], read: TENANT_DATA },
+  agents: { types: [], read: TENANT_DATA },
+  agent_skills: { types: [], read: TENANT_DATA },
+  ivr_flows: { types: [], read: TENANT_DATA },
+  ivr_flow_versions: { types: [], read: TENANT_DATA },
+  flow_numbers: { types: [], read: TENANT_DATA },
 } as const satisfies Record<keyof Database, TablePolicy>;
 
 export type PolicyTable = keyof typeof READ_POLICY;

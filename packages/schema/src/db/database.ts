@@ -5,10 +5,11 @@ import type { NumberTables } from '../modules/numbers/numbers.table.js';
 import type { BillingTables } from '../modules/billing/billing.table.js';
 import type { ApplicationTables } from '../modules/applications/applications.table.js';
 import type { OutboxTables } from '../modules/outbox/outbox.table.js';
+import type { InstanceTables } from '../modules/instances/instances.table.js';
 import type { UnsubscribeTables } from '../modules/numbers/unsubscribe.table.js';
 
 /** The whole database, assembled from each module's *.table.ts. */
-export interface Database extends QualificationTables, NumberTables, BillingTables, ApplicationTables, OutboxTables, UnsubscribeTables {
+export interface Database extends QualificationTables, NumberTables, BillingTables, ApplicationTables, OutboxTables, UnsubscribeTables, InstanceTables {
   tenants: TenantsTable;
   users: UsersTable;
   api_keys: ApiKeysTable;
