@@ -35,6 +35,15 @@ export const ERROR_CODES = {
   ORDER_EXPIRED: 'The order expired before payment.',
   INSUFFICIENT_BALANCE: 'M1: the balance does not cover the amount.',
   BALANCE_LIMIT: 'M1: the balance would exceed the largest amount stored (99 999 999 999.999 CNY).',
+  INSTANCE_NOT_RUNNING: 'I1: the instance is not RUNNING (CREATING or FAILED): its agents, skill groups and flows take no changes.',
+  LAST_ADMIN_AGENT: 'I3: an instance keeps at least one ADMIN agent: the last one cannot be deleted or made an AGENT.',
+  DEFAULT_SKILL_GROUP: 'I2: the default skill group of an instance cannot be deleted.',
+  SKILL_GROUP_IN_USE: 'I3: a published flow transfers calls to this skill group; the message names the flow.',
+  FLOW_INVALID: 'I3: the flow definition is invalid; `extensions.problems` lists every problem as { nodeId, message } (nodeId null for the whole flow).',
+  ALREADY_EXISTS: 'A unique value (a name, a slug, an agent number) is taken; `field` names it.',
+  NUMBER_IN_USE: 'I1: the number is another instance’s number or bound to another instance’s flow.',
+  IMMUTABLE_FIELD: 'I1: the field cannot be changed after creation; `field` names it.',
+  CONFIRMATION_MISMATCH: 'I4: the confirmation typed back does not match exactly; `field` names it.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -42,11 +51,14 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 export class DomainError extends Error {
   readonly code: ErrorCode;
   readonly field: string | null;
-  constructor(code: ErrorCode, message: string, field: string | null = null) {
+  /** More `extensions` for the client besides code and field (e.g. FLOW_INVALID's `problems`). */
+  readonly extensions: Readonly<Record<string, unknown>>;
+  constructor(code: ErrorCode, message: string, field: string | null = null, extensions: Record<string, unknown> = {}) {
     super(message);
     this.name = 'DomainError';
     this.code = code;
     this.field = field;
+    this.extensions = extensions;
   }
 }
 

@@ -14,9 +14,9 @@ export function formatError(error: unknown, masked = 'Unexpected error.'): Graph
       source: error.source,
       positions: error.positions,
       path: error.path,
-      extensions: { ...error.extensions, code: domain.code, field: domain.field },
+      extensions: { ...error.extensions, ...domain.extensions, code: domain.code, field: domain.field },
     });
-  if (domain) return new GraphQLError(domain.message, { extensions: { code: domain.code, field: domain.field } });
+  if (domain) return new GraphQLError(domain.message, { extensions: { ...domain.extensions, code: domain.code, field: domain.field } });
   if (error instanceof GraphQLError && !error.originalError) return error;
   // A request error (a variable that does not coerce to its type) has no path: it is the client's
   // mistake, and its message says what is wrong. Real faults come from resolvers, with a path.
