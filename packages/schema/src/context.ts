@@ -24,6 +24,8 @@ export interface Settings {
   expiryGraceDays: number;
   /** N3: a paid application's numbers take effect (ACTIVE) this many seconds after payment. */
   numberActivationSeconds: number;
+  /** I1: a new call-center instance is CREATING this many seconds before its provisioning job makes it RUNNING. */
+  instanceProvisionSeconds: number;
   /** advanceClock waits this long for the jobs due by the new time, then answers JOBS_STILL_RUNNING. */
   advanceClockTimeoutMs: number;
   /** A resolved API key is used this long without asking the database again; a revocation ends it at once through the bus. */
@@ -36,6 +38,7 @@ export const defaultSettings: Settings = {
   eventPollMs: 5000,
   expiryGraceDays: 7,
   numberActivationSeconds: 60,
+  instanceProvisionSeconds: 30,
   advanceClockTimeoutMs: 30_000,
   actorCacheMs: 2000,
 };

@@ -39,11 +39,18 @@ export const ERROR_CODES = {
   LAST_ADMIN_AGENT: 'I3: an instance keeps at least one ADMIN agent: the last one cannot be deleted or made an AGENT.',
   DEFAULT_SKILL_GROUP: 'I2: the default skill group of an instance cannot be deleted.',
   SKILL_GROUP_IN_USE: 'I3: a published flow transfers calls to this skill group; the message names the flow.',
+  DEFAULT_FLOW: 'I2: the default Welcome flow of an instance cannot be deleted.',
   FLOW_INVALID: 'I3: the flow definition is invalid; `extensions.problems` lists every problem as { nodeId, message } (nodeId null for the whole flow).',
   ALREADY_EXISTS: 'A unique value (a name, a slug, an agent number) is taken; `field` names it.',
   NUMBER_IN_USE: 'I1: the number is another instance’s number or bound to another instance’s flow.',
   IMMUTABLE_FIELD: 'I1: the field cannot be changed after creation; `field` names it.',
   CONFIRMATION_MISMATCH: 'I4: the confirmation typed back does not match exactly; `field` names it.',
+  PRIVACY_NUMBER_NOT_IN_APP: 'P7 1011001: the X number is not one of the app’s numbers, or is malformed (`extensions.resultCode`).',
+  PRIVACY_POOL_EXHAUSTED: 'P7 1011002: no free number in the pool for this binding.',
+  PRIVACY_AX_NOT_BOUND: 'P7 1011004: unbinding an AX (or AXE) number that was not bound.',
+  PRIVACY_AXB_NOT_BOUND: 'P7 1012001: unbinding AXB numbers that were not bound.',
+  PRIVACY_ALREADY_BOUND: 'P7 1012010: the binding conflicts with an active one or a limit of P3 (already bound).',
+  PRIVACY_WRONG_MODE: 'P7 1010040: the operation or parameter does not match the app’s mode.',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -22,6 +22,7 @@ import { MATERIALS_DEADLINE_TASK } from './modules/applications/applications.app
 import { closeIfMaterialsMissing, sweepMaterialsDeadlines } from './modules/applications/applications.materials.js';
 import { ALLOCATE_TASK } from './modules/applications/applications.review.js';
 import { ORDER_LINE_KIND } from './modules/applications/applications.status.js';
+import { provisionInstance, PROVISION_TASK, sweepCreatingInstances } from './modules/instances/instances.provision.js';
 
 export interface CallplaneModule {
   name: string;
@@ -65,6 +66,11 @@ export const MODULES: readonly CallplaneModule[] = [
     sweeps: { 'applications past their materials deadline': sweepMaterialsDeadlines },
     orderLines: { [ORDER_LINE_KIND]: { paid: applicationLinePaid, closed: applicationLineClosed } },
     unsubscribeChecks: { applicationInProgress: applicationInProgressCheck },
+  },
+  {
+    name: 'instances',
+    tasks: { [PROVISION_TASK]: byId<{ instanceId: string }>(provisionInstance, 'instanceId') },
+    sweeps: { 'instances still CREATING past their provisioning time': sweepCreatingInstances },
   },
 ];
 

@@ -4,3 +4,4 @@ export { printedSchema, schemaFile } from './graphql/print.js';
 export { FIELD_POLICY, MUTATION_ROLES, READ_POLICY, VALUE_TYPES, mayReadField, policyOfType, type PolicyTable, type TablePolicy } from './access/policy.js';
 export { minimalQualificationInput, REAL_CREDIT_CODE, sampleQualificationInput } from './modules/qualifications/qualifications.fixtures.js';
 export type { QualificationKind, QualificationStatus } from './modules/qualifications/qualifications.table.js';
+export { activeNumber, runningInstance } from './modules/instances/instances.fixtures.js';
