@@ -32,7 +32,7 @@ export const READ_POLICY = {
   users: { types: ['User'], read: TENANT_DATA },
   api_keys: { types: ['ApiKey', 'CreatedApiKey'], read: { OPERATOR: 'ALL', TENANT_ADMIN: 'TENANT', SUPERVISOR: 'NONE', PARTNER: 'NONE' } },
   events: {
-    types: ['Event', 'QualificationStatusChange', 'NumberStatusChange', 'OrderStatusChange', 'ApplicationStatusChange', 'UnsubscribeBatchStatusChange'],
+    types: ['Event', 'QualificationStatusChange', 'NumberStatusChange', 'OrderStatusChange', 'ApplicationStatusChange', 'UnsubscribeBatchStatusChange', 'InstanceStatusChange'],
     read: { OPERATOR: 'ALL', TENANT_ADMIN: 'TENANT', SUPERVISOR: 'TENANT', PARTNER: 'APP' },
   },
   qualifications: { types: ['Qualification'], read: TENANT_DATA },
@@ -53,7 +53,7 @@ export const READ_POLICY = {
   unsubscribe_items: { types: ['UnsubscribeItem'], read: TENANT_DATA },
   outbox_emails: { types: ['OutboxEmail'], read: TENANT_DATA },
   // call-center instances (I1–I6): the tenant's admin and supervisors; agents are personal data
-  instances: { types: [], read: TENANT_DATA },
+  instances: { types: ['Instance'], read: TENANT_DATA },
   skill_groups: { types: [], read: TENANT_DATA },
   agents: { types: [], read: TENANT_DATA },
   agent_skills: { types: [], read: TENANT_DATA },
@@ -110,6 +110,10 @@ export const MUTATION_ROLES: Readonly<Record<string, readonly Role[]>> = {
   setTariff: OPERATOR,
   payOrder: ADMIN,
   cancelOrder: ADMIN_OR_OPERATOR,
+  createInstance: ADMIN,
+  updateInstance: ADMIN,
+  deleteInstance: ADMIN,
+  setInstanceAnalysis: ADMIN,
 };
 
 /** Fields only some roles may read; for the others they are null (e.g. a handler's national ID number). */
