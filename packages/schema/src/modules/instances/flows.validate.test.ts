@@ -113,10 +113,10 @@ describe('I3: flow definition validation', () => {
 
   it('I3: a transfer goes to a VOICE skill group of this instance', () => {
     expect(lines([start('t'), { id: 't', type: 'TRANSFER', skillGroupId: OTHER_INSTANCE }])).toEqual([
-      `t: skillGroupId '${OTHER_INSTANCE}' is no skill group of this instance`,
+      't: skillGroupId names no skill group of this instance',
     ]);
     expect(lines([start('t'), { id: 't', type: 'TRANSFER', skillGroupId: CHAT }])).toEqual([
-      `t: skill group '${CHAT}' takes CHAT contacts: a call is transferred to a VOICE group`,
+      't: skillGroupId names a skill group of CHAT contacts: a call is transferred to a VOICE group',
     ]);
   });
 
@@ -132,6 +132,7 @@ describe('I3: flow definition validation', () => {
       "p: unknown field 'colour' for a PLAY_PROMPT node",
     ]);
     expect(lines([start('p'), { id: 'p', type: 'PLAY_PROMPT', text: ' ', next: 'bye' }, bye])).toEqual(['p: text: must not be empty']);
+    expect(lines([start('p'), { id: 'p', type: 'PLAY_PROMPT', text: 'a\u0000b', next: 'bye' }, bye])).toEqual(['p: text: may not contain NUL characters or unpaired surrogates']);
     expect(lines([{ id: 'start', type: 'START' }])[0]).toMatch(/^start: next: /);
     const many = [start('n0'), ...Array.from({ length: 200 }, (_, i) => ({ id: `n${i}`, type: 'PLAY_PROMPT', text: 'x', next: i < 199 ? `n${i + 1}` : 'start' }))];
     expect(lines(many)).toEqual(['-: a flow has at most 200 nodes, this one has 201']);

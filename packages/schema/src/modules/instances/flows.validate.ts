@@ -2,7 +2,7 @@
 // collected with the node it concerns, so that the dashboard can mark each one.
 import { z } from 'zod';
 import { DomainError } from '../../errors.js';
-import { characterCount } from '../../shared/text.js';
+import { characterCount, isStorableText } from '../../shared/text.js';
 import { FLOW_NODE_TYPES, type FlowDefinition, type FlowNodeType } from './flows.definition.js';
 import type { MediaType } from './instances.table.js';
 
@@ -39,13 +39,14 @@ export function parseFlowDefinition(input: unknown, skillGroups: FlowTargets): F
   return input as FlowDefinition;
 }
 
+/** Text PostgreSQL can store: no NUL, no unpaired surrogate. */
+const str = () => z.string().refine(isStorableText, { message: 'may not contain NUL characters or unpaired surrogates' });
 const text = (max: number) =>
-  z
-    .string()
+  str()
     .refine((s) => s.trim() !== '', { message: 'must not be empty' })
     .refine((s) => characterCount(s) <= max, { message: `must have at most ${max} characters` });
-const nodeRef = z.string().min(1, { message: 'must name a node' });
-const base = { id: z.string(), label: text(FLOW_LIMITS.label).optional() };
+const nodeRef = str().refine((s) => s !== '', { message: 'must name a node' });
+const base = { id: str(), label: text(FLOW_LIMITS.label).optional() };
 
 const NODE_SHAPES: Record<FlowNodeType, z.ZodType> = {
   START: z.strictObject({ ...base, type: z.literal('START'), next: nodeRef }),
@@ -55,12 +56,12 @@ const NODE_SHAPES: Record<FlowNodeType, z.ZodType> = {
     type: z.literal('MENU'),
     text: text(FLOW_LIMITS.text),
     options: z
-      .array(z.strictObject({ digit: z.string(), next: nodeRef }))
+      .array(z.strictObject({ digit: str(), next: nodeRef }))
       .min(1, { message: 'a menu needs at least one option' })
       .max(MENU_DIGITS.length, { message: `a menu has at most ${MENU_DIGITS.length} options` }),
     noInputNext: nodeRef.optional(),
   }),
-  TRANSFER: z.strictObject({ ...base, type: z.literal('TRANSFER'), skillGroupId: z.string(), fallbackNext: nodeRef.optional() }),
+  TRANSFER: z.strictObject({ ...base, type: z.literal('TRANSFER'), skillGroupId: str(), fallbackNext: nodeRef.optional() }),
   VOICEMAIL: z.strictObject({ ...base, type: z.literal('VOICEMAIL'), text: text(FLOW_LIMITS.text).optional() }),
   HANG_UP: z.strictObject({ ...base, type: z.literal('HANG_UP') }),
 };
@@ -156,8 +157,8 @@ function menuDigits(node: RawNode): string[] {
 function transferTarget(node: RawNode, skillGroups: FlowTargets): string[] {
   if (node.type !== 'TRANSFER' || typeof node.skillGroupId !== 'string') return [];
   const media = skillGroups.get(node.skillGroupId);
-  if (!media) return [`skillGroupId '${node.skillGroupId}' is no skill group of this instance`];
-  if (media !== 'VOICE') return [`skill group '${node.skillGroupId}' takes ${media} contacts: a call is transferred to a VOICE group`];
+  if (!media) return ['skillGroupId names no skill group of this instance'];
+  if (media !== 'VOICE') return [`skillGroupId names a skill group of ${media} contacts: a call is transferred to a VOICE group`];
   return [];
 }
 
