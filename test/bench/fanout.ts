@@ -1,18 +1,24 @@
 /**
- * `pnpm bench fanout [--sockets N] [--subs N] [--check]`: one event to SOCKETS × SUBS `events`
+ * `pnpm bench fanout [--sockets N] [--subs N] [--check] [--profile]`: one event to SOCKETS × SUBS `events`
  * subscriptions of one server process (default 1 000 × 50 = 50 000), subscribers in a process of
  * their own. Prints delivery latency (p50, p99, max), the database reads per event (the shared
  * reader's and the streams' own), memory per idle subscription, and the same delivery from a bare
  * `ws` server that sends one frame per subscription. Goal (RT5): p99 < 1 s and a handful of reads
- * per event, whatever the number of subscriptions.
+ * per event, whatever the number of subscriptions. `--profile` records the server's CPU profile
+ * during Callplane's delivery rounds (not the set-up) and prints where it went.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
-import { defaultSettings, inTransaction, ownStreamReads, sharedReads, SYSTEM } from '@callplane/schema';
+import { defaultSettings, inTransaction, ownStreamReads, sharedReads, sharedRenders, SYSTEM } from '@callplane/schema';
 import { createApp } from '@callplane/server';
 import { seedOperatorKey } from '../support/context.js';
 import { throwAwayDatabase } from './database.js';
+import { summariseProfile } from './profile.js';
 import type { Bench } from './run.js';
 
 const CLIENTS = fileURLToPath(new URL('./fanout-clients.ts', import.meta.url));
@@ -48,6 +54,21 @@ async function rounds(c: { child: ChildProcess; next: (t: string) => Promise<any
   return latencies.sort((a, b) => a - b);
 }
 
+/** Starts V8's profiler in this (the server's) process; the returned function stops it and names the file. */
+async function startProfile() {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    const file = join(tmpdir(), `callplane-fanout-${Date.now()}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    return file;
+  };
+}
+
 export const fanout: Bench = async ({ check, args }) => {
   const sockets = flag(args, '--sockets', 1000);
   const subs = flag(args, '--subs', 50);
@@ -73,10 +94,13 @@ export const fanout: Bench = async ({ check, args }) => {
     await ready;
     const setupMs = now() - setupStart;
     const perSub = (heap() - heapBefore) / total;
-    const reads = { shared: sharedReads.count, own: ownStreamReads.count };
+    const reads = { shared: sharedReads.count, own: ownStreamReads.count, renders: sharedRenders.count };
+    const profiler = args.includes('--profile') ? await startProfile() : null;
     const callplane = await rounds(c, () => emit('bench').then(() => {}));
+    const profile = await profiler?.();
     const sharedPerEvent = (sharedReads.count - reads.shared) / ROUNDS;
     const ownPerEvent = (ownStreamReads.count - reads.own) / ROUNDS;
+    const rendersPerEvent = (sharedRenders.count - reads.renders) / ROUNDS;
     c.child.send({ type: 'exit' });
 
     // bare: a ws server that sends one small frame per subscription to every socket
@@ -103,7 +127,9 @@ export const fanout: Bench = async ({ check, args }) => {
     console.log(['bare ws', pct(baseline, 50).toFixed(0), pct(baseline, 99).toFixed(0), baseline.at(-1)!.toFixed(0)].join('\t'));
     console.log(`ratio p99 (callplane / bare): ${(p99 / pct(baseline, 99)).toFixed(2)}x`);
     console.log(`database reads per event: ${sharedPerEvent.toFixed(1)} by the shared reader, ${ownPerEvent.toFixed(1)} by streams on their own`);
+    console.log(`GraphQL executions per event: ${rendersPerEvent.toFixed(1)} (one per document, variables and access scope)`);
     console.log(`memory per idle subscription: ${(perSub / 1024).toFixed(1)} KiB of server heap`);
+    if (profile) console.log(`\nserver CPU profile of the delivery rounds (kept in ${profile}):\n${summariseProfile(profile, [{ name: 'delivery', fromUs: 0, toUs: Infinity }], 15)}`);
     if (check && (p99 >= 1000 || sharedPerEvent + ownPerEvent > 5)) {
       console.log('goal missed: p99 < 1 s and at most 5 reads per event');
       ok = false;

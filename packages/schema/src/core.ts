@@ -20,6 +20,7 @@ export * from './modules/events/events.cursor.js';
 export * from './modules/events/events.service.js';
 export * from './modules/events/events.stream.js';
 export { sharedReader, sharedReads } from './modules/events/events.fanout.js';
+export { attachEventTransport, sharedRenders, type EventTransport } from './modules/events/events.render.js';
 export * from './modules/events/events.types.js';
 export * from './modules/tenants/tenants.service.js';
 export { hashKey, prefixOf } from './modules/tenants/keys.js';

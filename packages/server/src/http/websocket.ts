@@ -2,8 +2,10 @@ import type { Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { GraphQLError, type ExecutionArgs } from 'graphql';
-import { authenticate, DomainError, formatError, invalidKeyIds, type Actor, type ServiceContext } from '@callplane/schema';
+import { getOperationAST, GraphQLError, type ExecutionArgs } from 'graphql';
+import { attachEventTransport, DomainError, formatError, invalidKeyIds, type Actor, type ServiceContext } from '@callplane/schema';
+import { actorCache } from './actor-cache.js';
+import { frameTransport } from './subscription-frames.js';
 import type { createGraphQLServer } from './yoga.js';
 import { bearer } from './yoga.js';
 import type { Metrics } from './metrics.js';
@@ -40,10 +42,12 @@ function batchWrites(socket: WebSocket, tcp: { cork(): void; uncork(): void }) {
 export function attachWebSocket(
   server: Server,
   yoga: Yoga,
-  base: Pick<ServiceContext, 'db' | 'clock'>,
+  base: Pick<ServiceContext, 'db' | 'clock' | 'bus' | 'settings'>,
   metrics: Metrics,
   revocationCheckMs = 2000,
 ) {
+  // the request path's cache of resolved keys (one per app): a thousand sockets of one key cost one look-up
+  const keys = actorCache(base);
   const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
   const actors = new WeakMap<WebSocket, Actor>();
   const byKey = new Map<string, Set<WebSocket>>();
@@ -75,7 +79,7 @@ export function attachWebSocket(
         // is refused like a wrong key, not stringified (which may throw, or turn [key] into key).
         const authorization = ctx.connectionParams?.authorization;
         const presented = typeof authorization === 'string' ? bearer(authorization) : null;
-        const actor = presented ? await authenticate(base, presented) : null;
+        const actor = presented ? await keys.authenticate(presented) : null;
         if (!actor) return false; // graphql-ws closes with 4403 Forbidden
         // The client may have left while its key was checked: a closed socket emits no more
         // 'close', so it must never be filed (and counted); closing it again is a no-op.
@@ -86,13 +90,14 @@ export function attachWebSocket(
       },
       execute: (args: ExecutionArgs) => (args.rootValue as any).execute(args),
       subscribe: (args: ExecutionArgs) => (args.rootValue as any).subscribe(args),
-      onSubscribe: async (ctx, _id, params) => {
+      onSubscribe: async (ctx, id, params) => {
+        const actor = actors.get(ctx.extra.socket) ?? null;
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params,
-          actor: actors.get(ctx.extra.socket) ?? null,
+          actor,
           requestId: randomUUID(),
         });
         // A query that does not parse, or that graphql-armor refuses (tokens, depth, aliases,
@@ -102,7 +107,7 @@ export function attachWebSocket(
           const document = parse(params.query);
           const errors = validate(schema, document);
           if (errors.length) return errors;
-          return {
+          const args = {
             schema,
             operationName: params.operationName,
             document,
@@ -110,6 +115,10 @@ export function attachWebSocket(
             contextValue: await contextFactory(),
             rootValue: { execute, subscribe },
           } satisfies ExecutionArgs;
+          // a subscription's events are rendered once for all alike subscriptions and written as frames (RT5)
+          if (getOperationAST(document, params.operationName)?.operation === 'subscription')
+            attachEventTransport(args.contextValue, frameTransport(ctx.extra.socket, ctx.extra.request.socket, id, params.query, args, actor));
+          return args;
         } catch (error) {
           // typed as over HTTP (formatError); anything else is a fault of the server, which
           // graphql-ws logs and answers by closing with 4500

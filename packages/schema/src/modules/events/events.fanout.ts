@@ -72,6 +72,11 @@ export class SharedEventReader {
     return this.members.size;
   }
 
+  /** The position after which every event is still to be handed over (null before the first join). */
+  get position(): Cursor | null {
+    return this.head;
+  }
+
   private onNotice(n: EventNotice) {
     const c = /^\d+-\d+$/.test(n.cursor) ? decodeCursor(n.cursor) : null;
     if (c && (!this.announced || isAfter(c, this.announced))) this.announced = c;

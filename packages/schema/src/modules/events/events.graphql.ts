@@ -4,6 +4,7 @@ import { builder } from '../../graphql/builder.js';
 import { eventScope } from '../../access/scope.js';
 import type { GraphQLContext } from '../../graphql/context.js';
 import { decodeCursor, encodeCursor } from './events.cursor.js';
+import { eventTransportOf, renderedEvents } from './events.render.js';
 import { headCursor, type StoredEvent } from './events.service.js';
 import { streamEvents } from './events.stream.js';
 import { EVENT_TYPES, type EventType } from './events.types.js';
@@ -22,13 +23,24 @@ export const EventRef = builder.objectRef<StoredEvent>('Event').implement({
   }),
 });
 
+const followOptions = (ctx: GraphQLContext, after: string | null | undefined, types: readonly EventType[]) => ({
+  after: after ? decodeCursor(after) : null,
+  filter: { ...eventScope(ctx.actor), types },
+  idlePollMs: ctx.settings.eventPollMs,
+});
+
 /** Replay-then-live stream of the caller's events of the given types: shared by every subscription. */
 export function subscribeEvents(ctx: GraphQLContext, after: string | null | undefined, types: readonly EventType[]) {
-  return streamEvents(ctx, {
-    after: after ? decodeCursor(after) : null,
-    filter: { ...eventScope(ctx.actor), types },
-    idlePollMs: ctx.settings.eventPollMs,
-  });
+  return streamEvents(ctx, followOptions(ctx, after, types));
+}
+
+/**
+ * The subscribe of a field whose resolve passes the event on: over a transport that renders events
+ * itself (graphql-ws), each event is executed once for all alike subscriptions (RT5), else streamed.
+ */
+function eventSubscription(ctx: GraphQLContext, after: string | null | undefined, types: readonly EventType[]) {
+  const transport = eventTransportOf(ctx);
+  return transport ? renderedEvents(ctx, followOptions(ctx, after, types), transport) : subscribeEvents(ctx, after, types);
 }
 
 builder.subscriptionField('events', (t) =>
@@ -40,7 +52,7 @@ builder.subscriptionField('events', (t) =>
       after: t.arg.string({ required: false, description: 'The cursor of the last event received; without it, only new events.' }),
       types: t.arg({ type: [EventTypeEnum], required: false }),
     },
-    subscribe: (_root, args, ctx) => subscribeEvents(ctx, args.after, args.types ?? []),
+    subscribe: (_root, args, ctx) => eventSubscription(ctx, args.after, args.types ?? []),
     resolve: (e) => e,
   }),
 );
@@ -61,7 +73,7 @@ export function statusChangeSubscription(
       description: field.description,
       authScopes: { authenticated: true },
       args: { after: t.arg.string({ required: false, description: field.afterDescription }) },
-      subscribe: (_root, args, ctx) => subscribeEvents(ctx, args.after, [field.eventType]),
+      subscribe: (_root, args, ctx) => eventSubscription(ctx, args.after, [field.eventType]),
       resolve: (e, _args, ctx) => {
         // The subscription's context lives as long as it does: load the subject fresh per change.
         clearAllDataLoaders(ctx);
