@@ -7,7 +7,7 @@ import { defineTask, type TaskHandler } from './jobs/tasks.js';
 import { defineSweep, sweepOverdue, SWEEP_TASK, type Sweep } from './jobs/sweep.js';
 import { EXPIRE_ORDER_TASK, expireOrder, onOrderLineClosed, onOrderLinePaid, sweepExpiredOrders, type OrderLineEffect } from './modules/billing/billing.orders.js';
 import { checkNumberTerm, renewalLinePaid, sweepNumberTerms, TERM_CHECK_TASK } from './modules/numbers/numbers.terms.js';
-import { purchaseLineClosed, purchaseLinePaid } from './modules/numbers/numbers.purchase.js';
+import { purchaseLineClosed, purchaseLinePaid, setInstanceValidator, type InstanceValidator } from './modules/numbers/numbers.purchase.js';
 import { registerUnsubscribeCheck, runUnsubscribeChecks, unpaidOrderCheck, UNSUBSCRIBE_TASK, type UnsubscribeCheck } from './modules/numbers/unsubscribe.service.js';
 import { SEND_EMAIL_TASK, sendOutboxEmail } from './modules/outbox/outbox.service.js';
 import {
@@ -22,7 +22,10 @@ import { MATERIALS_DEADLINE_TASK } from './modules/applications/applications.app
 import { closeIfMaterialsMissing, sweepMaterialsDeadlines } from './modules/applications/applications.materials.js';
 import { ALLOCATE_TASK } from './modules/applications/applications.review.js';
 import { ORDER_LINE_KIND } from './modules/applications/applications.status.js';
+import { EXPIRE_BINDING_TASK, expireBinding, sweepExpiredBindings } from './modules/privacy/privacy.end.js';
+import { activeBindingsCheck } from './modules/privacy/privacy.pools.js';
 import { provisionInstance, PROVISION_TASK, sweepCreatingInstances } from './modules/instances/instances.provision.js';
+import { instanceNumberCheck, targetInstanceCheck } from './modules/instances/instances.hooks.js';
 
 export interface CallplaneModule {
   name: string;
@@ -32,6 +35,8 @@ export interface CallplaneModule {
   /** By order-line kind: what paying, and what cancelling or expiring, a line of it does. */
   orderLines?: Record<string, { paid: OrderLineEffect; closed?: OrderLineEffect }>;
   unsubscribeChecks?: Record<string, UnsubscribeCheck>;
+  /** The check of the instance a purchase or an application names (one module gives it). */
+  instanceValidator?: InstanceValidator;
 }
 
 const byId =
@@ -71,6 +76,14 @@ export const MODULES: readonly CallplaneModule[] = [
     name: 'instances',
     tasks: { [PROVISION_TASK]: byId<{ instanceId: string }>(provisionInstance, 'instanceId') },
     sweeps: { 'instances still CREATING past their provisioning time': sweepCreatingInstances },
+    unsubscribeChecks: { instanceNumber: instanceNumberCheck },
+    instanceValidator: targetInstanceCheck,
+  },
+  {
+    name: 'privacy',
+    tasks: { [EXPIRE_BINDING_TASK]: byId<{ bindingId: string }>(expireBinding, 'bindingId') },
+    sweeps: { 'privacy bindings past their expiry': sweepExpiredBindings },
+    unsubscribeChecks: { privacyActiveBindings: activeBindingsCheck },
   },
 ];
 
@@ -88,5 +101,6 @@ export function composeModules(modules: readonly CallplaneModule[] = MODULES): v
       if (effects.closed) onOrderLineClosed(kind, effects.closed);
     }
     for (const [name, check] of Object.entries(m.unsubscribeChecks ?? {})) registerUnsubscribeCheck(name, check);
+    if (m.instanceValidator) setInstanceValidator(m.instanceValidator);
   }
 }

@@ -17,10 +17,14 @@ export interface TablePolicy {
   read: Readonly<Record<Role, RowRule>>;
   /** The column that names the owning tenant (default `tenant_id`). */
   tenantColumn?: string;
+  /** The column that names the app of a row, for the APP rule (default `app_id`; the apps table: `id`). */
+  appColumn?: string;
 }
 
 /** Rows of one tenant, readable by its admin and supervisor; personal or billing data, never a PARTNER's. */
 const TENANT_DATA = { OPERATOR: 'ALL', TENANT_ADMIN: 'TENANT', SUPERVISOR: 'TENANT', PARTNER: 'NONE' } as const;
+/** Rows of one privacy app: its tenant's admin and supervisors, and the app's own PARTNER keys. */
+const APP_DATA = { OPERATOR: 'ALL', TENANT_ADMIN: 'TENANT', SUPERVISOR: 'TENANT', PARTNER: 'APP' } as const;
 
 /**
  * The read policy, one entry per table (role × tenant × app). Every read of every path (root
@@ -32,7 +36,7 @@ export const READ_POLICY = {
   users: { types: ['User'], read: TENANT_DATA },
   api_keys: { types: ['ApiKey', 'CreatedApiKey'], read: { OPERATOR: 'ALL', TENANT_ADMIN: 'TENANT', SUPERVISOR: 'NONE', PARTNER: 'NONE' } },
   events: {
-    types: ['Event', 'QualificationStatusChange', 'NumberStatusChange', 'OrderStatusChange', 'ApplicationStatusChange', 'UnsubscribeBatchStatusChange', 'InstanceStatusChange'],
+    types: ['Event', 'QualificationStatusChange', 'NumberStatusChange', 'OrderStatusChange', 'ApplicationStatusChange', 'UnsubscribeBatchStatusChange', 'InstanceStatusChange', 'AgentStatusChange', 'BindingChange', 'PoolUsageChange'],
     read: { OPERATOR: 'ALL', TENANT_ADMIN: 'TENANT', SUPERVISOR: 'TENANT', PARTNER: 'APP' },
   },
   qualifications: { types: ['Qualification'], read: TENANT_DATA },
@@ -54,12 +58,18 @@ export const READ_POLICY = {
   outbox_emails: { types: ['OutboxEmail'], read: TENANT_DATA },
   // call-center instances (I1–I6): the tenant's admin and supervisors; agents are personal data
   instances: { types: ['Instance'], read: TENANT_DATA },
-  skill_groups: { types: [], read: TENANT_DATA },
-  agents: { types: [], read: TENANT_DATA },
-  agent_skills: { types: [], read: TENANT_DATA },
-  ivr_flows: { types: [], read: TENANT_DATA },
-  ivr_flow_versions: { types: [], read: TENANT_DATA },
+  skill_groups: { types: ['SkillGroup'], read: TENANT_DATA },
+  agents: { types: ['Agent', 'InstanceMetrics', 'SkillGroupMetrics'], read: TENANT_DATA },
+  agent_skills: { types: ['SkillMembership'], read: TENANT_DATA },
+  ivr_flows: { types: ['IvrFlow'], read: TENANT_DATA },
+  ivr_flow_versions: { types: ['IvrFlowVersion'], read: TENANT_DATA },
   flow_numbers: { types: [], read: TENANT_DATA },
+  // privacy numbers (P1–P9): an app's rows are its PARTNER keys' too; signing secrets are shown once, read by no key
+  privacy_apps: { types: ['PrivacyApp', 'CreatedPrivacyApp', 'RotatedAppSecret'], read: APP_DATA, appColumn: 'id' },
+  privacy_app_secrets: { types: [], read: { OPERATOR: 'NONE', TENANT_ADMIN: 'NONE', SUPERVISOR: 'NONE', PARTNER: 'NONE' } },
+  privacy_pool_numbers: { types: ['PoolNumber', 'PoolCityUsage', 'PoolTransferResult'], read: APP_DATA },
+  privacy_bindings: { types: ['PrivacyBinding'], read: APP_DATA },
+  privacy_binding_keys: { types: [], read: APP_DATA },
 } as const satisfies Record<keyof Database, TablePolicy>;
 
 export type PolicyTable = keyof typeof READ_POLICY;
@@ -114,6 +124,22 @@ export const MUTATION_ROLES: Readonly<Record<string, readonly Role[]>> = {
   updateInstance: ADMIN,
   deleteInstance: ADMIN,
   setInstanceAnalysis: ADMIN,
+  createAgent: ADMIN_OR_OPERATOR,
+  updateAgent: ADMIN_OR_OPERATOR,
+  deleteAgent: ADMIN_OR_OPERATOR,
+  createSkillGroup: ADMIN_OR_OPERATOR,
+  updateSkillGroup: ADMIN_OR_OPERATOR,
+  deleteSkillGroup: ADMIN_OR_OPERATOR,
+  setAgentSkill: ADMIN_OR_OPERATOR,
+  removeAgentSkill: ADMIN_OR_OPERATOR,
+  createFlow: ADMIN_OR_OPERATOR,
+  saveFlowDefinition: ADMIN_OR_OPERATOR,
+  publishFlow: ADMIN_OR_OPERATOR,
+  deleteFlow: ADMIN_OR_OPERATOR,
+  bindNumberToFlow: ADMIN_OR_OPERATOR,
+  unbindNumberFromFlow: ADMIN_OR_OPERATOR,
+  // the user linked to the agent sets its status whatever its key's role; the service decides
+  setAgentStatus: ['OPERATOR', 'TENANT_ADMIN', 'SUPERVISOR', 'PARTNER'],
 };
 
 /** Fields only some roles may read; for the others they are null (e.g. a handler's national ID number). */

@@ -32,7 +32,7 @@ function visibleRows(eb: ExpressionBuilder<any, any>, table: PolicyTable, rule: 
     case 'TENANT_OR_STOCK':
       return eb.or([...(actor.tenantId ? [tenant] : []), eb(sql.ref(`${table}.status`), '=', 'AVAILABLE')]);
     case 'APP':
-      return actor.appId ? eb(sql.ref(`${table}.app_id`), '=', actor.appId) : sql<SqlBool>`false`;
+      return actor.appId && actor.tenantId ? eb.and([tenant, eb(sql.ref(`${table}.${policy.appColumn ?? 'app_id'}`), '=', actor.appId)]) : sql<SqlBool>`false`;
     default:
       return sql<SqlBool>`${rule === 'ALL'}`;
   }

@@ -7,9 +7,10 @@ import type { ApplicationTables } from '../modules/applications/applications.tab
 import type { OutboxTables } from '../modules/outbox/outbox.table.js';
 import type { InstanceTables } from '../modules/instances/instances.table.js';
 import type { UnsubscribeTables } from '../modules/numbers/unsubscribe.table.js';
+import type { PrivacyTables } from '../modules/privacy/privacy.table.js';
 
 /** The whole database, assembled from each module's *.table.ts. */
-export interface Database extends QualificationTables, NumberTables, BillingTables, ApplicationTables, OutboxTables, UnsubscribeTables, InstanceTables {
+export interface Database extends QualificationTables, NumberTables, BillingTables, ApplicationTables, OutboxTables, UnsubscribeTables, InstanceTables, PrivacyTables {
   tenants: TenantsTable;
   users: UsersTable;
   api_keys: ApiKeysTable;

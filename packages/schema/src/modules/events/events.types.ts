@@ -20,5 +20,8 @@ export const EVENT_TYPES = [
   'AGENTS_CHANGED',
   'FLOW_CHANGED',
   'FLOW_NUMBERS_CHANGED',
+  'PRIVACY_APP_CHANGED',
+  'BINDING_CHANGED',
+  'POOL_USAGE_CHANGED',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
