@@ -4,7 +4,7 @@ import RelayPlugin from '@pothos/plugin-relay';
 import ScopeAuthPlugin from '@pothos/plugin-scope-auth';
 import SimpleObjectsPlugin from '@pothos/plugin-simple-objects';
 import ZodPlugin from '@pothos/plugin-zod';
-import { DateTimeResolver } from 'graphql-scalars';
+import { DateTimeResolver, JSONResolver } from 'graphql-scalars';
 import { isObjectType, type GraphQLSchema } from 'graphql';
 import type { ZodError } from 'zod';
 import { DomainError, ValidationError } from '../errors.js';
@@ -20,6 +20,7 @@ export const builder = new SchemaBuilder<{
     Date: { Input: string; Output: string };
     Decimal: { Input: string; Output: string };
     Upload: { Input: File; Output: never };
+    JSON: { Input: unknown; Output: unknown };
   };
   /** Only "has a key": which rows and mutations a key may reach is access/policy.ts, in the data path. */
   AuthScopes: {
@@ -72,6 +73,7 @@ export function toValidationError(err: ZodError): ValidationError {
 }
 
 builder.addScalarType('DateTime', DateTimeResolver);
+builder.addScalarType('JSON', JSONResolver);
 builder.scalarType('Date', {
   description: 'A calendar date, YYYY-MM-DD.',
   serialize: (v) => v,

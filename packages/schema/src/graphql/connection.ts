@@ -3,7 +3,7 @@ import { sql, type SelectQueryBuilder } from 'kysely';
 import { ValidationError } from '../errors.js';
 import { UUID } from '../access/scope.js';
 
-const MAX_PAGE = 100;
+export const MAX_PAGE = 100;
 
 /**
  * A Relay connection over any (already scoped and filtered) query, newest first, with a keyset

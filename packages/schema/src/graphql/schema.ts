@@ -12,5 +12,6 @@ import '../modules/applications/applications.graphql.js';
 import '../modules/applications/applications.materials.graphql.js';
 import '../modules/numbers/unsubscribe.graphql.js';
 import '../modules/instances/instances.graphql.js';
+import '../modules/instances/flows.graphql.js';
 
 export const schema = enforceMutationPolicy(builder.toSchema({ sortSchema: true }));

@@ -7,7 +7,7 @@ import { DomainError } from '../../errors.js';
 import { assertUsableForOutbound } from '../numbers/numbers.guards.js';
 import type { FlowDefinition } from './flows.definition.js';
 import { bindNumberToFlow, numbersOfFlows, publishedDefinition, unbindNumberFromFlow } from './flows.bindings.js';
-import { createFlow, flowsOfNumbers } from './flows.service.js';
+import { createFlow, flowsOfNumbers, publishFlow } from './flows.service.js';
 import { activeNumber, runningInstance } from './instances.fixtures.js';
 import type { Instance } from './instances.table.js';
 
@@ -130,6 +130,23 @@ describe('I3: number↔flow bindings', () => {
     // unbinding an unbound number changes nothing
     expect((await unbindNumberFromFlow(as(acme), n.id)).id).toBe(n.id);
     expect(await inTransaction(world.w.ctx(null), (tx) => publishedDefinition(tx, own.id))).toBeNull();
+  });
+});
+
+describe('I3: a number that leaves the tenant', () => {
+  it('I3: a binding left behind by a number gone back to stock answers no call and lists nowhere', async () => {
+    const { acme } = world;
+    const { instance } = await runningInstance(world.w, acme);
+    const flow = await newFlow(acme, instance);
+    await publishFlow(as(acme), flow.id);
+    const n = await activeNumber(world.w, acme.tenantId);
+    await bindNumberToFlow(as(acme), n.id, flow.id);
+    const published = () => inTransaction(world.w.ctx(null), (tx) => publishedDefinition(tx, n.id));
+    expect((await published())?.flowId).toBe(flow.id);
+    await world.w.db.updateTable('numbers').set({ status: 'AVAILABLE', tenant_id: null, instance_id: null }).where('id', '=', n.id).execute();
+    expect(await published()).toBeNull();
+    expect(await flowsOfNumbers(as(acme), [n.id])).toEqual([null]);
+    expect(await numbersOfFlows(as(acme), [flow.id])).toEqual([]);
   });
 });
 

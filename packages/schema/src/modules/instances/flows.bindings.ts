@@ -79,7 +79,8 @@ export interface PublishedFlow {
 
 /**
  * For the call module (system work, inside its transaction): the flow bound to a number and its
- * published definition; null when the number is bound to no flow or its flow has no published version.
+ * published definition; null when the number is bound to no flow or its flow has no published
+ * version. A binding left by a tenant that no longer holds the number counts for nothing.
  */
 export async function publishedDefinition(tx: Tx, numberId: string): Promise<PublishedFlow | null> {
   if (!validIds([numberId]).length) return null;
@@ -89,6 +90,7 @@ export async function publishedDefinition(tx: Tx, numberId: string): Promise<Pub
     .innerJoin('ivr_flow_versions', (j) =>
       j.onRef('ivr_flow_versions.flow_id', '=', 'ivr_flows.id').onRef('ivr_flow_versions.version', '=', 'ivr_flows.published_version'),
     )
+    .innerJoin('numbers', (j) => j.onRef('numbers.id', '=', 'flow_numbers.number_id').onRef('numbers.tenant_id', '=', 'flow_numbers.tenant_id'))
     .select(['ivr_flows.id as flowId', 'ivr_flows.instance_id as instanceId', 'ivr_flow_versions.version', 'ivr_flow_versions.definition'])
     .where('flow_numbers.number_id', '=', numberId)
     .executeTakeFirst();
@@ -100,7 +102,7 @@ export async function numbersOfFlows(ctx: Pick<ServiceContext, 'db' | 'actor'>, 
   const valid = validIds(flowIds);
   if (!valid.length) return [];
   return scopedFrom(ctx, 'flow_numbers')
-    .innerJoin('numbers', 'numbers.id', 'flow_numbers.number_id')
+    .innerJoin('numbers', (j) => j.onRef('numbers.id', '=', 'flow_numbers.number_id').onRef('numbers.tenant_id', '=', 'flow_numbers.tenant_id'))
     .selectAll('numbers')
     .select('flow_numbers.flow_id')
     .where('flow_numbers.flow_id', 'in', valid)

@@ -186,6 +186,7 @@ export async function flowsOfNumbers(ctx: Pick<ServiceContext, 'db' | 'actor'>, 
   const rows = valid.length
     ? await scopedFrom(ctx, 'flow_numbers')
         .innerJoin('ivr_flows', 'ivr_flows.id', 'flow_numbers.flow_id')
+        .innerJoin('numbers', (j) => j.onRef('numbers.id', '=', 'flow_numbers.number_id').onRef('numbers.tenant_id', '=', 'flow_numbers.tenant_id'))
         .selectAll('ivr_flows')
         .select('flow_numbers.number_id')
         .where('flow_numbers.number_id', 'in', valid)
