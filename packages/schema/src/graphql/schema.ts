@@ -12,6 +12,10 @@ import '../modules/applications/applications.graphql.js';
 import '../modules/applications/applications.materials.graphql.js';
 import '../modules/numbers/unsubscribe.graphql.js';
 import '../modules/instances/instances.graphql.js';
+import '../modules/instances/agents.graphql.js';
+import '../modules/instances/skill-groups.graphql.js';
+import '../modules/instances/memberships.graphql.js';
+import '../modules/instances/metrics.graphql.js';
 import '../modules/instances/flows.graphql.js';
 
 export const schema = enforceMutationPolicy(builder.toSchema({ sortSchema: true }));
