@@ -8,6 +8,7 @@ import { scheduleJob } from '../../jobs/schedule.js';
 import { requireApprovedQualification } from '../qualifications/qualifications.service.js';
 import { dateInZone } from '../../shared/calendar.js';
 import { parseEmail, parseMobile, requiredText } from '../../shared/input-fields.js';
+import { checkTargetInstance } from '../numbers/numbers.purchase.js';
 import { NUMBER_TYPES, TOLL_FREE_TIERS, type CallType, type NumberType, type TollFreeTier } from '../numbers/numbers.table.js';
 import { availableInRegion } from './applications.allocation.js';
 import { closeIfMaterialsMissing } from './applications.materials.js';
@@ -16,19 +17,6 @@ import { APPLICATION_PURPOSES, type ApplicationPurpose, type CallScenario, type 
 
 export const MAX_APPLICATION_QUANTITY = 100;
 export const MAX_SCENARIOS = 20;
-
-// ---------------------------------------------------------------------------------------------
-// Hooks for modules that come later
-
-/**
- * The instances module checks the target instance here (exists, is the tenant's, is RUNNING).
- * TODO(instances): register a validator; until then only the id's format is checked.
- */
-export type InstanceValidator = (tx: Tx, tenantId: string, instanceId: string) => Promise<void>;
-let instanceValidator: InstanceValidator | null = null;
-export function setInstanceValidator(fn: InstanceValidator | null): void {
-  instanceValidator = fn;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Input
@@ -112,7 +100,8 @@ export async function applyForNumbers(ctx: ServiceContext, input: ApplicationInp
       is400 ? 'TOLL_FREE_400' : 'STANDARD',
       tenantId,
     );
-    if (instanceId) await instanceValidator?.(tx, tenantId, instanceId);
+    // the instances module's check (numbers.purchase.ts holds the hook): the tenant's, RUNNING
+    if (instanceId) await checkTargetInstance(tx, tenantId, instanceId, 'input.instanceId');
     // Inbound-only local and mobile numbers are bought from stock (N2); an application is for regions without.
     if (!is400 && callType === 'INBOUND_ONLY' && (await stockCount(tx, { type: input.type, tier, province, city })) > 0)
       throw new ValidationError(

@@ -6,7 +6,7 @@ import type { StoredEvent } from '../events/events.service.js';
 import { TenantRef } from '../tenants/tenants.graphql.js';
 import { DecisionEnum, HandlerRef, QualificationDocumentRef, QualificationRef } from '../qualifications/qualifications.graphql.js';
 import { OrderRef } from '../billing/billing.graphql.js';
-import { CallTypeEnum, NumberRef, NumberTypeEnum, TollFreeTierEnum } from '../numbers/numbers.graphql.js';
+import { CallTypeEnum, instanceGlobalId, instanceIdArg, NumberRef, NumberTypeEnum, TollFreeTierEnum } from '../numbers/numbers.graphql.js';
 import { OutboxEmailRef } from '../outbox/outbox.graphql.js';
 import { outboxEmailsAbout } from '../outbox/outbox.service.js';
 import type { OutboxEmail } from '../outbox/outbox.table.js';
@@ -83,7 +83,7 @@ export const NumberApplicationRef = builder.loadableNode('NumberApplication', {
     contactMobile: t.exposeString('contact_mobile', { description: 'E.164.' }),
     contactEmail: t.exposeString('contact_email'),
     qualification: t.field({ type: QualificationRef, resolve: (a) => a.qualification_id }),
-    instanceId: t.exposeString('instance_id', { nullable: true }),
+    instanceId: t.globalID({ nullable: true, description: 'The id of the target instance (see `instance`).', resolve: (a) => instanceGlobalId(a.instance_id) }),
     order: t.field({ type: OrderRef, nullable: true, description: 'Created when the numbers are delivered; pay it with payOrder.', resolve: (a) => a.order_id }),
     numbers: t.loadableGroup({
       type: NumberRef,
@@ -141,7 +141,7 @@ const ApplicationInputType = builder.inputType('NumberApplicationInput', {
     contactMobile: t.string(),
     contactEmail: t.string({ description: 'Gets the payment request when the application is approved.' }),
     qualificationId: t.globalID({ description: 'An APPROVED qualification of the tenant: STANDARD, or TOLL_FREE_400 for 400 numbers (Q2).' }),
-    instanceId: t.id({ required: false, description: 'The target call-center instance.' }),
+    instanceId: t.globalID({ required: false, description: 'The target call-center instance: RUNNING, of the tenant.' }),
     callType: t.field({
       type: CallTypeEnum,
       required: false,
@@ -160,12 +160,12 @@ builder.queryFields((t) => ({
       numberStatus: t.arg({ type: NumberStatusEnum, required: false }),
       from: t.arg({ type: 'DateTime', required: false, description: 'Applied at or after.' }),
       to: t.arg({ type: 'DateTime', required: false, description: 'Applied before.' }),
-      instanceId: t.arg.id({ required: false }),
+      instanceId: t.arg.globalID({ required: false, description: 'Only applications for this instance.' }),
     },
     resolve: (_r, args, ctx) =>
       keysetConnection(
         args,
-        applicationsQuery(ctx, { ...args, instanceId: args.instanceId == null ? null : String(args.instanceId) }),
+        applicationsQuery(ctx, { ...args, instanceId: instanceIdArg(args.instanceId, 'instanceId') }),
         'number_applications',
       ),
   }),
@@ -188,7 +188,7 @@ builder.mutationFields((t) => ({
       applyForNumbers(ctx, {
         ...input,
         qualificationId: input.qualificationId.id,
-        instanceId: input.instanceId == null ? null : String(input.instanceId),
+        instanceId: instanceIdArg(input.instanceId, 'input.instanceId'),
       }),
   }),
   reviewNumberApplication: t.field({

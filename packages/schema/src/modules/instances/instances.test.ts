@@ -21,7 +21,7 @@ async function input(t: TenantFixture, over: Partial<CreateInstanceInput> = {}):
   return { name: `Support ${tag}`, accessSlug: `support-${tag}`, description: 'Hotline', numberId: number.id, ...over };
 }
 
-const eventsOf = async (instanceId: string, types: string[]) =>
+const eventsOf = async (instanceId: string, types: string[]): Promise<Record<string, unknown>[]> =>
   (await readableEvents(world.w.db, { types, subjectId: instanceId })).map((e) => ({ type: e.type, ...e.payload }));
 
 const rowsOf = async (table: 'agents' | 'skill_groups' | 'ivr_flows' | 'flow_numbers' | 'agent_skills', instanceId: string) =>

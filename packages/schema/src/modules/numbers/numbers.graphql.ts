@@ -1,4 +1,5 @@
 import { builder } from '../../graphql/builder.js';
+import { ValidationError } from '../../errors.js';
 import { keysetConnection } from '../../graphql/connection.js';
 import { statusChangeSubscription } from '../events/events.graphql.js';
 import type { StoredEvent } from '../events/events.service.js';
@@ -31,6 +32,19 @@ export const NumberStatusEnum = builder.enumType('NumberStatus', {
 export const CallTypeEnum = builder.enumType('CallType', { values: CALL_TYPES });
 export const TollFreeTierEnum = builder.enumType('TollFreeTier', { values: TOLL_FREE_TIERS });
 
+/**
+ * The row id of an optional global id that must name an Instance. (`for: InstanceRef` would make
+ * this file import instances.graphql.ts, which builds on NumberRef.)
+ */
+export function instanceIdArg(id: { typename: string; id: string } | null | undefined, field: string): string | null {
+  if (id == null) return null;
+  if (id.typename !== 'Instance') throw new ValidationError(field, `${field}: expected the id of an Instance, not of a ${id.typename}`, 'INVALID_ID');
+  return id.id;
+}
+
+/** An instance's global id as a field (null when there is none). */
+export const instanceGlobalId = (instanceId: string | null) => (instanceId ? { type: 'Instance', id: instanceId } : null);
+
 const Region = builder.simpleObject('Region', {
   fields: (t) => ({ province: t.string(), city: t.string() }),
 });
@@ -60,7 +74,7 @@ export const NumberRef = builder.loadableNode('Number', {
     autoRenew: t.exposeBoolean('auto_renew'),
     reservedUntil: t.expose('reserved_until', { type: 'DateTime', nullable: true, description: 'A RESERVED number goes back to stock then unless its order is paid.' }),
     graceUntil: t.expose('grace_until', { type: 'DateTime', nullable: true, description: 'An EXPIRED number goes back to stock then unless renewed.' }),
-    instanceId: t.exposeString('instance_id', { nullable: true }),
+    instanceId: t.globalID({ nullable: true, description: 'The id of the instance the number belongs to (see `instance`).', resolve: (n) => instanceGlobalId(n.instance_id) }),
     qualification: t.field({ type: QualificationRef, nullable: true, resolve: (n) => n.qualification_id }),
     tenant: t.field({ type: TenantRef, nullable: true, resolve: (n) => n.tenant_id }),
     createdAt: t.expose('created_at', { type: 'DateTime' }),
@@ -152,7 +166,7 @@ builder.mutationFields((t) => ({
       numberId: t.arg.globalID({ for: NumberRef }),
       qualificationId: t.arg.globalID({ for: QualificationRef }),
       callType: t.arg({ type: CallTypeEnum }),
-      instanceId: t.arg.id({ required: false }),
+      instanceId: t.arg.globalID({ required: false, description: 'A RUNNING call-center instance of the tenant the number is for.' }),
       autoRenew: t.arg.boolean({ required: false, defaultValue: false }),
     },
     resolve: async (_r, args, ctx) => {
@@ -160,7 +174,7 @@ builder.mutationFields((t) => ({
         numberId: args.numberId.id,
         qualificationId: args.qualificationId.id,
         callType: args.callType,
-        instanceId: args.instanceId == null ? null : String(args.instanceId),
+        instanceId: instanceIdArg(args.instanceId, 'instanceId'),
         autoRenew: args.autoRenew,
       });
       return { number, order };

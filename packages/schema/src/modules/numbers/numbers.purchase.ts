@@ -1,15 +1,32 @@
 // N2: buying an inbound-only number from stock.
 import type { ServiceContext } from '../../context.js';
-import { inTransaction, lockRow } from '../../db/transaction.js';
+import { inTransaction, lockRow, type Tx } from '../../db/transaction.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import { characterCount } from '../../shared/text.js';
-import { findScoped, requireTenantAdmin } from '../../access/scope.js';
+import { findScoped, requireTenantAdmin, UUID } from '../../access/scope.js';
 import { requireApprovedQualification } from '../qualifications/qualifications.service.js';
 import { createOrder, type OrderLineEffect } from '../billing/billing.service.js';
 import type { Order } from '../billing/billing.table.js';
 import { describeNumber, emitStatus, firstTermMonths, releaseToStock, tariffCodeFor } from './numbers.status.js';
 import { startFirstTerm } from './numbers.terms.js';
 import type { CallType, NumberRow } from './numbers.table.js';
+
+// ---------------------------------------------------------------------------------------------
+// The hook the instances module fills (composeModules): purchases and applications name a target
+// instance, which must be the tenant's and RUNNING.
+
+/** Throws a typed error naming `field` when the instance may not receive the tenant's numbers. */
+export type InstanceValidator = (tx: Tx, tenantId: string, instanceId: string, field: string) => Promise<void>;
+let instanceValidator: InstanceValidator | null = null;
+export function setInstanceValidator(fn: InstanceValidator | null): void {
+  instanceValidator = fn;
+}
+
+/** The target instance of a purchase or an application, checked in the caller's transaction. */
+export async function checkTargetInstance(tx: Tx, tenantId: string, instanceId: string, field: string): Promise<void> {
+  if (!UUID.test(instanceId)) throw new NotFoundError('instance', field);
+  await instanceValidator?.(tx, tenantId, instanceId, field);
+}
 
 export interface PurchaseInput {
   numberId: string;
@@ -34,6 +51,7 @@ export async function purchaseNumber(ctx: ServiceContext, input: PurchaseInput):
   if (!number || number.status !== 'AVAILABLE') throw notAvailable();
   await requireApprovedQualification(ctx, input.qualificationId, number.type === 'TOLL_FREE_400' ? 'TOLL_FREE_400' : 'STANDARD', tenantId);
   return inTransaction(ctx, async (tx) => {
+    if (instanceId) await checkTargetInstance(tx, tenantId, instanceId, 'instanceId');
     const reservedUntil = new Date(tx.now.getTime() + ctx.settings.reservationMinutes * 60_000);
     // The status condition makes the reservation atomic: a concurrent buyer's update finds no row.
     const reserved = await tx.trx
