@@ -1,10 +1,9 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEM, type Actor } from '@callplane/schema';
-import { runningInstance } from '@callplane/schema/testing';
 import { startTestApp, type TestApp } from '../support/app.js';
 import type { TenantFixture } from '../support/context.js';
 import { gid, ok } from '../support/graphql.js';
+import { runningInstanceOn } from '../support/instances.js';
+import { countQueries } from '../support/sql-count.js';
 
 let t: TestApp;
 let acme: TenantFixture;
@@ -18,9 +17,7 @@ afterAll(() => t?.stop());
 
 /** A RUNNING instance of the tenant (with its admin agent and Default group, I2); its global id. */
 async function instanceOf(tenant: TenantFixture): Promise<string> {
-  const system = t.app.systemContext();
-  const world = { db: system.db, clock: t.clock, ctx: (actor: Actor | null = SYSTEM) => ({ ...system, actor }) };
-  return gid('Instance', (await runningInstance(world, tenant)).instance.id);
+  return gid('Instance', (await runningInstanceOn(t, tenant)).instance.id);
 }
 
 const CREATE_AGENT = `mutation($i: ID!, $input: CreateAgentInput!) { createAgent(instanceId: $i, input: $input) { id name agentNumber role status user { id } } }`;
@@ -34,23 +31,6 @@ const agent = async (instanceId: string, over: Record<string, unknown> = {}, key
 const group = async (instanceId: string, name: string, key = acme.keys.admin) =>
   ok(await t.gql(CREATE_GROUP, { i: instanceId, input: { name, mediaType: 'VOICE' } }, key)).createSkillGroup;
 const errorOf = (r: { errors?: { extensions?: { code?: string; field?: string | null } }[] }) => [r.errors?.[0]?.extensions?.code, r.errors?.[0]?.extensions?.field];
-
-/** Runs `fn` and counts the SQL statements it sends that match `pattern`. */
-async function countQueries(pattern: RegExp, fn: () => Promise<unknown>): Promise<number> {
-  const original = pg.Client.prototype.query;
-  let n = 0;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: any[]) {
-    const text = typeof args[0] === 'string' ? args[0] : args[0]?.text;
-    if (pattern.test(text ?? '')) n++;
-    return (original as any).apply(this, args);
-  } as typeof original;
-  try {
-    await fn();
-  } finally {
-    pg.Client.prototype.query = original;
-  }
-  return n;
-}
 
 describe('agents, skill groups and memberships over GraphQL (I3)', () => {
   it('I3: memberships from both sides: Agent.skills and SkillGroup.members list the same levels, strongest first, page by page', async () => {

@@ -1,10 +1,9 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SYSTEM, type Actor } from '@callplane/schema';
-import { runningInstance } from '@callplane/schema/testing';
 import { collect, startTestApp, type TestApp } from '../support/app.js';
 import type { TenantFixture } from '../support/context.js';
 import { gid, ok } from '../support/graphql.js';
+import { runningInstanceOn } from '../support/instances.js';
+import { countQueries } from '../support/sql-count.js';
 
 let t: TestApp;
 let acme: TenantFixture;
@@ -18,10 +17,8 @@ afterAll(() => t?.stop());
 
 /** A RUNNING instance of the tenant (its admin agent OFFLINE in the Default group, I2): ids of the instance and that agent. */
 async function instanceOf(tenant: TenantFixture) {
-  const system = t.app.systemContext();
-  const world = { db: system.db, clock: t.clock, ctx: (actor: Actor | null = SYSTEM) => ({ ...system, actor }) };
-  const { instance } = await runningInstance(world, tenant);
-  const admin = await system.db.selectFrom('agents').select(['id', 'name']).where('instance_id', '=', instance.id).executeTakeFirstOrThrow();
+  const { instance } = await runningInstanceOn(t, tenant);
+  const admin = await t.app.systemContext().db.selectFrom('agents').select(['id', 'name']).where('instance_id', '=', instance.id).executeTakeFirstOrThrow();
   return { instance: instance.id, id: gid('Instance', instance.id), name: instance.name, adminAgent: gid('Agent', admin.id) };
 }
 
@@ -34,21 +31,7 @@ const METRICS_SUB = `subscription($i: ID!, $after: String) { instanceMetricsChan
   skillGroups { skillGroup { name } agentsOnline agentsAvailable } } }`;
 
 /** Runs `fn` and counts the metrics queries it causes (the one statement metricsOf sends). */
-async function metricQueries(fn: () => Promise<unknown>): Promise<number> {
-  const original = pg.Client.prototype.query;
-  let n = 0;
-  pg.Client.prototype.query = function (this: pg.Client, ...args: any[]) {
-    const text = typeof args[0] === 'string' ? args[0] : args[0]?.text;
-    if (/agents_on_contact/.test(text ?? '')) n++;
-    return (original as any).apply(this, args);
-  } as typeof original;
-  try {
-    await fn();
-  } finally {
-    pg.Client.prototype.query = original;
-  }
-  return n;
-}
+const metricQueries = (fn: () => Promise<unknown>) => countQueries(/agents_on_contact/, fn);
 
 describe('agent board over WebSockets (I3, RT3)', () => {
   it("I3: agentStatusChanged carries an instance's status changes live, replays after `after`, and never another tenant's", async () => {
