@@ -35,9 +35,15 @@ const nodeTypes = Object.values(schema.getTypeMap())
 
 const required = (a: GraphQLArgument | GraphQLInputField) => isNonNullType(a.type) && a.defaultValue === undefined;
 
-/** A global id of one of tenant A's rows, of the node type an argument names (`numberIds` → Number; `id` → the result's type). */
+/**
+ * A global id of one of tenant A's rows, of the node type an argument names (`numberIds` → Number;
+ * `id` → the result's type, or for a mutation that returns no node, the type its name ends with:
+ * `deleteInstance` → Instance).
+ */
 function idFor(arg: string, mutation: GraphQLField<unknown, unknown>): string {
-  const base = (arg === 'id' ? getNamedType(mutation.type).name : arg.replace(/Ids?$/, '')).toLowerCase();
+  const result = getNamedType(mutation.type).name;
+  const subject = nodeTypes.some((n) => n.name === result) ? result : mutation.name.replace(/^[a-z]+/, '');
+  const base = (arg === 'id' ? subject : arg.replace(/Ids?$/, '')).toLowerCase();
   const type = nodeTypes.find((n) => n.name.toLowerCase() === base) ?? nodeTypes.find((n) => n.name.toLowerCase().endsWith(base));
   if (!type) throw new Error(`${mutation.name}(${arg}:): no node type to take an id of`);
   const table = policyOfType(type.name)!;
@@ -63,6 +69,7 @@ function sample(type: GraphQLInputType, name: string, path: string, mutation: Gr
     Decimal: () => '1',
     Date: () => '2030-01-01',
     DateTime: () => '2030-01-01T00:00:00Z',
+    JSON: () => ({}),
     Upload: () => {
       uploads.push(path);
       return null;

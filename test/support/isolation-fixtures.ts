@@ -7,6 +7,7 @@ import { minimalQualificationInput, sampleQualificationInput } from '@callplane/
 import type { TestApp } from './app.js';
 import type { TenantFixture } from './context.js';
 import { gid, ok } from './graphql.js';
+import { privacyApps } from './privacy-fixtures.js';
 
 /** One key of the isolation matrix: who it is, and its secret (null: a request without a key). */
 export interface MatrixRole {
@@ -35,7 +36,7 @@ export function mayRead(who: Pick<MatrixRole, 'role' | 'tenantId' | 'appId'>, ta
     case 'TENANT_OR_STOCK':
       return own || row.status === 'AVAILABLE';
     case 'APP':
-      return own && who.appId !== null && row.app_id === who.appId;
+      return own && who.appId !== null && row[policy.appColumn ?? 'app_id'] === who.appId;
     case 'NONE':
       return false;
   }
@@ -116,6 +117,9 @@ const Q = {
   reviewApplication: `mutation($id: ID!) { reviewNumberApplication(id: $id, decision: APPROVE) { status } }`,
   application: `query($id: ID!) { numberApplication(id: $id) { numberStatus } }`,
   materials: `mutation($a: ID!, $h: String!, $docs: [HandlerMaterialUpload!]!) { submitHandlerMaterials(applicationId: $a, handlerName: $h, documents: $docs) { materialsStatus } }`,
+  createInstance: `mutation($input: CreateInstanceInput!) { createInstance(input: $input) { id } }`,
+  instance: `query($id: ID!) { instance(id: $id) { status agents(first: 1) { edges { node { id } } } } }`,
+  agentStatus: `mutation($a: ID!) { setAgentStatus(agentId: $a, status: READY) { status } }`,
 };
 
 const DOC_TYPES = ['AUTHORIZATION_LETTER', 'BUSINESS_ACCEPTANCE_FORM', 'SECURITY_SERVICE_AGREEMENT', 'INFORMATION_SECURITY_COMMITMENT'];
@@ -148,13 +152,15 @@ export interface IsolationWorld {
  * app), a handler, qualifications with documents, a number bought and paid, a number unsubscribed
  * (A: refused, unpaid; B: released back to stock), a number application allocated a number, its
  * order and payment email, a 400 application with handler materials, a top-up and a payment in
- * the ledger. Stock: one number nobody ever held, and spares for later purchases.
+ * the ledger, a RUNNING call-center instance on the bought number (its admin agent, Default skill
+ * group and Welcome flow), the agent's status changed. Stock: one number nobody ever held, and
+ * spares for later purchases.
  */
 export async function isolationWorld(t: TestApp): Promise<IsolationWorld> {
   const eventCursor = await t.cursor();
   const A = await t.tenant('Acme');
   const B = await t.tenant('Beta');
-  const apps = { app1: randomUUID(), app2: randomUUID(), app3: randomUUID() };
+  const apps = await privacyApps(t, A, B);
   const system = t.app.systemContext();
   const partnerOf = async (tenant: TenantFixture, appId: string, name: string) => {
     const user = await createUser(system, { tenantId: tenant.tenantId, name, email: `${name.replace(/\W/g, '.')}@${tenant.tenantId.slice(0, 8)}.example`, role: 'PARTNER' });
@@ -190,8 +196,11 @@ export async function isolationWorld(t: TestApp): Promise<IsolationWorld> {
   );
   if (imported.importNumbers.errors.length) throw new Error(`import: ${JSON.stringify(imported.importNumbers.errors)}`);
 
-  await tenantRows(t, A, numbers.A, { releaseUnsubscribed: false });
-  await tenantRows(t, B, numbers.B, { releaseUnsubscribed: true });
+  const instances = [
+    { tenant: A, id: await tenantRows(t, A, numbers.A, { releaseUnsubscribed: false }) },
+    { tenant: B, id: await tenantRows(t, B, numbers.B, { releaseUnsubscribed: true }) },
+  ];
+  await runningInstances(t, instances);
   return { eventCursor, A, B, apps, roles, spareStock };
 }
 
@@ -226,7 +235,20 @@ const applicationInput = (qualificationId: string, over: Record<string, unknown>
   ...over,
 });
 
-async function tenantRows(t: TestApp, tenant: TenantFixture, n: TenantNumbers, opts: { releaseUnsubscribed: boolean }): Promise<void> {
+/**
+ * The tenants' call-center instances (I1) become RUNNING with their admin agent, Default skill group
+ * and membership, and Welcome flow bound to the number (I2); each admin agent then changes status.
+ */
+async function runningInstances(t: TestApp, instances: { tenant: TenantFixture; id: string }[]): Promise<void> {
+  ok(await t.gql(`mutation { advanceClock(seconds: 30) }`));
+  for (const { tenant, id } of instances) {
+    const i = await t.afterJobs(async () => ok(await t.gql(Q.instance, { id })).instance, (i) => i.status === 'RUNNING', 'instance provisioning');
+    ok(await t.gql(Q.agentStatus, { a: i.agents.edges[0].node.id }, tenant.keys.admin));
+  }
+}
+
+/** The tenant's rows; returns the global id of its call-center instance (CREATING, on its kept number). */
+async function tenantRows(t: TestApp, tenant: TenantFixture, n: TenantNumbers, opts: { releaseUnsubscribed: boolean }): Promise<string> {
   const key = tenant.keys.admin;
   const tag = tenant.tenantId.slice(0, 8);
   ok(await t.gql(Q.topUp, { t: gid('Tenant', tenant.tenantId) }));
@@ -244,6 +266,9 @@ async function tenantRows(t: TestApp, tenant: TenantFixture, n: TenantNumbers, o
   for (const id of [standard, tollFree]) ok(await t.gql(Q.approve, { id }));
 
   await buy(t, tenant, n.kept, standard, true);
+  const instance = ok(
+    await t.gql(Q.createInstance, { input: { name: `Support ${tag}`, accessSlug: `support-${tag}`, description: 'Hotline', numberId: await numberGid(t, n.kept) } }, key),
+  ).createInstance.id as string;
   await buy(t, tenant, n.unsubscribed, standard, opts.releaseUnsubscribed);
   await unsubscribe(t, tenant, n.unsubscribed, true);
 
@@ -262,6 +287,7 @@ async function tenantRows(t: TestApp, tenant: TenantFixture, n: TenantNumbers, o
       key,
     ),
   );
+  return instance;
 }
 
 /**
