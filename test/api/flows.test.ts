@@ -4,6 +4,7 @@ import type { TenantFixture } from '../support/context.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { gid, ok } from '../support/graphql.js';
 import { appWorld, runningInstanceOn } from '../support/instances.js';
+import { countQueries } from '../support/sql-count.js';
 
 let t: TestApp;
 let acme: TenantFixture;
@@ -74,7 +75,7 @@ describe('IVR flows over GraphQL', () => {
     const row = await t.app.db.selectFrom('ivr_flow_versions').select('definition').where('version', '=', 1).where('flow_id', '=', Buffer.from(flow.id, 'base64').toString().split(':')[1]!).executeTakeFirstOrThrow();
     expect((row.definition as any).nodes[2].skillGroupId).toBe(Buffer.from(i.defaultGroupId, 'base64').toString().split(':')[1]);
     const names = ok(await t.gql(INSTANCE, { id: i.id }, acme.keys.supervisor)).node.flows.edges.map((e: any) => e.node.name);
-    expect(names).toEqual(['Sales', 'Welcome']);
+    expect(names.sort()).toEqual(['Sales', 'Welcome']);
   });
 
   it('I3: an invalid definition is FLOW_INVALID naming definition, with every problem and its node', async () => {
@@ -150,6 +151,28 @@ describe('IVR flows over GraphQL', () => {
     expect(ok(await t.gql(DELETE, { id: b.id }, acme.keys.admin)).deleteFlow).toBe(b.id);
     expect(ok(await t.gql(`query($id: ID!) { node(id: $id) { ... on Number { flow { id } } } }`, { id: n2.id }, acme.keys.admin)).node.flow).toBeNull();
     expect(errorOf(await t.gql(DELETE, { id: i.flows[0].id }, acme.keys.admin)).extensions).toMatchObject({ code: 'DEFAULT_FLOW', field: 'id' });
+  });
+
+  it('I3: flows of an instance with their versions, numbers and each number’s flow load in one query each, not one per flow', async () => {
+    const i = await instanceOf(acme);
+    for (let k = 0; k < 4; k++) {
+      const f = ok(await t.gql(CREATE, { i: i.id, input: { name: `Line ${k}`, definition: hangUp() } }, acme.keys.admin)).createFlow;
+      ok(await t.gql(PUBLISH, { f: f.id }, acme.keys.admin));
+      ok(await t.gql(BIND, { n: (await newNumber(acme)).id, f: f.id }, acme.keys.admin));
+    }
+    const Q = `query($id: ID!) { node(id: $id) { ... on Instance { flows(first: 10) { edges { node {
+      name draft { version } published { version } numbers { e164 flow { name } } } } } } } }`;
+    let data: any;
+    const reads = { versions: 0, bindings: 0 };
+    reads.versions = await countQueries(/from "ivr_flow_versions"/, async () => {
+      reads.bindings = await countQueries(/from "flow_numbers"/, async () => (data = ok(await t.gql(Q, { id: i.id }, acme.keys.admin))));
+    });
+    const flows = data.node.flows.edges.map((e: any) => e.node);
+    expect(flows).toHaveLength(5);
+    for (const f of flows) expect(f.numbers.map((n: any) => n.flow.name)).toEqual([f.name]);
+    expect(flows.filter((f: any) => f.published?.version === 1)).toHaveLength(5);
+    // draft and published: one read of versions; numbers of all flows, then the flow of all those numbers
+    expect(reads).toEqual({ versions: 1, bindings: 2 });
   });
 
   it('I6: a 400 number binds to a flow like any other; an instance made with one has it on Welcome', async () => {

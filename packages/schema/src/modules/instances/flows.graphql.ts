@@ -31,7 +31,10 @@ const toApi = (definition: unknown) => mapSkillGroupIds(definition, (id) => enco
 const DEFINITION_DOC =
   'The flow as a graph: { "nodes": [ { "id", "type": START | PLAY_PROMPT | MENU | TRANSFER | VOICEMAIL | HANG_UP, … } ] }; a TRANSFER names its skill group by the SkillGroup id.';
 
-export const IvrFlowVersionRef = builder.objectRef<IvrFlowVersion>('IvrFlowVersion').implement({
+/** Loaded by `flowId:version` keys, one loader for the draft and published fields of every flow of a request. */
+export const IvrFlowVersionRef = builder.loadableObject('IvrFlowVersion', {
+  load: (keys: string[], ctx) => versionsByKey(ctx, keys),
+  sort: (v: IvrFlowVersion) => `${v.flow_id}:${v.version}`,
   description: 'A saved version of a flow’s definition (I3): each save adds one; one of them is published.',
   fields: (t) => ({
     version: t.exposeInt('version'),
@@ -55,20 +58,13 @@ export const IvrFlowRef = builder.loadableNode('IvrFlow', {
     latestVersion: t.exposeInt('latest_version', { description: 'The newest saved version: the draft.' }),
     publishedVersion: t.exposeInt('published_version', { nullable: true, description: 'The version calls use; null until published.' }),
     publishedAt: t.expose('published_at', { type: 'DateTime', nullable: true }),
-    draft: t.loadable({
+    draft: t.field({
       type: IvrFlowVersionRef,
       nullable: true,
       description: 'The newest saved version (it may be the published one too).',
-      load: (keys: string[], ctx) => versionsByKey(ctx, keys),
       resolve: (f) => versionKey(f, f.latest_version),
     }),
-    published: t.loadable({
-      type: IvrFlowVersionRef,
-      nullable: true,
-      description: 'The version calls use.',
-      load: (keys: string[], ctx) => versionsByKey(ctx, keys),
-      resolve: (f) => versionKey(f, f.published_version),
-    }),
+    published: t.field({ type: IvrFlowVersionRef, nullable: true, description: 'The version calls use.', resolve: (f) => versionKey(f, f.published_version) }),
     versions: t.connection(
       {
         type: IvrFlowVersionRef,

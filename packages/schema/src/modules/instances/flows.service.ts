@@ -200,15 +200,12 @@ export function versionsQuery(ctx: Pick<ServiceContext, 'db' | 'actor'>, flowId:
   return scopedFrom(ctx, 'ivr_flow_versions').selectAll().where('ivr_flow_versions.flow_id', '=', flowId);
 }
 
-/** Versions by `flowId:version` keys (null where none is visible), for the draft and published fields. */
-export async function versionsByKey(ctx: Pick<ServiceContext, 'db' | 'actor'>, keys: readonly string[]): Promise<(IvrFlowVersion | null)[]> {
+/** The visible versions of `flowId:version` keys, for the draft and published fields. */
+export async function versionsByKey(ctx: Pick<ServiceContext, 'db' | 'actor'>, keys: readonly string[]): Promise<IvrFlowVersion[]> {
   const parsed = keys.map((k) => k.split(':')).filter(([flowId, version]) => validIds([flowId!]).length && /^\d{1,9}$/.test(version ?? ''));
-  const rows = parsed.length
-    ? await scopedFrom(ctx, 'ivr_flow_versions')
-        .selectAll()
-        .where(sql<boolean>`(ivr_flow_versions.flow_id, ivr_flow_versions.version) in (${sql.join(parsed.map(([f, v]) => sql`(${f}::uuid, ${Number(v)}::int)`))})`)
-        .execute()
-    : [];
-  const byKey = new Map(rows.map((r) => [`${r.flow_id}:${r.version}`, r]));
-  return keys.map((k) => byKey.get(k) ?? null);
+  if (!parsed.length) return [];
+  return scopedFrom(ctx, 'ivr_flow_versions')
+    .selectAll()
+    .where(sql<boolean>`(ivr_flow_versions.flow_id, ivr_flow_versions.version) in (${sql.join(parsed.map(([f, v]) => sql`(${f}::uuid, ${Number(v)}::int)`))})`)
+    .execute();
 }
