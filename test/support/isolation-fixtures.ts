@@ -7,6 +7,7 @@ import { minimalQualificationInput, sampleQualificationInput } from '@callplane/
 import type { TestApp } from './app.js';
 import type { TenantFixture } from './context.js';
 import { gid, ok } from './graphql.js';
+import { privacyApps } from './privacy-fixtures.js';
 
 /** One key of the isolation matrix: who it is, and its secret (null: a request without a key). */
 export interface MatrixRole {
@@ -159,7 +160,7 @@ export async function isolationWorld(t: TestApp): Promise<IsolationWorld> {
   const eventCursor = await t.cursor();
   const A = await t.tenant('Acme');
   const B = await t.tenant('Beta');
-  const apps = { app1: randomUUID(), app2: randomUUID(), app3: randomUUID() };
+  const apps = await privacyApps(t, A, B);
   const system = t.app.systemContext();
   const partnerOf = async (tenant: TenantFixture, appId: string, name: string) => {
     const user = await createUser(system, { tenantId: tenant.tenantId, name, email: `${name.replace(/\W/g, '.')}@${tenant.tenantId.slice(0, 8)}.example`, role: 'PARTNER' });

@@ -67,7 +67,7 @@ export const READ_POLICY = {
   // privacy numbers (P1–P9): an app's rows are its PARTNER keys' too; signing secrets are shown once, read by no key
   privacy_apps: { types: ['PrivacyApp', 'CreatedPrivacyApp', 'RotatedAppSecret'], read: APP_DATA, appColumn: 'id' },
   privacy_app_secrets: { types: [], read: { OPERATOR: 'NONE', TENANT_ADMIN: 'NONE', SUPERVISOR: 'NONE', PARTNER: 'NONE' } },
-  privacy_pool_numbers: { types: ['PoolNumber', 'PoolCityUsage', 'PoolTransferResult'], read: APP_DATA },
+  privacy_pool_numbers: { types: ['PoolNumber', 'PoolCityUsage', 'PoolTransferResult', 'XQuota'], read: APP_DATA },
   privacy_bindings: { types: ['PrivacyBinding'], read: APP_DATA },
   privacy_binding_keys: { types: [], read: APP_DATA },
 } as const satisfies Record<keyof Database, TablePolicy>;
@@ -120,6 +120,15 @@ export const MUTATION_ROLES: Readonly<Record<string, readonly Role[]>> = {
   setTariff: OPERATOR,
   payOrder: ADMIN,
   cancelOrder: ADMIN_OR_OPERATOR,
+  // privacy numbers: apps and pools by the tenant's admin; bindings also by the app's PARTNER keys (the switch)
+  createPrivacyApp: ADMIN,
+  updatePrivacyApp: ADMIN,
+  rotateAppSecret: ADMIN,
+  moveNumbersToPool: ADMIN,
+  transferNumbers: ADMIN,
+  bind: ['TENANT_ADMIN', 'PARTNER'],
+  unbind: ['TENANT_ADMIN', 'PARTNER'],
+  updateBinding: ['TENANT_ADMIN', 'PARTNER'],
   createInstance: ADMIN,
   updateInstance: ADMIN,
   deleteInstance: ADMIN,

@@ -11,6 +11,8 @@ import '../modules/outbox/outbox.graphql.js';
 import '../modules/applications/applications.graphql.js';
 import '../modules/applications/applications.materials.graphql.js';
 import '../modules/numbers/unsubscribe.graphql.js';
+import '../modules/privacy/privacy.graphql.js';
+import '../modules/privacy/privacy.bindings.graphql.js';
 import '../modules/instances/instances.graphql.js';
 import '../modules/instances/agents.graphql.js';
 import '../modules/instances/skill-groups.graphql.js';

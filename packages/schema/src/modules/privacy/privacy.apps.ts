@@ -1,6 +1,6 @@
 // P1, P2, P6: privacy apps, their mode (fixed for life), callback URLs and signing secrets.
 import { randomBytes } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ServiceContext } from '../../context.js';
 import type { Database } from '../../db/database.js';
 import { inTransaction, type Tx } from '../../db/transaction.js';
@@ -27,7 +27,7 @@ export interface PrivacyAppInput {
   callControlFallback?: string | null;
 }
 
-export type PrivacyAppUpdate = Partial<Omit<PrivacyAppInput, 'mode' | 'extensionLength'>>;
+export type PrivacyAppUpdate = { name?: string | null } & Partial<Omit<PrivacyAppInput, 'mode' | 'extensionLength' | 'name'>>;
 
 /** An app and its signing secret, shown this once. */
 export interface IssuedAppSecret {
@@ -171,6 +171,7 @@ export async function signingSecrets(db: Kysely<Database>, appId: string, now: D
     .select('secret')
     .where('app_id', '=', appId)
     .where((eb) => eb.or([eb('valid_until', 'is', null), eb('valid_until', '>', now)]))
+    .orderBy(sql`valid_until is null`, 'desc')
     .orderBy('created_at', 'desc')
     .execute();
   return rows.map((r) => r.secret);

@@ -119,3 +119,28 @@ export async function activeOnX(tx: Tx, xNumberId: string, mode?: PrivacyMode): 
   if (mode) q = q.where('mode', '=', mode as never);
   return (await q.executeTakeFirstOrThrow()).n;
 }
+
+export interface XQuota {
+  number_id: string;
+  bound: number;
+  /** null: X mode (no stored bindings). */
+  limit: number | null;
+  remaining: number | null;
+}
+
+/** P4: per X, its active bindings and how many more it takes, by its app's mode. */
+export async function quotasOf(ctx: ServiceContext, numberIds: readonly string[]): Promise<XQuota[]> {
+  const ids = validIds(numberIds);
+  if (!ids.length) return [];
+  const pools = await scopedFrom(ctx, 'privacy_pool_numbers')
+    .innerJoin('privacy_apps', 'privacy_apps.id', 'privacy_pool_numbers.app_id')
+    .select(['privacy_pool_numbers.number_id', 'privacy_apps.mode', 'privacy_apps.extension_length'])
+    .where('privacy_pool_numbers.number_id', 'in', ids)
+    .execute();
+  const counts = await boundCounts(ctx, ids);
+  return pools.map((p) => {
+    const limit = quotaOf(p);
+    const bound = counts.get(p.number_id) ?? 0;
+    return { number_id: p.number_id, bound, limit, remaining: limit === null ? null : Math.max(limit - bound, 0) };
+  });
+}

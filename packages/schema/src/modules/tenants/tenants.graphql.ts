@@ -1,4 +1,5 @@
 import { builder } from '../../graphql/builder.js';
+import { ValidationError } from '../../errors.js';
 import { textLength } from '../../shared/text.js';
 import { keysetConnection } from '../../graphql/connection.js';
 import { loadScopedRows } from '../../graphql/loaders.js';
@@ -127,9 +128,11 @@ builder.mutationFields((t) => ({
       userId: t.arg.globalID({ for: UserRef }),
       label: t.arg.string({ required: false, validate: textLength(200) }),
       expiresAt: t.arg({ type: 'DateTime', required: false }),
+      appId: t.arg.globalID({ required: false, description: 'A PARTNER key of this privacy app of the user’s tenant: it reads and acts for that app only.' }),
     },
     resolve: async (_r, args, ctx) => {
-      const issued = await createApiKey(ctx, { userId: args.userId.id, label: args.label, expiresAt: args.expiresAt });
+      if (args.appId && args.appId.typename !== 'PrivacyApp') throw new ValidationError('appId', 'appId is the id of a PrivacyApp', 'INVALID_ID');
+      const issued = await createApiKey(ctx, { userId: args.userId.id, label: args.label, expiresAt: args.expiresAt, appId: args.appId?.id });
       return { secret: issued.secret, key: issued.key };
     },
   }),

@@ -2,7 +2,7 @@ import type { ServiceContext } from '../../context.js';
 import { inTransaction } from '../../db/transaction.js';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.js';
 import { isOperator, SYSTEM, type Actor, type Role } from '../../access/actor.js';
-import { findScoped, requireActor, scopedFrom, systemDb } from '../../access/scope.js';
+import { findScoped, requireActor, scopedFrom, systemDb, validIds } from '../../access/scope.js';
 import { generateKey, hashKey, prefixOf } from './keys.js';
 import type { ApiKey, Tenant, User } from './tenants.table.js';
 
@@ -66,6 +66,9 @@ export async function createApiKey(
   const user = await findScoped(asSystem(ctx), 'users', input.userId);
   if (!user) throw new NotFoundError('user', 'userId');
   if (input.appId && user.role !== 'PARTNER') throw new ValidationError('appId', 'only a PARTNER key belongs to an app');
+  // a PARTNER key belongs to an app of its user's tenant (a privacy app; voice apps add theirs)
+  if (input.appId && !(await scopedFrom(asSystem(ctx), 'privacy_apps').select('id').where('privacy_apps.id', '=', validIds([input.appId])[0] ?? null).where('privacy_apps.tenant_id', '=', user.tenant_id!).executeTakeFirst()))
+    throw new NotFoundError('app', 'appId');
   const actor = ctx.actor;
   if (actor && !isOperator(actor) && (actor.role !== 'TENANT_ADMIN' || user.tenant_id !== actor.tenantId))
     throw new NotFoundError('user', 'userId');
