@@ -186,6 +186,31 @@ describe('P7: every documented code as a typed GraphQL error', () => {
   });
 });
 
+describe('P3, P9: conflicts and queries through the API', () => {
+  it('P3: two concurrent conflicting binds on one X leave exactly one binding; the other answers 1012010', async () => {
+    const [a, b, c] = [party(), party(), party()];
+    const [one, two] = await Promise.all([
+      t.gql(Q.bind, { app: app.axb, input: { a, b, x: xs[0] } }, A.keys.admin),
+      t.gql(Q.bind, { app: app.axb, input: { a: b, b: c, x: xs[0] } }, partnerKey),
+    ]);
+    const results = [one, two].map((r) => (r.errors ? codes(r) : 'bound'));
+    expect(results.sort()).toEqual([['PRIVACY_ALREADY_BOUND', '1012010', expect.any(String)], 'bound'].sort());
+    const active = ok(await t.gql(`query($n: String!) { privacyBindings(number: $n, activeOnly: true) { edges { node { a b } } } }`, { n: b }, A.keys.admin));
+    expect(active.privacyBindings.edges).toHaveLength(1);
+  });
+
+  it('P9: bindings by number, by X and by id; a malformed number is 1010002', async () => {
+    const [a, b] = [party(), party()];
+    const bound = ok(await t.gql(Q.bind, { app: app.axb, input: { a, b, userData: 'p9' } }, A.keys.admin)).bind;
+    const q = `query($n: String, $x: String) { privacyBindings(number: $n, x: $x, first: 100) { edges { node { id a b x userData } } } }`;
+    expect(ok(await t.gql(q, { n: `+86${a}` }, A.keys.supervisor)).privacyBindings.edges.map((e: any) => e.node.id)).toEqual([bound.id]);
+    expect(ok(await t.gql(q, { x: bound.x }, partnerKey)).privacyBindings.edges.map((e: any) => e.node.id)).toContain(bound.id);
+    expect(ok(await t.gql(q, { n: a }, B.keys.admin)).privacyBindings.edges).toEqual([]);
+    expect(codes(await t.gql(q, { n: 'nope' }, A.keys.admin))).toEqual(['INVALID_INPUT', '1010002', 'number']);
+    expect(ok(await t.gql(`query($id: ID!) { node(id: $id) { ... on PrivacyBinding { userData app { name } } } }`, { id: bound.id }, partnerKey)).node).toEqual({ userData: 'p9', app: { name: 'rides' } });
+  });
+});
+
 describe('P5: expiry and the subscriptions', () => {
   it('P5: a binding stops at the exact second it expires, before the job runs; the job then writes EXPIRED (bindingChanged, poolUsageChanged)', async () => {
     const [fresh] = await apiNumbers(t, A, ['021-5570 0301']);

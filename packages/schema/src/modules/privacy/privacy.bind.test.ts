@@ -100,7 +100,7 @@ describe('P2, P3: bindings per mode', () => {
     expect(picked.x_e164).not.toBe(x);
   });
 
-  it('P3: an X has at most one AX binding, and an A at most 5 AX numbers', async () => {
+  it('P2, P3: AX bindings are permanent; an X has at most one AX binding, and an A at most 5 AX numbers', async () => {
     const a = party();
     const bound = [];
     for (const x of xs.ax.slice(0, 5)) bound.push(await bind(as(s.acme.admin), apps.ax.id, { a, x }));

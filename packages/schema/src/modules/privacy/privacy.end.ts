@@ -3,7 +3,8 @@
 //
 // Lock order, the same in every change, so that two changes never wait on each other in a cycle:
 //   1. the X number's pool row (privacy_pool_numbers, FOR UPDATE): every bind, unbind, update,
-//      expiry and transfer of that X is serialised here;
+//      expiry and transfer of that X is serialised here; a change of several Xs (unbind by numbers,
+//      transfer) locks them in number id order (a bind that picks X skips locked rows, never waits);
 //   2. AX binds: the transaction-scoped advisory lock of (app, A), for the 5-numbers-per-A limit;
 //   3. binding rows.
 import { sql } from 'kysely';

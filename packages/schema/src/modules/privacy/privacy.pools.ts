@@ -83,7 +83,7 @@ export interface TransferResult {
 
 /**
  * P6: moves pool numbers to another app of the tenant (how an AXE extension length changes), with
- * a result per number: a number with active bindings stays (each X's row locked, in id order,
+ * a result per number: a number with active bindings stays (each X's row locked, in number id order,
  * and its expired bindings settled first).
  */
 export async function transferNumbers(ctx: ServiceContext, toAppId: string, numberIds: readonly string[], fromAppId?: string | null): Promise<TransferResult[]> {
@@ -94,7 +94,7 @@ export async function transferNumbers(ctx: ServiceContext, toAppId: string, numb
     if (fromAppId != null && !(await findScoped({ db: tx.trx, actor: ctx.actor }, 'privacy_apps', fromAppId))) throw new NotFoundError('privacy app', 'fromAppId');
     const valid = validIds(numberIds);
     const rows = valid.length
-      ? await scopedFrom({ db: tx.trx, actor: ctx.actor }, 'privacy_pool_numbers').selectAll().where('privacy_pool_numbers.number_id', 'in', valid).orderBy('privacy_pool_numbers.id').forUpdate().execute()
+      ? await scopedFrom({ db: tx.trx, actor: ctx.actor }, 'privacy_pool_numbers').selectAll().where('privacy_pool_numbers.number_id', 'in', valid).orderBy('privacy_pool_numbers.number_id').forUpdate().execute()
       : [];
     const byNumber = new Map(rows.map((p) => [p.number_id, p]));
     const apps = new Map<string, PrivacyApp>([[to.id, to]]);
