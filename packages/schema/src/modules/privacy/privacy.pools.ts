@@ -135,10 +135,15 @@ export async function transferNumbers(ctx: ServiceContext, toAppId: string, numb
   });
 }
 
-/** N7: a pool number with active bindings cannot be unsubscribed (its pool row locked: no bind slips in). */
+/**
+ * N7: a pool number with active bindings cannot be unsubscribed (its pool row locked: no bind slips
+ * in). Bindings past their expiry are marked EXPIRED first, with their events, before the number
+ * may go (once released, it leaves its pool: the migration's trigger).
+ */
 export const activeBindingsCheck: UnsubscribeCheck = async (tx, n) => {
   const pool = await lockX(tx, n.id);
   if (!pool) return null;
+  if ((await settleExpired(tx, n.id)).length) await afterEnded(tx, pool);
   const active = await activeOnX(tx, n.id);
   return active ? { code: 'ACTIVE_BINDINGS', reason: `${n.e164} has ${active} active privacy binding${active > 1 ? 's' : ''}: unbind first` } : null;
 };
