@@ -32,5 +32,8 @@ export const sections: Section[] = [
   { path: 'numbers', name: 'numbers', title: 'Numbers', label: 'Numbers', roles: READERS, component: () => import('./pages/NumbersPage.vue') },
   { path: 'applications', name: 'applications', title: 'Applications', label: 'Applications', roles: READERS, component: () => import('./pages/ApplicationsPage.vue') },
   { path: 'applications/new', name: 'application-new', title: 'Applications › New', roles: ['TENANT_ADMIN'], component: () => import('./pages/ApplyPage.vue') },
+  { path: 'instances', name: 'instances', title: 'Call-center instances', label: 'Instances', roles: READERS, component: () => import('./pages/InstancesPage.vue') },
+  { path: 'instances/:id', name: 'instance', title: 'Call-center instances › Instance', roles: READERS, component: () => import('./pages/InstancePage.vue') },
+  { path: 'instances/:id/flows/:flowId', name: 'flow', title: 'Call-center instances › IVR flow', roles: READERS, component: () => import('./pages/FlowPage.vue') },
   { path: 'orders', name: 'orders', title: 'Orders and balance', label: 'Orders', roles: READERS, component: () => import('./pages/OrdersPage.vue') },
 ];
