@@ -10,11 +10,17 @@ export const ownStreamReads = { count: 0 };
 export interface Delivery {
   event: StoredEvent;
   at: Cursor;
+  /** `at` as numbers, compared once per event and subscriber. */
+  txNum: bigint;
+  seqNum: bigint;
   /** The event as the subscriber's transport sends it, rendered once for all alike subscribers. */
   rendered?: string;
 }
 
-export const delivery = (event: StoredEvent): Delivery => ({ event, at: decodeCursor(event.cursor) });
+export function delivery(event: StoredEvent): Delivery {
+  const at = decodeCursor(event.cursor);
+  return { event, at, txNum: BigInt(at.txid), seqNum: BigInt(at.seq) };
+}
 
 /** Who takes a follower's events, in cursor order. */
 export interface EventConsumer {
@@ -67,7 +73,10 @@ export class Follower {
   readonly idlePollMs: number;
   private readonly pageSize: number;
   private readonly queueLimit: number;
-  private cursor: Cursor | null;
+  /** The position of the last event taken (or skipped as taken before); null until the live start is known. */
+  private cursor: Cursor | null = null;
+  private txNum = 0n;
+  private seqNum = 0n;
   private skip = new Set<string>();
   private queue: Delivery[] = [];
   private overflowed = false;
@@ -87,7 +96,7 @@ export class Follower {
     this.idlePollMs = opts.idlePollMs ?? 5000;
     this.pageSize = opts.pageSize ?? 100;
     this.queueLimit = opts.pageSize ?? 1000;
-    this.cursor = opts.after;
+    if (opts.after) this.moveTo(opts.after);
   }
 
   /** The shared reader's hand-over (a FanoutMember): live events of the filter, in cursor order. */
@@ -133,10 +142,18 @@ export class Follower {
     this.stats.maxBuffered = Math.max(this.stats.maxBuffered, buffered);
   }
 
+  private moveTo(c: Cursor) {
+    this.cursor = c;
+    this.txNum = BigInt(c.txid);
+    this.seqNum = BigInt(c.seq);
+  }
+
   /** True for an event after the cursor (it moves there); an earlier one was taken already. */
   private advance(d: Delivery): boolean {
-    if (!isAfter(d.at, this.cursor!)) return false;
+    if (d.txNum !== this.txNum ? d.txNum < this.txNum : d.seqNum <= this.seqNum) return false;
     this.cursor = d.at;
+    this.txNum = d.txNum;
+    this.seqNum = d.seqNum;
     return !(this.skip.size && this.skip.delete(d.event.cursor));
   }
 
@@ -165,7 +182,11 @@ export class Follower {
   /** Follows until stopped; rejects when the table cannot be read. */
   async run(): Promise<void> {
     try {
-      if (!this.cursor) ({ cursor: this.cursor, committedAhead: this.skip } = await liveStart(this.db));
+      if (!this.cursor) {
+        const start = await liveStart(this.db);
+        this.moveTo(start.cursor);
+        this.skip = start.committedAhead;
+      }
       while (!this.stopped) {
         // offered: every event after `joinedAt`, queued until the catch-up is done
         this.queue = [];
@@ -174,7 +195,7 @@ export class Follower {
         // what lies between the cursor and the join position is read on its own, as fast as the
         // consumer takes events; once a page is not full, nothing of the filter is left before it
         while (this.going && isAfter(joinedAt, this.cursor!) && (await this.readOwnPage()) === this.pageSize);
-        if (this.going && isAfter(joinedAt, this.cursor!)) this.cursor = joinedAt;
+        if (this.going && isAfter(joinedAt, this.cursor!)) this.moveTo(joinedAt);
         while (this.going) {
           if (!this.queue.length) {
             this.live = !!this.consumer.takeNow;
