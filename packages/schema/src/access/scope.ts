@@ -1,4 +1,4 @@
-import { sql, type Expression, type Kysely, type ExpressionBuilder, type Selectable, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { sql, type AliasedSelectQueryBuilder, type Expression, type Kysely, type ExpressionBuilder, type Selectable, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { ServiceContext } from '../context.js';
 import type { Database } from '../db/database.js';
 import type { Tx } from '../db/transaction.js';
@@ -36,6 +36,14 @@ function visibleRows(eb: ExpressionBuilder<any, any>, table: PolicyTable, rule: 
     default:
       return sql<SqlBool>`${rule === 'ALL'}`;
   }
+}
+
+/**
+ * A query over a subquery built from scopedFrom (e.g. rows ranked by a window function, then cut):
+ * the rows are already the policy's, the outer query only reshapes them.
+ */
+export function fromScopedSubquery<O, A extends string>(ctx: Pick<ServiceContext, 'db'>, sub: AliasedSelectQueryBuilder<O, A>) {
+  return ctx.db.selectFrom(sub);
 }
 
 /** Row ids are UUIDs: anything else names no row, and is never sent to the database. */

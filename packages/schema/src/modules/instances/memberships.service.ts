@@ -1,7 +1,7 @@
 // I3: agents and skill groups are many-to-many; each membership has a level 1–10 (lower is stronger).
 import { sql } from 'kysely';
 import type { ServiceContext } from '../../context.js';
-import { findScoped, scopedFrom, validIds } from '../../access/scope.js';
+import { findScoped, fromScopedSubquery, scopedFrom, validIds } from '../../access/scope.js';
 import { inTransaction, type Tx } from '../../db/transaction.js';
 import { NotFoundError, ValidationError } from '../../errors.js';
 import { emitAgentsChanged } from './agents.service.js';
@@ -109,8 +109,7 @@ export async function membershipsOf(ctx: ServiceContext, side: MembershipSide, p
   if (page.after) inner = inner.where(sql<boolean>`${key} > (${page.after.level}, ${page.after.id}::uuid)`);
   if (page.before) inner = inner.where(sql<boolean>`${key} < (${page.before.level}, ${page.before.id}::uuid)`);
   // the ranked rows are scopedFrom's; the outer query only cuts each parent's list at the limit
-  const rows = await ctx.db
-    .selectFrom(inner.as('ranked'))
+  const rows = await fromScopedSubquery(ctx, inner.as('ranked'))
     .selectAll('ranked')
     .where('ranked.rank', '<=', page.limit)
     .orderBy('ranked.rank')

@@ -1,17 +1,16 @@
 // I3: metrics pushed when they change. One database read per event per process: subscribers of
 // one instance share the computation made for an event (keyed by instance and event cursor).
-import type { Kysely } from 'kysely';
 import type { ServiceContext } from '../../context.js';
-import type { Database } from '../../db/database.js';
 import type { StoredEvent } from '../events/events.service.js';
 import { metricsOf, type InstanceMetrics } from './metrics.service.js';
 
 /** Events that change an instance's metrics. */
 export const METRICS_EVENTS = ['AGENT_STATUS_CHANGED', 'AGENTS_CHANGED'] as const;
 
-/** The most recent computations kept per database (enough for every instance of one event burst). */
+/** The most recent computations kept (enough for every instance of one event burst). */
 const MEMO_SIZE = 512;
-const memos = new WeakMap<Kysely<Database>, Map<string, Promise<InstanceMetrics>>>();
+/** By instance id and event cursor: an instance id is a random UUID, so one map serves every database of the process. */
+const memo = new Map<string, Promise<InstanceMetrics>>();
 
 /** Computations of metrics for subscribers in this process: for tests and benchmarks. */
 export const metricsReads = { count: 0 };
@@ -22,8 +21,6 @@ export const metricsReads = { count: 0 };
  * each subscriber subscribed (the instance is visible to it); the counts are the same for all.
  */
 export function metricsAfterEvent(ctx: ServiceContext, instanceId: string, event: Pick<StoredEvent, 'cursor'>): Promise<InstanceMetrics> {
-  let memo = memos.get(ctx.db);
-  if (!memo) memos.set(ctx.db, (memo = new Map()));
   const key = `${instanceId}|${event.cursor}`;
   let pending = memo.get(key);
   if (!pending) {
