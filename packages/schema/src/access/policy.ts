@@ -84,6 +84,7 @@ export const VALUE_TYPES: Readonly<Record<string, string>> = {
   CallScenario: 'part of a NumberApplication',
   NumberImportError: 'part of a NumberImportResult',
   NumberPurchase: 'a purchaseNumber result: its Number and Order, each under its own policy',
+  RouteDecision: 'a routeCall answer, read from the routing keys and bindings of the app under their policy (P8)',
 };
 
 const ADMIN: readonly Role[] = ['TENANT_ADMIN'];
