@@ -35,5 +35,8 @@ export const sections: Section[] = [
   { path: 'instances', name: 'instances', title: 'Call-center instances', label: 'Instances', roles: READERS, component: () => import('./pages/InstancesPage.vue') },
   { path: 'instances/:id', name: 'instance', title: 'Call-center instances › Instance', roles: READERS, component: () => import('./pages/InstancePage.vue') },
   { path: 'instances/:id/flows/:flowId', name: 'flow', title: 'Call-center instances › IVR flow', roles: READERS, component: () => import('./pages/FlowPage.vue') },
+  { path: 'privacy/pools', name: 'pools', title: 'Privacy numbers › Number pools', label: 'Number pools', roles: READERS, component: () => import('./pages/PoolsPage.vue') },
+  { path: 'privacy/bindings', name: 'bindings', title: 'Privacy numbers › Bindings', label: 'Bindings', roles: READERS, component: () => import('./pages/BindingsPage.vue') },
+  { path: 'privacy/apps', name: 'privacy-apps', title: 'Privacy numbers › Apps', label: 'Privacy apps', roles: READERS, component: () => import('./pages/PrivacyAppsPage.vue') },
   { path: 'orders', name: 'orders', title: 'Orders and balance', label: 'Orders', roles: READERS, component: () => import('./pages/OrdersPage.vue') },
 ];
