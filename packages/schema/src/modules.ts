@@ -25,7 +25,8 @@ import { ORDER_LINE_KIND } from './modules/applications/applications.status.js';
 import { EXPIRE_BINDING_TASK, expireBinding, sweepExpiredBindings } from './modules/privacy/privacy.end.js';
 import { activeBindingsCheck } from './modules/privacy/privacy.pools.js';
 import { provisionInstance, PROVISION_TASK, sweepCreatingInstances } from './modules/instances/instances.provision.js';
-import { instanceNumberCheck, targetInstanceCheck } from './modules/instances/instances.hooks.js';
+import { instanceNumberCheck, instanceNumberReleased, targetInstanceCheck } from './modules/instances/instances.hooks.js';
+import { registerReleaseHook, type NumberReleaseHook } from './modules/numbers/numbers.status.js';
 
 export interface CallplaneModule {
   name: string;
@@ -37,6 +38,8 @@ export interface CallplaneModule {
   unsubscribeChecks?: Record<string, UnsubscribeCheck>;
   /** The check of the instance a purchase or an application names (one module gives it). */
   instanceValidator?: InstanceValidator;
+  /** What a number going back to stock undoes in the module (same transaction). */
+  numberReleased?: Record<string, NumberReleaseHook>;
 }
 
 const byId =
@@ -78,6 +81,7 @@ export const MODULES: readonly CallplaneModule[] = [
     sweeps: { 'instances still CREATING past their provisioning time': sweepCreatingInstances },
     unsubscribeChecks: { instanceNumber: instanceNumberCheck },
     instanceValidator: targetInstanceCheck,
+    numberReleased: { instanceNumber: instanceNumberReleased },
   },
   {
     name: 'privacy',
@@ -102,5 +106,6 @@ export function composeModules(modules: readonly CallplaneModule[] = MODULES): v
     }
     for (const [name, check] of Object.entries(m.unsubscribeChecks ?? {})) registerUnsubscribeCheck(name, check);
     if (m.instanceValidator) setInstanceValidator(m.instanceValidator);
+    for (const [name, hook] of Object.entries(m.numberReleased ?? {})) registerReleaseHook(name, hook);
   }
 }

@@ -15,8 +15,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     // I1: URL-safe, globally unique, immutable
     .addColumn('access_slug', 'text', (c) => c.notNull().unique().check(sql`access_slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$'`))
     .addColumn('description', 'text', (c) => c.notNull().defaultTo(''))
-    // I1: one instance per number, also when two creates race
-    .addColumn('number_id', 'uuid', (c) => c.notNull().unique().references('numbers.id'))
+    // I1: one instance per number, also when two creates race; null once the number went back to
+    // stock (term and grace over, unsubscribed): the instance runs on without it
+    .addColumn('number_id', 'uuid', (c) => c.unique().references('numbers.id'))
     .addColumn('status', 'text', (c) => c.notNull().check(sql`status in ('CREATING','RUNNING','FAILED')`))
     .addColumn('failure_reason', 'text')
     .addColumn('provision_due_at', 'timestamptz')

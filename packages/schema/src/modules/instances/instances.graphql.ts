@@ -33,7 +33,7 @@ export const InstanceRef = builder.loadableNode('Instance', {
     number: t.field({
       type: NumberRef,
       nullable: true,
-      description: 'The number the instance was created with (cannot change); bound to the Welcome flow once RUNNING.',
+      description: 'The number the instance was created with (cannot change); bound to the Welcome flow once RUNNING; null once it went back to stock.',
       resolve: (i) => i.number_id,
     }),
     numbers: t.loadableGroup({

@@ -82,7 +82,7 @@ describe('N7 with I1: unsubscribing an instance’s numbers', () => {
       .execute();
     const free = await activeNumber(world.w, acme.tenantId);
     await world.w.db.updateTable('numbers').set({ instance_id: instance.id }).where('id', '=', free.id).execute();
-    const batch = await unsubscribeNumbers(as(acme), [number.id, creating.number_id, bound.id, free.id]);
+    const batch = await unsubscribeNumbers(as(acme), [number.id, creating.number_id!, bound.id, free.id]);
     expect((await runUnsubscribeChecks(world.w.ctx(null), batch.id))?.status).toBe('PARTIAL_SUCCESS');
     const items = await unsubscribeItemsOf(as(acme), [batch.id]);
     expect(items.map((i) => [i.result, i.reason_code])).toEqual([

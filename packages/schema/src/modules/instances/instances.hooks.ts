@@ -1,6 +1,9 @@
 // What the instances module tells the numbers and applications modules (registered by modules.ts).
 import { ConflictError, NotFoundError } from '../../errors.js';
 import type { InstanceValidator } from '../numbers/numbers.purchase.js';
+import type { NumberReleaseHook } from '../numbers/numbers.status.js';
+import { emitFlowNumbersChanged } from './flows.service.js';
+import { emitInstanceEvent } from './instances.status.js';
 import type { UnsubscribeCheck } from '../numbers/unsubscribe.service.js';
 
 /**
@@ -39,4 +42,19 @@ export const instanceNumberCheck: UnsubscribeCheck = async (tx, n) => {
   if (bound)
     return { code: 'INSTANCE_FLOW_BINDING', reason: `${n.e164} is bound to flow '${bound.flow}' of instance '${bound.instance}': unbind it first` };
   return null;
+};
+
+/**
+ * A number goes back to stock (term and grace over, unsubscribed, a reservation ended): it answers
+ * no flow any more, and an instance whose own number it was runs on without one, so the next
+ * tenant holding the number can create an instance with it. Both changes are events.
+ */
+export const instanceNumberReleased: NumberReleaseHook = async (tx, n, reason) => {
+  const binding = await tx.trx.deleteFrom('flow_numbers').where('number_id', '=', n.id).returningAll().executeTakeFirst();
+  if (binding)
+    await emitFlowNumbersChanged(tx, { id: binding.flow_id, tenant_id: binding.tenant_id, instance_id: binding.instance_id }, 'UNBOUND', [n.id], {
+      reason: 'NUMBER_RELEASED',
+    });
+  const owner = await tx.trx.updateTable('instances').set({ number_id: null, updated_at: tx.now }).where('number_id', '=', n.id).returningAll().executeTakeFirst();
+  if (owner) await emitInstanceEvent(tx, 'INSTANCE_UPDATED', owner, { numberReleased: { numberId: n.id, e164: n.e164, reason } });
 };

@@ -28,10 +28,10 @@ export async function provisionInstance(ctx: ServiceContext, id: string): Promis
   return inTransaction(ctx, async (tx) => {
     const i = await lockInstanceById(tx, id);
     if (!i || i.status !== 'CREATING' || (i.provision_due_at && i.provision_due_at > tx.now)) return i ?? null;
-    const n = await lockRow(tx, 'numbers', i.number_id);
-    const problem = n ? await numberProblem({ db: tx.trx, actor: SYSTEM }, n, i.tenant_id, i.id) : { reason: 'the number no longer exists' };
-    if (problem) return finish(tx, i, { status: 'FAILED', failure_reason: `the instance's number cannot be used: ${problem.reason}` });
-    await createDefaults(tx, i);
+    const n = i.number_id ? await lockRow(tx, 'numbers', i.number_id) : undefined;
+    const problem = n ? await numberProblem({ db: tx.trx, actor: SYSTEM }, n, i.tenant_id, i.id) : { reason: 'it went back to stock' };
+    if (problem || !n) return finish(tx, i, { status: 'FAILED', failure_reason: `the instance's number cannot be used: ${problem?.reason}` });
+    await createDefaults(tx, i, n.id);
     return finish(tx, i, { status: 'RUNNING', running_at: tx.now });
   });
 }
@@ -47,7 +47,7 @@ async function finish(tx: Tx, i: Instance, change: Partial<Pick<Instance, 'statu
   return done;
 }
 
-async function createDefaults(tx: Tx, i: Instance): Promise<void> {
+async function createDefaults(tx: Tx, i: Instance, numberId: string): Promise<void> {
   const owned = { tenant_id: i.tenant_id, instance_id: i.id };
   const stamps = { created_at: tx.now, updated_at: tx.now };
   const creator = i.created_by
@@ -83,8 +83,8 @@ async function createDefaults(tx: Tx, i: Instance): Promise<void> {
     .insertInto('ivr_flow_versions')
     .values({ flow_id: flow.id, version: 1, tenant_id: i.tenant_id, definition: JSON.stringify(welcomeFlowDefinition(group.id)), created_by: i.created_by, created_at: tx.now })
     .execute();
-  await tx.trx.insertInto('flow_numbers').values({ ...owned, number_id: i.number_id, flow_id: flow.id, bound_at: tx.now }).execute();
-  await tx.trx.updateTable('numbers').set({ instance_id: i.id, updated_at: tx.now }).where('id', '=', i.number_id).execute();
+  await tx.trx.insertInto('flow_numbers').values({ ...owned, number_id: numberId, flow_id: flow.id, bound_at: tx.now }).execute();
+  await tx.trx.updateTable('numbers').set({ instance_id: i.id, updated_at: tx.now }).where('id', '=', numberId).execute();
 }
 
 /** Safety net of the provisioning job (and what finishes an instance whose job was lost): CREATING instances past due. */

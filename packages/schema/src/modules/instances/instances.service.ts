@@ -134,7 +134,7 @@ export async function deleteInstance(ctx: ServiceContext, id: string, confirmNam
       .returning('id')
       .execute();
     await tx.trx.deleteFrom('instances').where('id', '=', i.id).execute();
-    const numberIds = [...new Set([i.number_id, ...unbound.map((r) => r.number_id), ...freed.map((r) => r.id)])];
+    const numberIds = [...new Set([...(i.number_id ? [i.number_id] : []), ...unbound.map((r) => r.number_id), ...freed.map((r) => r.id)])];
     await emitInstanceEvent(tx, 'INSTANCE_DELETED', i, { accessSlug: i.access_slug, numberIds });
     return i;
   });

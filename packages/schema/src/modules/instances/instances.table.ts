@@ -19,8 +19,8 @@ export interface InstancesTable {
   access_slug: string;
   /** I1: the only editable field. */
   description: Generated<string>;
-  /** I1: immutable; an ACTIVE number of the tenant, the number of no other instance. */
-  number_id: string;
+  /** I1: immutable; an ACTIVE number of the tenant, the number of no other instance; null once it went back to stock. */
+  number_id: string | null;
   status: InstanceStatus;
   failure_reason: string | null;
   /** When the provisioning job of a CREATING instance is due. */

@@ -112,7 +112,7 @@ describe('I1: creating an instance', () => {
     const e = await failsWith(createInstance(as(acme), await input(acme, { numberId: number.id })), 'NUMBER_IN_USE', 'input.numberId');
     expect(e.message).toContain(instance.name);
     const creating = await createInstance(as(acme), await input(acme));
-    await failsWith(createInstance(as(acme), await input(acme, { numberId: creating.number_id })), 'NUMBER_IN_USE', 'input.numberId');
+    await failsWith(createInstance(as(acme), await input(acme, { numberId: creating.number_id! })), 'NUMBER_IN_USE', 'input.numberId');
     const second = await activeNumber(world.w, acme.tenantId);
     const welcome = (await rowsOf('ivr_flows', instance.id))[0]!;
     await world.w.db

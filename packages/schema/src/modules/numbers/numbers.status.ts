@@ -25,8 +25,17 @@ export async function addMonths(tx: Tx, at: Date, months: number, tenantId: stri
 export const describeNumber = (n: NumberRow) =>
   n.type === 'TOLL_FREE_400' ? `400 number ${n.e164} (${n.tier} tier, monthly minimum spend)` : `${n.type.toLowerCase()} number ${n.e164}`;
 
-/** Back to stock: no tenant, no term, no instance. */
+/** What another module undoes when a number goes back to stock, in the same transaction (composeModules registers it). */
+export type NumberReleaseHook = (tx: Tx, n: NumberRow, reason: string) => Promise<void>;
+const releaseHooks = new Map<string, NumberReleaseHook>();
+
+export function registerReleaseHook(name: string, hook: NumberReleaseHook): void {
+  releaseHooks.set(name, hook);
+}
+
+/** Back to stock: no tenant, no term, no instance (the modules' release hooks undo what held the number). */
 export async function releaseToStock(tx: Tx, n: NumberRow, reason: string, extra: Record<string, unknown> = {}): Promise<NumberRow> {
+  for (const hook of releaseHooks.values()) await hook(tx, n, reason);
   const released = await tx.trx
     .updateTable('numbers')
     .set({
