@@ -98,7 +98,9 @@ describe('the server process (pnpm start)', { timeout: 120_000 }, () => {
     expect(first.p.stdout()).toContain('Demo tenant "Demo Telecom Ltd"');
     expect(first.p.stdout()).toContain('seeded qualifications: STANDARD approved, TOLL_FREE_400 pending review');
     const roles = await Promise.all(demoKeys.map(async (k) => (await gql(first.url, '{ viewer { role } }', k)).data?.viewer.role));
-    expect(roles.sort()).toEqual(['PARTNER', 'SUPERVISOR', 'TENANT_ADMIN']);
+    expect([...roles].sort()).toEqual(['PARTNER', 'SUPERVISOR', 'TENANT_ADMIN']);
+    expect(first.p.stdout()).toContain('seeded instance: Demo Contact Center RUNNING');
+    await expectDemoInstance(first.url, demoKeys[roles.indexOf('TENANT_ADMIN')]!);
 
     // CALLPLANE_CLOCK=manual: advanceClock moves the server's clock
     const before = (await gql(first.url, '{ now }', secret)).data.now;
@@ -109,6 +111,7 @@ describe('the server process (pnpm start)', { timeout: 120_000 }, () => {
     const again = await start(env);
     expect(again.p.stdout()).toContain('CALLPLANE_BOOTSTRAP_KEY: OPERATOR key present');
     expect(again.p.stdout().match(KEY)).toBeNull();
+    expect(again.p.stdout()).not.toContain('seeded instance');
     expect(await gql(again.url, '{ viewer { role } }', secret)).toEqual({ data: { viewer: { role: 'OPERATOR' } } });
     await stopCleanly(again.p);
 
@@ -122,6 +125,7 @@ describe('the server process (pnpm start)', { timeout: 120_000 }, () => {
       { kind: 'STANDARD', status: 'APPROVED' },
       { kind: 'TOLL_FREE_400', status: 'PENDING_REVIEW' },
     ]);
+    expect(await conn.db.selectFrom('instances').select('name').where('tenant_id', '=', tenants[0]!.id).execute()).toEqual([{ name: 'Demo Contact Center' }]);
   });
 
   it('a bad environment value stops the start with a message naming the variable', async () => {
@@ -131,6 +135,44 @@ describe('the server process (pnpm start)', { timeout: 120_000 }, () => {
     expect(p.stderr()).toMatch(/PORT/);
   });
 });
+
+const DEMO_INSTANCE_QUERY = `{ instances(first: 2, status: RUNNING) { edges { node {
+  name status number { e164 }
+  agents(first: 10) { edges { node { name status statusReason skills(first: 3) { edges { node { level skillGroup { name } } } } } } }
+  flows(first: 3) { edges { node { name publishedVersion published { definition } numbers { e164 } } } }
+  metrics { agentsOnline agentsAvailable agentsOnContact skillGroups { skillGroup { name } agentsOnline agentsAvailable agentsOnContact } }
+} } } }`;
+
+/** CALLPLANE_DEMO: the demo admin sees a RUNNING instance, agents in Sales and Support with levels and statuses, a published menu flow on its number. */
+async function expectDemoInstance(url: string, adminKey: string) {
+  const res = await gql(url, DEMO_INSTANCE_QUERY, adminKey);
+  expect(res.errors).toBeUndefined();
+  const instances = res.data.instances.edges.map((e: any) => e.node);
+  expect(instances).toHaveLength(1);
+  const [i] = instances;
+  expect(i).toMatchObject({ name: 'Demo Contact Center', status: 'RUNNING', number: { e164: expect.stringMatching(/^\+86571/) } });
+  const agents = i.agents.edges.map(({ node: a }: any) => ({
+    name: a.name,
+    status: a.status,
+    reason: a.statusReason,
+    skills: a.skills.edges.map(({ node: m }: any) => `${m.skillGroup.name}:${m.level}`).sort(),
+  }));
+  expect(agents).toEqual(
+    expect.arrayContaining([
+      { name: 'Chen Jing', status: 'READY', reason: null, skills: ['Sales:1', 'Support:3'] },
+      { name: 'Wang Lei', status: 'TALKING', reason: null, skills: ['Sales:2'] },
+      { name: 'Zhao Min', status: 'BREAK', reason: 'Lunch', skills: ['Sales:5', 'Support:2'] },
+      { name: 'Sun Hui', status: 'OFFLINE', reason: null, skills: ['Support:4'] },
+    ]),
+  );
+  const menu = i.flows.edges.map((e: any) => e.node).find((f: any) => f.name === 'Main menu');
+  expect(menu).toMatchObject({ publishedVersion: 1, numbers: [{ e164: i.number.e164 }] });
+  const transfers = menu.published.definition.nodes.filter((n: any) => n.type === 'TRANSFER');
+  expect(new Set(transfers.map((n: any) => n.skillGroupId)).size).toBe(2);
+  expect(i.metrics).toMatchObject({ agentsOnline: 4, agentsAvailable: 2, agentsOnContact: 1 });
+  const tiles = Object.fromEntries(i.metrics.skillGroups.map((g: any) => [g.skillGroup.name, [g.agentsOnline, g.agentsAvailable, g.agentsOnContact]]));
+  expect(tiles).toMatchObject({ Sales: [3, 1, 1], Support: [3, 2, 0] });
+}
 
 /** pnpm as the test run was started with (`pnpm test` sets npm_execpath), else the one on PATH. */
 const pnpm = process.env.npm_execpath?.includes('pnpm') ? [process.execPath, process.env.npm_execpath] : ['pnpm'];

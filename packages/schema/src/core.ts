@@ -30,3 +30,13 @@ export { NUMBER_STATUSES, NUMBER_TYPES, type NumberRow, type NumberStatus, type 
 export { linesOf, ordersQuery, payOrder, topUpBalance } from './modules/billing/billing.service.js';
 export { ORDER_STATUSES, type Order, type OrderStatus } from './modules/billing/billing.table.js';
 export { setEmailTransport } from './modules/outbox/outbox.service.js';
+export { createInstance } from './modules/instances/instances.service.js';
+export { provisionInstance } from './modules/instances/instances.provision.js';
+export { createAgent } from './modules/instances/agents.service.js';
+export { setAgentStatus } from './modules/instances/agents.status.js';
+export { createSkillGroup } from './modules/instances/skill-groups.service.js';
+export { setAgentSkill } from './modules/instances/memberships.service.js';
+export { createFlow, publishFlow } from './modules/instances/flows.service.js';
+export { bindNumberToFlow } from './modules/instances/flows.bindings.js';
+export type { FlowDefinition } from './modules/instances/flows.definition.js';
+export type { AgentStatus } from './modules/instances/instances.table.js';

@@ -5,6 +5,7 @@ import {
   reviewQualification,
   submitQualification,
 } from '@callplane/schema/core';
+import { demoInstance } from './demo-instances.js';
 import { demoNumbers } from './demo-numbers.js';
 
 export const DEMO_TENANT = 'Demo Telecom Ltd';
@@ -116,7 +117,7 @@ const demoQualifications: DemoStep = async (ctx, w) => {
 };
 
 /** Later modules append their step here (numbers, instances, privacy apps …), in dependency order. */
-export const demoSteps: DemoStep[] = [demoQualifications, demoNumbers];
+export const demoSteps: DemoStep[] = [demoQualifications, demoNumbers, demoInstance];
 
 /** The plain-text summary of a seeding, keys included (printed once). */
 export function demoSeedNotice(seed: DemoSeed, baseUrl?: string): string {
