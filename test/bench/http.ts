@@ -33,35 +33,10 @@ export const http: Bench = async ({ check, args }) => {
   const database = await throwAwayDatabase('http');
   const children: ChildProcess[] = [];
   try {
-    const port = await freePort();
-    const server = spawn(
-      process.execPath,
-      [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${tmp}`] : []), '--import', 'tsx', 'packages/server/src/main.ts'],
-      {
-        cwd: repoRoot,
-        // one JSON line per request goes to a file, as it would to a log collector
-        stdio: ['ignore', openSync(join(tmp, 'server.log'), 'w'), 'inherit'],
-        env: { ...withoutRedis(process.env), DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1', CALLPLANE_BOOTSTRAP_KEY: KEY, CALLPLANE_DASHBOARD_BUILD: '0' },
-      },
-    );
-    children.push(server);
-    const callplane = `http://127.0.0.1:${port}`;
-    await ready(`${callplane}/readyz`, server, join(tmp, 'server.log'));
+    const { server, url: callplane } = await startCallplane({ databaseUrl: database.url, key: KEY, profile, tmp, children });
     for (let i = 0; i < 40; i++) await gql(callplane, `mutation { createTenant(name: "Bench ${i}") { id } }`);
 
-    const bare = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./bare-server.ts', import.meta.url))], {
-      cwd: repoRoot,
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, DATABASE_URL: database.url },
-    });
-    children.push(bare);
-    const barePort = await new Promise<number>((resolve, reject) => {
-      bare.stdout!.on('data', (d: Buffer) => {
-        const m = /listening (\d+)/.exec(String(d));
-        if (m) resolve(Number(m[1]));
-      });
-      bare.once('exit', (code) => reject(new Error(`the bare server exited (${code})`)));
-    });
+    const { child: bare, port: barePort } = await startBare(new URL('./bare-server.ts', import.meta.url), database.url, children);
 
     const rows: { name: string; callplane: LoadResult; bare: LoadResult }[] = [];
     const windows: ProfileWindow[] = [];
@@ -122,8 +97,44 @@ async function gql(url: string, query: string) {
   return (await res.json()) as { data?: unknown; errors?: unknown };
 }
 
+/**
+ * The real server (`node --import tsx packages/server/src/main.ts`, as in production) on the
+ * database, its bootstrap OPERATOR key `key`, one JSON log line per request to tmp/server.log (as it
+ * would go to a log collector); under `--cpu-prof` into tmp when profiling. Ready when it returns.
+ */
+export async function startCallplane(o: { databaseUrl: string; key: string; profile: boolean; tmp: string; children: ChildProcess[] }): Promise<{ server: ChildProcess; url: string }> {
+  const port = await freePort();
+  const server = spawn(process.execPath, [...(o.profile ? ['--cpu-prof', `--cpu-prof-dir=${o.tmp}`] : []), '--import', 'tsx', 'packages/server/src/main.ts'], {
+    cwd: repoRoot,
+    stdio: ['ignore', openSync(join(o.tmp, 'server.log'), 'w'), 'inherit'],
+    env: { ...withoutRedis(process.env), DATABASE_URL: o.databaseUrl, PORT: String(port), HOST: '127.0.0.1', CALLPLANE_BOOTSTRAP_KEY: o.key, CALLPLANE_DASHBOARD_BUILD: '0' },
+  });
+  o.children.push(server);
+  const url = `http://127.0.0.1:${port}`;
+  await ready(`${url}/readyz`, server, join(o.tmp, 'server.log'));
+  return { server, url };
+}
+
+/** A bare baseline server (a script printing `listening <port>`) in a process of its own, added to `children` at once. */
+export async function startBare(script: URL, databaseUrl: string, children: ChildProcess[]): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(script)], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+  });
+  children.push(child);
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      const m = /listening (\d+)/.exec(String(d));
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`the bare server exited (${code})`)));
+  });
+  return { child, port };
+}
+
 /** Waits until the server says it is ready, or fails with the end of its log when it exited. */
-async function ready(url: string, child: ChildProcess, logFile: string) {
+export async function ready(url: string, child: ChildProcess, logFile: string) {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
@@ -134,7 +145,7 @@ async function ready(url: string, child: ChildProcess, logFile: string) {
   throw new Error(`the server was not ready within 60 s:\n${readFileSync(logFile, 'utf8').slice(-3000)}`);
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -146,13 +157,13 @@ function freePort(): Promise<number> {
 }
 
 /** One process and one bus: the figure is the request path's, not Redis's. */
-function withoutRedis(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function withoutRedis(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const { REDIS_URL: _, ...rest } = env;
   return rest;
 }
 
 /** SIGTERM, then wait for the exit (the server writes its CPU profile as it exits). */
-function stop(child: ChildProcess): Promise<void> {
+export function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     child.once('exit', () => resolve());

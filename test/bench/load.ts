@@ -25,6 +25,8 @@ export interface LoadOptions {
   connections: number;
   seconds: number;
   warmupSeconds: number;
+  /** Requests per second across all connections (autocannon -R); unset: as fast as the server answers. */
+  rate?: number;
 }
 
 /**
@@ -33,6 +35,7 @@ export interface LoadOptions {
  */
 export async function load(opts: LoadOptions): Promise<LoadResult> {
   const args = ['-j', '-c', String(opts.connections), '-m', 'POST', '-b', opts.body];
+  if (opts.rate) args.push('-R', String(opts.rate));
   for (const [k, v] of Object.entries(opts.headers)) args.push('-H', `${k}=${v}`);
   const autocannon = (seconds: number) => promisify(execFile)(process.execPath, [autocannonCli, ...args, '-d', String(seconds), opts.url], { maxBuffer: 16 * 1024 * 1024 });
   // the warm-up (JIT, pools, caches) is a run of its own, so that the CPU time read is the measured run's alone

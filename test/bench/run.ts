@@ -9,6 +9,7 @@
 import { fanout } from './fanout.js';
 import { http } from './http.js';
 import { queries } from './queries.js';
+import { routing } from './routing.js';
 
 export interface BenchOptions {
   /** Fail (return false) when a goal is missed; without it the figures are only printed. */
@@ -24,6 +25,7 @@ const BENCHES: Record<string, { bench: Bench; what: string }> = {
   queries: { bench: queries, what: 'in-process GraphQL and event reads against bare SQL (no goal)' },
   http: { bench: http, what: 'authenticated requests over HTTP (autocannon) against a bare node:http + pg handler; goal ≥ 0.5×, p99 < 10 ms' },
   fanout: { bench: fanout, what: 'one event to 50 000 `events` subscriptions on one process against a bare ws server; goal p99 < 1 s, reads per event constant' },
+  routing: { bench: routing, what: 'routeCall (P8) over HTTP with 100 000 active bindings against a bare node:http + pg handler with one SQL query; goal ≥ 0.5×, p99 < 5 ms at 2 000 req/s' },
 };
 
 const argv = process.argv.slice(2);

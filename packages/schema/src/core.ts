@@ -30,6 +30,7 @@ export { NUMBER_STATUSES, NUMBER_TYPES, type NumberRow, type NumberStatus, type 
 export { linesOf, ordersQuery, payOrder, topUpBalance } from './modules/billing/billing.service.js';
 export { ORDER_STATUSES, type Order, type OrderStatus } from './modules/billing/billing.table.js';
 export { setEmailTransport } from './modules/outbox/outbox.service.js';
+export { demoPrivacy } from './modules/privacy/privacy.demo.js';
 export { createInstance } from './modules/instances/instances.service.js';
 export { provisionInstance } from './modules/instances/instances.provision.js';
 export { createAgent } from './modules/instances/agents.service.js';

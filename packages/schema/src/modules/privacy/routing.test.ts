@@ -8,7 +8,7 @@ import type { ManualClock } from '../../clock.js';
 import { authenticate, createApiKey, createUser } from '../tenants/tenants.service.js';
 import { bind, createPrivacyApp, moveNumbersToPool, type BindInput } from './privacy.service.js';
 import type { PrivacyApp, PrivacyMode } from './privacy.table.js';
-import { routeCall, routingQuery } from './routing.js';
+import { routeCall, routingKeys, routingQuery } from './routing.js';
 import { seedAxbBindings } from './routing.seed.js';
 
 /** P8 in the service: lookup order per mode, direction (8016), no binding (8014), expiry at the exact second, N5, isolation, one indexed query. */
@@ -214,7 +214,7 @@ describe('P8: one indexed query', () => {
     const more = await appWithPool(s.beta, 'routing bulk', 'AXB', 4);
     const bulk = await s.w.db.selectFrom('privacy_pool_numbers').select(['number_id', 'e164']).where('e164', 'in', more.xs).execute();
     expect(await seedAxbBindings(s.w.db, more.app, bulk, 5000, clock().now())).toBe(20_000);
-    const compiled = routingQuery(as(partner.axb), { caller: a, called: xs.axb[1]!, extension: '1' }, clock().now()).compile();
+    const compiled = routingQuery(as(partner.axb), xs.axb[1]!, routingKeys({ caller: a, extension: '1' }), clock().now()).compile();
     const plan = (await sql.raw<{ 'QUERY PLAN': string }>(`explain ${inline(compiled.sql, compiled.parameters)}`).execute(s.w.db)).rows.map((r) => r['QUERY PLAN']).join('\n');
     expect(plan, plan).toMatch(/Index Scan using privacy_binding_keys_pk/);
     expect(plan, plan).not.toMatch(/Seq Scan on privacy_(bindings|binding_keys)/);

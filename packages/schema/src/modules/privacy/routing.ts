@@ -8,15 +8,17 @@
 // routes, whether or not the clean-up job has run (P5). A read: no event is written.
 import type { ServiceContext } from '../../context.js';
 import { ForbiddenError } from '../../errors.js';
-import { requireActor, scopedFrom } from '../../access/scope.js';
+import { requireActor } from '../../access/scope.js';
 import { assertCanDisplayAsCaller } from '../numbers/numbers.guards.js';
 import { invalid } from './privacy.codes.js';
 import { parseParty, parseX } from './privacy.input.js';
 import { askCallControl, type CallControlApp } from './routing.control.js';
+import { routingKeys, runRoutingQuery, type RoutingRow } from './routing.query.js';
 import type { CallDirection } from './privacy.table.js';
 import { reject, type RouteCallInput, type RouteConnect, type RouteDecision, type RouteMatch } from './routing.decision.js';
 
 export * from './routing.decision.js';
+export { routingKeys, routingQuery } from './routing.query.js';
 
 /** The switch asks with the app's PARTNER key; the tenant's admin and the operator may ask too (tests, support). */
 function requireRouter(ctx: ServiceContext) {
@@ -25,59 +27,47 @@ function requireRouter(ctx: ServiceContext) {
     throw new ForbiddenError('calls are routed with a PARTNER key of the app (or by a TENANT_ADMIN or OPERATOR)');
 }
 
+/**
+ * Numbers as the switch sends them, parsed once: the same callers and Xs come again and again, and
+ * parsing (libphonenumber) is a tenth of a decision's CPU. Only valid numbers are kept; bounded.
+ */
+const parsed = new Map<string, string>();
+function memo(raw: string | null | undefined, parse: () => string): string {
+  const hit = raw != null ? parsed.get(raw) : undefined;
+  if (hit) return hit;
+  const e164 = parse();
+  if (parsed.size >= 50_000) parsed.clear();
+  parsed.set(raw!, e164);
+  return e164;
+}
+
 function routeParams(input: RouteCallInput) {
-  const caller = parseParty(input.caller, 'caller');
-  const called = parseX(input.called ?? '', 'called');
+  const caller = memo(input.caller, () => parseParty(input.caller, 'caller'));
+  const called = memo(input.called, () => parseX(input.called ?? '', 'called'));
   const ext = input.extension?.trim() || null;
   if (ext !== null && !/^[0-9]{1,4}$/.test(ext)) throw invalid('extension', 'an extension has 1 to 4 digits');
   return { caller, called, extension: ext };
 }
 
-/** N5: whatever is decided, a 400 number is never the number shown to the called party. */
+/** N5: whatever is decided, a 400 number is never the number shown to the called party (the answer per number kept, bounded). */
+const displayRefusals = new Map<string, string | null>();
 function guardDisplay(d: RouteDecision): RouteDecision {
   if (d.action !== 'CONNECT') return d;
-  try {
-    assertCanDisplayAsCaller({ e164: d.displayNumber });
-  } catch (err) {
-    return reject('DISPLAY_NOT_ALLOWED', (err as Error).message, d.matched);
+  let refusal = displayRefusals.get(d.displayNumber);
+  if (refusal === undefined) {
+    try {
+      assertCanDisplayAsCaller({ e164: d.displayNumber });
+      refusal = null;
+    } catch (err) {
+      refusal = (err as Error).message;
+    }
+    if (displayRefusals.size >= 10_000) displayRefusals.clear();
+    displayRefusals.set(d.displayNumber, refusal);
   }
-  return d;
+  return refusal === null ? d : reject('DISPLAY_NOT_ALLOWED', refusal, d.matched);
 }
 
-/** The one query of the stored modes: the X (and its app) and the active bindings of the keys asked for. */
-export function routingQuery(ctx: Pick<ServiceContext, 'db' | 'actor'>, p: { caller: string; called: string; extension: string | null }, now: Date) {
-  const keys = [...(p.extension ? [`E:${p.extension}`] : []), `P:${p.caller}`, 'AX'];
-  return scopedFrom(ctx, 'privacy_pool_numbers')
-    .innerJoin('privacy_apps', 'privacy_apps.id', 'privacy_pool_numbers.app_id')
-    .leftJoin('privacy_binding_keys as k', (j) =>
-      j.onRef('k.x_e164', '=', 'privacy_pool_numbers.e164').onRef('k.app_id', '=', 'privacy_pool_numbers.app_id').on('k.key', 'in', keys),
-    )
-    .leftJoin('privacy_bindings as b', (j) =>
-      j
-        .onRef('b.id', '=', 'k.binding_id')
-        .on('b.ended_at', 'is', null)
-        .on((eb) => eb.or([eb('b.expires_at', 'is', null), eb('b.expires_at', '>', now)])),
-    )
-    .select([
-      'privacy_apps.id as app_id',
-      'privacy_apps.mode as app_mode',
-      'privacy_apps.call_control_url',
-      'privacy_apps.call_control_timeout_ms',
-      'privacy_apps.call_control_fallback_e164',
-      'k.key',
-      'b.id as binding_id',
-      'b.a_e164',
-      'b.b_e164',
-      'b.direction',
-      'b.record',
-      'b.max_call_minutes',
-      'b.user_data',
-    ])
-    .where('privacy_pool_numbers.e164', '=', p.called);
-}
-
-type Row = Awaited<ReturnType<ReturnType<typeof routingQuery>['execute']>>[number];
-type BoundRow = Row & { binding_id: string; a_e164: string; direction: CallDirection; record: boolean; max_call_minutes: number };
+type BoundRow = RoutingRow & { binding_id: string; a_e164: string; direction: CallDirection; record: boolean; max_call_minutes: number };
 
 const connect = (matched: RouteMatch, r: BoundRow, callee: string, x: string): RouteConnect => ({
   action: 'CONNECT',
@@ -105,7 +95,7 @@ function axb(r: BoundRow, caller: string, x: string): RouteDecision {
 export async function routeCall(ctx: ServiceContext, input: RouteCallInput): Promise<RouteDecision> {
   requireRouter(ctx);
   const p = routeParams(input);
-  const rows = await routingQuery(ctx, p, ctx.clock.now()).execute();
+  const rows = await runRoutingQuery(ctx, p.called, routingKeys(p), ctx.clock.now());
   const app = rows[0];
   if (!app) return reject('NOT_AN_X', `${p.called} is not a number of this app`);
   const bound = new Map(rows.filter((r) => r.binding_id).map((r) => [r.key!, r as BoundRow]));
