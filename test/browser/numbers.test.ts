@@ -4,6 +4,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { launchBrowser, openUser, screenshot, signIn } from '../support/browser.js';
 import type { TenantFixture } from '../support/context.js';
 import { gid, ok } from '../support/graphql.js';
+import { runningInstanceOn } from '../support/instances.js';
 import { insertQualification } from '../support/qualifications.js';
 
 let t: TestApp;
@@ -228,7 +229,8 @@ describe('dashboard: numbers, applications and orders in the browser (N1–N8, M
     await operator.context.close();
   }, 120_000);
 
-  it('N1, N2, N4, N7, N8: the tenant searches stock, buys a number, pays, toggles auto-renew, exports CSV and unsubscribes it with the batch status live', async () => {
+  it('N1, N2, N4, N7, N8: the tenant searches stock, buys a number for a running instance picked from a list, pays, toggles auto-renew, exports CSV and unsubscribes it with the batch status live', async () => {
+    const { instance } = await runningInstanceOn(t, acme, { name: 'Shanghai desk' });
     const { page: a, context, pageErrors } = await openUser(browser, t.url);
     await signIn(a, acme.keys.admin);
     await a.getByRole('link', { name: 'Numbers' }).click();
@@ -245,11 +247,17 @@ describe('dashboard: numbers, applications and orders in the browser (N1–N8, M
     const dialog = a.getByRole('dialog');
     await dialog.locator('select[name="qualificationId"]').selectOption({ label: 'Test Co (Standard)' });
     await dialog.locator('input[name="autoRenew"]').check();
+    // I1: the instance is picked among the tenant's RUNNING instances (sent as its global id)
+    const picker = dialog.locator('select[name="instanceId"]');
+    await picker.locator('option', { hasText: 'Shanghai desk' }).waitFor({ state: 'attached' });
+    await picker.selectOption({ label: `Shanghai desk (${instance.access_slug})` });
     await screenshot(a, 'n14-tenant-buy-dialog');
     await dialog.getByRole('button', { name: 'Buy' }).click();
     await a.locator('[data-testid="purchase-notice"]').waitFor();
     const row = a.locator('[data-testid="my-numbers"] tr[data-number="+862166660001"]');
     await row.locator('.badge', { hasText: 'Reserved' }).waitFor();
+    const bought = await t.app.systemContext().db.selectFrom('numbers').select('instance_id').where('e164', '=', '+862166660001').executeTakeFirstOrThrow();
+    expect(bought.instance_id).toBe(instance.id);
 
     await a.locator('[data-testid="purchase-notice"]').getByRole('link', { name: 'pay it on Orders' }).click();
     const order = a.locator('[data-testid="order-list"] tbody tr', { has: a.locator('.badge', { hasText: 'Unpaid' }) });

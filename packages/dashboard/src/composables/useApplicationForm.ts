@@ -47,7 +47,7 @@ export function useApplicationForm() {
         contactMobile: form.contactMobile.trim(),
         contactEmail: form.contactEmail.trim(),
         qualificationId: form.qualificationId,
-        instanceId: form.instanceId.trim() || null,
+        instanceId: form.instanceId || null,
         scenarios: scenarios.map((s) => ({ scenario: s.scenario.trim(), script: s.script.trim() })),
       },
     });
