@@ -372,6 +372,41 @@ describe('isolation matrix: subscriptions', () => {
   });
 });
 
+const METRICS = `subscription($id: ID!, $after: String) { instanceMetricsChanged(instanceId: $id, after: $after) {
+  instance { __typename id } agentsOnline agentsAvailable skillGroups { skillGroup { __typename id } agentsOnline }
+} }`;
+
+describe('isolation matrix: subscriptions that name a subject', () => {
+  it("I3: instanceMetricsChanged(instanceId:) of every tenant's instance yields that instance's metrics to a role that may read it, else ends with NOT_FOUND", async () => {
+    const instances = rows.get('instances')!;
+    expect(new Set(instances.map((i) => owner('instances', i)))).toEqual(new Set(['A', 'B']));
+    const outcomes = { metrics: 0, notFound: 0 };
+    for (const who of roles())
+      for (const instance of instances) {
+        const id = gid('Instance', String(instance.id));
+        const label = `${who.label}: instanceMetricsChanged of ${owner('instances', instance)}'s instance`;
+        const readable = mayRead(who, 'instances', instance);
+        outcomes[readable ? 'metrics' : 'notFound']++;
+        // from eventCursor: the admin agent's status change of the fixtures is replayed as a push
+        const feed = collect<any>(t.wsClient(who.key), METRICS, { id, after: w.eventCursor });
+        await feed.waitFor(() => feed.items.length > 0 || feed.errors.length > 0 || feed.completed);
+        feed.unsubscribe();
+        const codes = feed.errors.flat().map((e: any) => e?.extensions?.code ?? e?.message ?? String(e));
+        if (readable) {
+          check(`${label}: metrics without errors`, codes, []);
+          const m = feed.items[0]?.instanceMetricsChanged;
+          check(`${label}: the metrics are of that instance`, m?.instance?.id ?? null, id);
+          check(`${label}: its admin agent is online`, (m?.agentsOnline ?? 0) >= 1, true);
+          for (const g of m?.skillGroups ?? []) check(`${label}: skill group ${g.skillGroup.id} is one it may read`, visibleObject(who, g.skillGroup), true);
+        } else {
+          check(`${label}: NOT_FOUND and no metrics`, [codes, feed.items], [['NOT_FOUND'], []]);
+        }
+      }
+    // both answers occur: own instances are read, the other tenant's (and a PARTNER's) are NOT_FOUND
+    expect(outcomes.metrics > 0 && outcomes.notFound > 0, JSON.stringify(outcomes)).toBe(true);
+  });
+});
+
 describe('isolation matrix: exports and downloads', () => {
   const get = (path: string, key: string) => fetch(`${t.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
 
