@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { createApiKey, createTenant, createUser, type Actor, type Role, type ServiceContext } from '@callplane/schema/core';
 import {
   creditCodeCheckCharacter,
+  demoPrivacy,
   reviewQualification,
   submitQualification,
 } from '@callplane/schema/core';
@@ -117,7 +118,7 @@ const demoQualifications: DemoStep = async (ctx, w) => {
 };
 
 /** Later modules append their step here (numbers, instances, privacy apps …), in dependency order. */
-export const demoSteps: DemoStep[] = [demoQualifications, demoNumbers, demoInstance];
+export const demoSteps: DemoStep[] = [demoQualifications, demoNumbers, demoInstance, demoPrivacy];
 
 /** The plain-text summary of a seeding, keys included (printed once). */
 export function demoSeedNotice(seed: DemoSeed, baseUrl?: string): string {

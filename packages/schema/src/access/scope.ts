@@ -1,4 +1,4 @@
-import { sql, type AliasedSelectQueryBuilder, type Expression, type Kysely, type ExpressionBuilder, type Selectable, type SelectQueryBuilder, type SqlBool } from 'kysely';
+import { sql, type AliasedSelectQueryBuilder, type CompiledQuery, type Expression, type Kysely, type ExpressionBuilder, type Selectable, type SelectQueryBuilder, type SqlBool } from 'kysely';
 import type { ServiceContext } from '../context.js';
 import type { Database } from '../db/database.js';
 import type { Tx } from '../db/transaction.js';
@@ -44,6 +44,22 @@ function visibleRows(eb: ExpressionBuilder<any, any>, table: PolicyTable, rule: 
  */
 export function fromScopedSubquery<O, A extends string>(ctx: Pick<ServiceContext, 'db'>, sub: AliasedSelectQueryBuilder<O, A>) {
   return ctx.db.selectFrom(sub);
+}
+
+/**
+ * A query compiled once from scopedFrom (the policy applied when it was built, with stand-in
+ * values) and run with this call's values: for hot paths that cache their compiled SQL.
+ */
+export function executeCompiledScoped<R>(ctx: Pick<ServiceContext, 'db'>, compiled: CompiledQuery<R>) {
+  return ctx.db.executeQuery<R>(compiled);
+}
+
+/**
+ * Rows that no key may read but that the platform uses on a key's behalf, never returned to it
+ * (an app's signing secrets, to sign what is sent to the app's own URLs). Each use names why.
+ */
+export function platformReads(ctx: Pick<ServiceContext, 'db'>, _why: 'signing secrets'): Kysely<Database> {
+  return ctx.db;
 }
 
 /** Row ids are UUIDs: anything else names no row, and is never sent to the database. */

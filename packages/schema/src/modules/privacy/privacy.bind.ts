@@ -4,7 +4,7 @@ import type { ServiceContext } from '../../context.js';
 import { inTransaction, type Tx } from '../../db/transaction.js';
 import { ForbiddenError, NotFoundError } from '../../errors.js';
 import type { Actor } from '../../access/actor.js';
-import { findScoped, requireActor, scopedFrom } from '../../access/scope.js';
+import { findScoped, requireActor, scopedFrom, UUID } from '../../access/scope.js';
 import { scheduleJob } from '../../jobs/schedule.js';
 import { alreadyBound, invalid, PrivacyError, wrongMode } from './privacy.codes.js';
 import { EXPIRE_BINDING_TASK, emitBindingChanged, lockAxParty, settleExpired } from './privacy.end.js';
@@ -151,7 +151,7 @@ export async function bind(ctx: ServiceContext, appId: string, input: BindInput)
         expires_at: expiresAt,
         ended_at: null,
         end_reason: null,
-        created_by: ctx.actor!.keyId === 'system' ? null : ctx.actor!.keyId,
+        created_by: UUID.test(ctx.actor!.keyId) ? ctx.actor!.keyId : null,
         created_at: tx.now,
         updated_at: tx.now,
       })

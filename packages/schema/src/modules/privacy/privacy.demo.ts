@@ -3,6 +3,7 @@
 import type { Actor } from '../../access/actor.js';
 import type { ServiceContext } from '../../context.js';
 import { payOrder, topUpBalance } from '../billing/billing.service.js';
+import { systemDb } from '../../access/scope.js';
 import { importNumbers } from '../numbers/numbers.inventory.js';
 import { purchaseNumber } from '../numbers/numbers.purchase.js';
 import { bind, type BindInput } from './privacy.bind.js';
@@ -54,9 +55,9 @@ const APPS: { input: PrivacyAppInput; perCity: number; bindings: Omit<BindInput,
  * tenant has privacy apps already; returns the note of what it made.
  */
 export async function demoPrivacy(ctx: ServiceContext, w: PrivacyDemoWorld): Promise<string | null> {
-  const existing = await ctx.db.selectFrom('privacy_apps').select('id').where('tenant_id', '=', w.tenantId).executeTakeFirst();
+  const existing = await systemDb(ctx).selectFrom('privacy_apps').select('id').where('tenant_id', '=', w.tenantId).executeTakeFirst();
   if (existing) return null;
-  const qualification = await ctx.db
+  const qualification = await systemDb(ctx)
     .selectFrom('qualifications')
     .select('id')
     .where('tenant_id', '=', w.tenantId)
@@ -71,7 +72,7 @@ export async function demoPrivacy(ctx: ServiceContext, w: PrivacyDemoWorld): Pro
   await importNumbers(operator, rows);
   await topUpBalance(operator, { tenantId: w.tenantId, amount: '10000', note: 'demo credit for privacy numbers' });
   const e164s = rows.map((r) => `+86${r.number.replace(/\D/g, '').replace(/^0/, '')}`);
-  let stock = await ctx.db.selectFrom('numbers').select(['id', 'city']).where('e164', 'in', e164s).where('status', '=', 'AVAILABLE').orderBy('e164').execute();
+  let stock = await systemDb(ctx).selectFrom('numbers').select(['id', 'city']).where('e164', 'in', e164s).where('status', '=', 'AVAILABLE').orderBy('e164').execute();
   for (const n of stock) {
     const { order } = await purchaseNumber(admin, { numberId: n.id, qualificationId: qualification.id, callType: 'INBOUND_ONLY' });
     await payOrder(admin, order.id);

@@ -3,6 +3,7 @@
 // number, or REJECT).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ServiceContext } from '../../context.js';
+import { platformReads } from '../../access/scope.js';
 import { isTollFree400, parseNumber } from '../numbers/numbers.phone.js';
 import { signingSecrets } from './privacy.apps.js';
 import { reject, type RouteConnect, type RouteDecision } from './routing.decision.js';
@@ -65,7 +66,7 @@ function readAnswer(text: string, x: string): RouteDecision | string {
 async function ask(ctx: ServiceContext, app: CallControlApp, payload: Record<string, unknown>): Promise<RouteDecision | string> {
   const now = ctx.clock.now();
   const body = JSON.stringify({ ...payload, timestamp: now.toISOString() });
-  const secrets = await signingSecrets(ctx.db, app.app_id, now);
+  const secrets = await signingSecrets(platformReads(ctx, 'signing secrets'), app.app_id, now);
   try {
     const res = await fetch(app.call_control_url, {
       method: 'POST',

@@ -6,7 +6,7 @@
 // call's own, so the compiled query is exactly what scopedFrom would have built.
 import type { CompiledQuery } from 'kysely';
 import type { ServiceContext } from '../../context.js';
-import { requireActor, scopedFrom } from '../../access/scope.js';
+import { executeCompiledScoped, requireActor, scopedFrom } from '../../access/scope.js';
 
 /** The routing keys a call may match, in lookup order: E:<extension> (AXE), P:<caller> (AXB), AX. */
 export const routingKeys = (p: { caller: string; extension: string | null }) => [...(p.extension ? [`E:${p.extension}`] : []), `P:${p.caller}`, 'AX'];
@@ -79,11 +79,11 @@ export async function runRoutingQuery(ctx: Pick<ServiceContext, 'db' | 'actor'>,
   let shape = shapes.get(id);
   if (!shape) {
     const stand = { ...actor, tenantId: actor.tenantId && STAND_IN.tenant, appId: actor.appId && STAND_IN.app };
-    const compiled = routingQuery({ db: ctx.db, actor: stand }, STAND_IN.called, keys.map((_, i) => `${STAND_IN.key}${i}`), STAND_IN.now).compile();
+    const compiled = routingQuery({ ...ctx, actor: stand }, STAND_IN.called, keys.map((_, i) => `${STAND_IN.key}${i}`), STAND_IN.now).compile();
     shape = { compiled, values: compiled.parameters.map(valueOf) };
     shapes.set(id, shape);
   }
   const v: Values = { called, keys, now, tenantId: actor.tenantId, appId: actor.appId ?? null };
-  const { rows } = await ctx.db.executeQuery<RoutingRow>({ ...shape.compiled, parameters: shape.values.map((f) => f(v)) });
+  const { rows } = await executeCompiledScoped<RoutingRow>(ctx, { ...shape.compiled, parameters: shape.values.map((f) => f(v)) } as CompiledQuery<RoutingRow>);
   return rows;
 }
