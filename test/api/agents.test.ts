@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/app.js';
+import { appWithAcmeAndBeta, type TestApp } from '../support/app.js';
 import type { TenantFixture } from '../support/context.js';
 import { gid, ok } from '../support/graphql.js';
 import { runningInstanceOn } from '../support/instances.js';
@@ -8,11 +8,7 @@ import { countQueries } from '../support/sql-count.js';
 let t: TestApp;
 let acme: TenantFixture;
 let beta: TenantFixture;
-beforeAll(async () => {
-  t = await startTestApp();
-  acme = await t.tenant('Acme');
-  beta = await t.tenant('Beta');
-});
+beforeAll(async () => void ({ t, acme, beta } = await appWithAcmeAndBeta()));
 afterAll(() => t?.stop());
 
 /** A RUNNING instance of the tenant (with its admin agent and Default group, I2); its global id. */

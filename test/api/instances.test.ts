@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '@callplane/schema';
 import { activeNumber, minimalQualificationInput } from '@callplane/schema/testing';
-import { collect, startTestApp, type GqlResult, type TestApp } from '../support/app.js';
+import { appWithAcmeAndBeta, collect, startTestApp, type GqlResult, type TestApp } from '../support/app.js';
 import type { TenantFixture } from '../support/context.js';
 import { createTestDatabase } from '../support/db.js';
 import { fromGlobal, gid, ok } from '../support/graphql.js';
@@ -9,11 +9,7 @@ import { fromGlobal, gid, ok } from '../support/graphql.js';
 let t: TestApp;
 let acme: TenantFixture;
 let beta: TenantFixture;
-beforeAll(async () => {
-  t = await startTestApp();
-  acme = await t.tenant('Acme');
-  beta = await t.tenant('Beta');
-});
+beforeAll(async () => void ({ t, acme, beta } = await appWithAcmeAndBeta()));
 afterAll(() => t?.stop());
 
 const FIELDS = `id name accessSlug description status failureReason analysisEnabled number { id e164 instance { id } } numbers { id }`;

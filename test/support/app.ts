@@ -121,6 +121,12 @@ export async function startTestApp(
 
 export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
 
+/** The setup of most API suites: a started app with two tenants, Acme and Beta (stop `t` in afterAll). */
+export async function appWithAcmeAndBeta(opts?: Parameters<typeof startTestApp>[0]) {
+  const t = await startTestApp(opts);
+  return { t, acme: await t.tenant('Acme'), beta: await t.tenant('Beta') };
+}
+
 /** Collects what a subscription delivers, and lets a test wait for a count. */
 export function collect<T>(client: Client, query: string, variables: Record<string, unknown> = {}) {
   const items: T[] = [];
