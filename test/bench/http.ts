@@ -25,21 +25,14 @@ const WORK = [
   { name: 'viewer { role }', query: '{ viewer { role } }' },
 ];
 
-export const http: Bench = async ({ check, args }) => {
-  const seconds = Number(process.env.BENCH_SECONDS ?? 3);
-  const profile = args.includes('--profile');
-  const loadBefore = loadavg();
-  const tmp = mkdtempSync(join(tmpdir(), 'callplane-bench-http-'));
-  const database = await throwAwayDatabase('http');
-  const children: ChildProcess[] = [];
-  try {
-    const { server, url: callplane } = await startCallplane({ databaseUrl: database.url, key: KEY, profile, tmp, children });
+export const http: Bench = ({ check, args }) =>
+  againstBare('http', { key: KEY, check, args }, async ({ server, url: callplane, databaseUrl, children, windows, loadLine }) => {
+    const seconds = Number(process.env.BENCH_SECONDS ?? 3);
     for (let i = 0; i < 40; i++) await gql(callplane, `mutation { createTenant(name: "Bench ${i}") { id } }`);
 
-    const { child: bare, port: barePort } = await startBare(new URL('./bare-server.ts', import.meta.url), database.url, children);
+    const { child: bare, port: barePort } = await startBare(new URL('./bare-server.ts', import.meta.url), databaseUrl, children);
 
     const rows: { name: string; callplane: LoadResult; bare: LoadResult }[] = [];
-    const windows: ProfileWindow[] = [];
     for (const w of WORK) {
       // every response is checked once, so that a broken query cannot pass as a fast one
       for (const url of [callplane, `http://127.0.0.1:${barePort}`]) {
@@ -57,8 +50,7 @@ export const http: Bench = async ({ check, args }) => {
 
     const cpu = cpus();
     console.log(`\npnpm bench http: ${cpu.length} cores (${cpu[0]?.model.trim()}), Node ${process.version}, autocannon -c ${CONNECTIONS} -d ${seconds} (after 1 s warm-up), each side in its own process`);
-    // the machine's other work shows in every figure: say how busy it was
-    console.log(`load average before the run ${loadBefore.map((l) => l.toFixed(1)).join(' ')}, after ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(loadLine());
     const fig = (r: LoadResult) =>
       `${Math.round(r.reqPerSec).toLocaleString('en')} req/s, p99 ${r.p99} ms${r.cpuUsPerRequest === null ? '' : `, ${Math.round(r.cpuUsPerRequest)} µs CPU/req`}`;
     const table = [['work', 'Callplane', 'bare node:http + pg', 'ratio', 'goal']];
@@ -71,22 +63,47 @@ export const http: Bench = async ({ check, args }) => {
     }
     const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
     for (const row of table) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+    return met;
+  });
+
+/**
+ * The frame of a benchmark of the real server against a bare baseline: a throw-away database and a
+ * tmp folder, the server started on it (under `--cpu-prof` with `--profile`), then `run`, which
+ * resolves whether the goals were met. After it, the processes are stopped, the server's CPU
+ * profile is kept and summarised by `windows`, and everything else is removed.
+ */
+export async function againstBare(
+  name: string,
+  o: { key: string; check: boolean; args: string[] },
+  run: (r: { server: ChildProcess; url: string; databaseUrl: string; children: ChildProcess[]; windows: ProfileWindow[]; loadLine: () => string }) => Promise<boolean>,
+): Promise<boolean> {
+  const profile = o.args.includes('--profile');
+  const loadBefore = loadavg();
+  const tmp = mkdtempSync(join(tmpdir(), `callplane-bench-${name}-`));
+  const database = await throwAwayDatabase(name);
+  const children: ChildProcess[] = [];
+  try {
+    const { server, url } = await startCallplane({ databaseUrl: database.url, key: o.key, profile, tmp, children });
+    const windows: ProfileWindow[] = [];
+    // the machine's other work shows in every figure: say how busy it was
+    const loadLine = () => `load average before the run ${loadBefore.map((l) => l.toFixed(1)).join(' ')}, after ${loadavg().map((l) => l.toFixed(1)).join(' ')}`;
+    const met = await run({ server, url, databaseUrl: database.url, children, windows, loadLine });
 
     await Promise.all(children.map(stop));
     if (profile) {
       const file = readdirSync(tmp).find((f) => f.endsWith('.cpuprofile'));
-      const kept = join(tmpdir(), `callplane-http-${Date.now()}.cpuprofile`);
+      const kept = join(tmpdir(), `callplane-${name}-${Date.now()}.cpuprofile`);
       if (file) renameSync(join(tmp, file), kept);
       console.log(file ? `\nserver CPU profile (kept in ${kept}; open it in Chrome DevTools):\n${summariseProfile(kept, windows)}` : '\nno CPU profile was written');
     }
-    if (check && !met) console.log('\n--check: a goal was missed');
-    return !check || met;
+    if (o.check && !met) console.log('\n--check: a goal was missed');
+    return !o.check || met;
   } finally {
     await Promise.all(children.map(stop));
     await database.drop();
     rmSync(tmp, { recursive: true, force: true });
   }
-};
+}
 
 async function gql(url: string, query: string) {
   const res = await fetch(`${url}/graphql`, {

@@ -7,16 +7,11 @@
  * answers (req/s, p50, p99, the ratio), then at a fixed 2 000 req/s (p50, p99).
  * Goals: ratio ≥ 0.5 and Callplane's p99 < 5 ms at 2 000 req/s; `--check` exits 1 when missed.
  */
-import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { connect } from '@callplane/schema/core';
 import { seedAxbBindings, seededParty } from '../../packages/schema/src/modules/privacy/routing.seed.js';
-import { throwAwayDatabase } from './database.js';
-import { startBare, startCallplane, stop } from './http.js';
+import { againstBare, startBare } from './http.js';
 import { load, type LoadResult } from './load.js';
-import { summariseProfile, type ProfileWindow } from './profile.js';
 import type { Bench } from './run.js';
 
 const OPERATOR_KEY = 'cp_000000bench0_routing-bench-operator-key';
@@ -69,18 +64,12 @@ async function seedApp(url: string, databaseUrl: string) {
   }
 }
 
-export const routing: Bench = async ({ check, args }) => {
-  const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-  const profile = args.includes('--profile');
-  const loadBefore = loadavg();
-  const tmp = mkdtempSync(join(tmpdir(), 'callplane-bench-routing-'));
-  const database = await throwAwayDatabase('routing');
-  const children: ChildProcess[] = [];
-  try {
-    const { server, url: callplane } = await startCallplane({ databaseUrl: database.url, key: OPERATOR_KEY, profile, tmp, children });
-    const { partner, xs } = await seedApp(callplane, database.url);
+export const routing: Bench = ({ check, args }) =>
+  againstBare('routing', { key: OPERATOR_KEY, check, args }, async ({ server, url: callplane, databaseUrl, children, windows, loadLine }) => {
+    const seconds = Number(process.env.BENCH_SECONDS ?? 5);
+    const { partner, xs } = await seedApp(callplane, databaseUrl);
 
-    const { child: bare, port: barePort } = await startBare(new URL('./routing-bare.ts', import.meta.url), database.url, children);
+    const { child: bare, port: barePort } = await startBare(new URL('./routing-bare.ts', import.meta.url), databaseUrl, children);
     const bareUrl = `http://127.0.0.1:${barePort}`;
 
     // a pair in the middle of the seeded ones, on the last X: B calls X and reaches A
@@ -90,7 +79,6 @@ export const routing: Bench = async ({ check, args }) => {
     if (JSON.stringify(answers[0]) !== JSON.stringify(answers[1])) throw new Error(`the two sides differ:\n${JSON.stringify(answers[0])}\n${JSON.stringify(answers[1])}`);
 
     const opts = { body: JSON.stringify({ query: QUERY, variables }), headers: { 'content-type': 'application/json', authorization: `Bearer ${partner}` }, connections: CONNECTIONS, seconds, warmupSeconds: 1 };
-    const windows: ProfileWindow[] = [];
     const measure = async (name: string, rate?: number) => {
       const fromUs = Number(process.hrtime.bigint() / 1000n);
       const c = await load({ ...opts, rate, url: `${callplane}/graphql`, serverPid: server.pid });
@@ -104,7 +92,7 @@ export const routing: Bench = async ({ check, args }) => {
 
     const cpu = cpus();
     console.log(`\npnpm bench routing: ${cpu.length} cores (${cpu[0]?.model.trim()}), Node ${process.version}, ${(X_NUMBERS * PAIRS_PER_X).toLocaleString('en')} active bindings, autocannon -c ${CONNECTIONS} -d ${seconds} (after 1 s warm-up), each side in its own process`);
-    console.log(`load average before the run ${loadBefore.map((l) => l.toFixed(1)).join(' ')}, after ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+    console.log(loadLine());
     const fig = (r: LoadResult) => `${Math.round(r.reqPerSec).toLocaleString('en')} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms${r.cpuUsPerRequest === null ? '' : `, ${Math.round(r.cpuUsPerRequest)} µs CPU/req`}`;
     const ratio = max.callplane.reqPerSec / max.bare.reqPerSec;
     const rows = [
@@ -117,18 +105,5 @@ export const routing: Bench = async ({ check, args }) => {
     const met = ratio >= GOAL.ratio && fixed.callplane.p99 < GOAL.p99Ms;
     console.log(`goals: ratio ≥ ${GOAL.ratio} (${ratio.toFixed(2)}: ${ratio >= GOAL.ratio ? 'met' : 'MISSED'}), p99 < ${GOAL.p99Ms} ms at ${RATE} req/s (${fixed.callplane.p99} ms: ${fixed.callplane.p99 < GOAL.p99Ms ? 'met' : 'MISSED'})`);
 
-    await Promise.all(children.map(stop));
-    if (profile) {
-      const file = readdirSync(tmp).find((f) => f.endsWith('.cpuprofile'));
-      const kept = join(tmpdir(), `callplane-routing-${Date.now()}.cpuprofile`);
-      if (file) renameSync(join(tmp, file), kept);
-      console.log(file ? `\nserver CPU profile (kept in ${kept}):\n${summariseProfile(kept, windows)}` : '\nno CPU profile was written');
-    }
-    if (check && !met) console.log('\n--check: a goal was missed');
-    return !check || met;
-  } finally {
-    await Promise.all(children.map(stop));
-    await database.drop();
-    rmSync(tmp, { recursive: true, force: true });
-  }
-};
+    return met;
+  });
