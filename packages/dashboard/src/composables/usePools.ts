@@ -77,16 +77,24 @@ export function usePools() {
     if (mine === reads) poolNumbers.value = rows;
   }
 
-  /** The bindings created within the last hour (newest first, until older), and what they say about expiry. */
+  /**
+   * The last hour's activity: the bindings created in it (newest first, until older), and the ones
+   * that ended in it whenever they were made (endedSince), with what they say about expiry.
+   */
   async function loadRecentBindings(serverNow: number) {
+    await readBindings({}, (oldest) => new Date(oldest.createdAt as string).getTime() < serverNow - 2 * HOUR);
+    await readBindings({ endedSince: new Date(serverNow - HOUR).toISOString() }, () => false);
+  }
+
+  async function readBindings(filter: { endedSince?: string }, oldEnough: (oldest: { createdAt: unknown }) => boolean) {
     let after: string | null = null;
     for (let page = 0; page < MAX_PAGES; page++) {
-      const r = await client.query(BindingsQuery, { first: 100, after }, { requestPolicy: 'network-only' }).toPromise();
+      const r = await client.query(BindingsQuery, { ...filter, first: 100, after }, { requestPolicy: 'network-only' }).toPromise();
       if (r.error || !r.data) return void (errors.value = r.error ?? null);
       const nodes = r.data.privacyBindings.edges.map((e) => e.node);
       for (const b of nodes) if (!lifetimes.has(b.id)) lifetimes.set(b.id, lifetimeOf(b));
       const oldest = nodes.at(-1);
-      if (!r.data.privacyBindings.pageInfo.hasNextPage || !oldest || new Date(oldest.createdAt).getTime() < serverNow - 2 * HOUR) break;
+      if (!r.data.privacyBindings.pageInfo.hasNextPage || !oldest || oldEnough(oldest)) break;
       after = r.data.privacyBindings.pageInfo.endCursor ?? null;
     }
   }

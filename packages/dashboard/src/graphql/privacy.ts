@@ -57,8 +57,8 @@ export const PoolNumbersQuery = graphql(`
 /** P9: bindings, newest first; by a number (A, B or X). */
 export const BindingsQuery = graphql(
   `
-    query PrivacyBindings($number: String, $activeOnly: Boolean, $first: Int, $after: String) {
-      privacyBindings(number: $number, activeOnly: $activeOnly, first: $first, after: $after) {
+    query PrivacyBindings($number: String, $activeOnly: Boolean, $endedSince: DateTime, $first: Int, $after: String) {
+      privacyBindings(number: $number, activeOnly: $activeOnly, endedSince: $endedSince, first: $first, after: $after) {
         edges { node { ...BindingFields } }
         pageInfo { hasNextPage endCursor }
       }

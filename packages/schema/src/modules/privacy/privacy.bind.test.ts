@@ -238,6 +238,22 @@ describe('P9, isolation: reads and other apps', () => {
     expect(await ids({ number: a })).toEqual([]);
   });
 
+  it('P9: bindings ended since a time: unbound or expired by then, whenever they were made', async () => {
+    const [a, b, c, d] = [party(), party(), party(), party()];
+    const early = await axb({ a, b, x: null, durationSeconds: 3 * 3600 });
+    s.w.clock.advance(2.5 * 3600);
+    const late = await axb({ a: c, b: d, x: null, durationSeconds: 2 * 3600 });
+    s.w.clock.advance(3600);
+    const since = new Date(s.w.clock.now().getTime() - 3600_000);
+    const ids = async (f: Parameters<typeof bindingsQuery>[1]) => (await bindingsQuery(as(s.acme.supervisor), f).execute()).map((r) => r.id);
+    // made 3.5 h ago, expired 30 min ago: in the last hour's ended ones; the later one still runs
+    expect(await ids({ number: a, endedSince: since })).toEqual([early.id]);
+    expect(await ids({ number: c, endedSince: since })).toEqual([]);
+    await unbind(as(s.acme.admin), apps.axb.id, { bindingId: late.id });
+    expect(await ids({ number: c, endedSince: since })).toEqual([late.id]);
+    expect(await ids({ number: a, endedSince: s.w.clock.now() })).toEqual([]);
+  });
+
   it('§1: a PARTNER key of the app binds on it; on another app of its tenant, or another tenant’s, NOT_FOUND', async () => {
     const b = await bind(as(partner), apps.axb.id, { a: party(), b: party() });
     expect(b.app_id).toBe(apps.axb.id);

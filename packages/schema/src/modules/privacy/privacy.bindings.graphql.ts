@@ -92,9 +92,14 @@ builder.queryFields((t) => ({
       number: t.arg.string({ required: false }),
       x: t.arg.string({ required: false }),
       activeOnly: t.arg.boolean({ required: false }),
+      endedSince: t.arg({ type: 'DateTime', required: false, description: 'Only bindings that ended (unbound or expired) since then.' }),
     },
     resolve: (_r, args, ctx) =>
-      keysetConnection(args, bindingsQuery(ctx, { appId: args.appId?.id, number: args.number, x: args.x, activeOnly: args.activeOnly }), 'privacy_bindings'),
+      keysetConnection(
+        args,
+        bindingsQuery(ctx, { appId: args.appId?.id, number: args.number, x: args.x, activeOnly: args.activeOnly, endedSince: args.endedSince }),
+        'privacy_bindings',
+      ),
   }),
   privacyBinding: t.field({
     type: PrivacyBindingRef,

@@ -17,6 +17,8 @@ export interface BindingFilter {
   number?: string | null;
   x?: string | null;
   activeOnly?: boolean | null;
+  /** Only bindings that ended (unbound or expired) at or after this time, and by now. */
+  endedSince?: Date | null;
 }
 
 const e164 = (raw: string, field: string) => {
@@ -39,6 +41,10 @@ export function bindingsQuery(ctx: ServiceContext, f: BindingFilter = {}) {
     q = q.where((eb) => eb.or([eb('privacy_bindings.a_e164', '=', n), eb('privacy_bindings.b_e164', '=', n), eb('privacy_bindings.x_e164', '=', n)]));
   }
   if (f.activeOnly) q = q.where(activeAt(now));
+  if (f.endedSince) {
+    const end = sql<Date>`coalesce(least(privacy_bindings.ended_at, privacy_bindings.expires_at), privacy_bindings.ended_at, privacy_bindings.expires_at)`;
+    q = q.where(sql<boolean>`${end} >= ${f.endedSince} and ${end} <= ${now}`);
+  }
   return q;
 }
 
