@@ -51,6 +51,8 @@ export const ERROR_CODES = {
   PRIVACY_AXB_NOT_BOUND: 'P7 1012001: unbinding AXB numbers that were not bound.',
   PRIVACY_ALREADY_BOUND: 'P7 1012010: the binding conflicts with an active one or a limit of P3 (already bound).',
   PRIVACY_WRONG_MODE: 'P7 1010040: the operation or parameter does not match the app’s mode.',
+  UNKNOWN_CALL: 'C1: a call event for a call the key never reported a CALLIN or CALLOUT of (or may not see).',
+  CALL_NUMBER_NOT_OWNED: 'C1: the call’s number is not one of the key’s (a PARTNER key: of its app’s pool; else of its tenant).',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -27,6 +27,7 @@ import { activeBindingsCheck } from './modules/privacy/privacy.pools.js';
 import { provisionInstance, PROVISION_TASK, sweepCreatingInstances } from './modules/instances/instances.provision.js';
 import { instanceNumberCheck, instanceNumberReleased, targetInstanceCheck } from './modules/instances/instances.hooks.js';
 import { registerReleaseHook, type NumberReleaseHook } from './modules/numbers/numbers.status.js';
+import { maintainCallPartitions } from './modules/calls/calls.partitions.js';
 
 export interface CallplaneModule {
   name: string;
@@ -89,6 +90,8 @@ export const MODULES: readonly CallplaneModule[] = [
     sweeps: { 'privacy bindings past their expiry': sweepExpiredBindings },
     unsubscribeChecks: { privacyActiveBindings: activeBindingsCheck },
   },
+  // C1, C2: the monthly partitions of call events and CDRs, created ahead and dropped past the retention
+  { name: 'calls', sweeps: { 'call partitions ahead and past their retention': maintainCallPartitions } },
 ];
 
 let composed = false;

@@ -36,7 +36,7 @@ export const READ_POLICY = {
   users: { types: ['User'], read: TENANT_DATA },
   api_keys: { types: ['ApiKey', 'CreatedApiKey'], read: { OPERATOR: 'ALL', TENANT_ADMIN: 'TENANT', SUPERVISOR: 'NONE', PARTNER: 'NONE' } },
   events: {
-    types: ['Event', 'QualificationStatusChange', 'NumberStatusChange', 'OrderStatusChange', 'ApplicationStatusChange', 'UnsubscribeBatchStatusChange', 'InstanceStatusChange', 'AgentStatusChange', 'BindingChange', 'PoolUsageChange'],
+    types: ['Event', 'QualificationStatusChange', 'NumberStatusChange', 'OrderStatusChange', 'ApplicationStatusChange', 'UnsubscribeBatchStatusChange', 'InstanceStatusChange', 'AgentStatusChange', 'BindingChange', 'PoolUsageChange', 'CallEventChange', 'CdrCreated'],
     read: { OPERATOR: 'ALL', TENANT_ADMIN: 'TENANT', SUPERVISOR: 'TENANT', PARTNER: 'APP' },
   },
   qualifications: { types: ['Qualification'], read: TENANT_DATA },
@@ -70,6 +70,11 @@ export const READ_POLICY = {
   privacy_pool_numbers: { types: ['PoolNumber', 'PoolCityUsage', 'PoolTransferResult', 'XQuota'], read: APP_DATA },
   privacy_bindings: { types: ['PrivacyBinding'], read: APP_DATA },
   privacy_binding_keys: { types: [], read: APP_DATA },
+  // calls and CDRs (C1, C2): the tenant's admin and supervisors; a privacy app's calls its PARTNER keys too
+  calls: { types: ['Call'], read: APP_DATA },
+  call_events: { types: [], read: APP_DATA },
+  call_event_ids: { types: [], read: APP_DATA },
+  cdrs: { types: ['Cdr'], read: APP_DATA },
 } as const satisfies Record<keyof Database, TablePolicy>;
 
 export type PolicyTable = keyof typeof READ_POLICY;
@@ -148,6 +153,8 @@ export const MUTATION_ROLES: Readonly<Record<string, readonly Role[]>> = {
   deleteFlow: ADMIN_OR_OPERATOR,
   bindNumberToFlow: ADMIN_OR_OPERATOR,
   unbindNumberFromFlow: ADMIN_OR_OPERATOR,
+  // the switch reports with its app's PARTNER key; the tenant's admin and the operator may too (instance numbers, tests)
+  reportCallEvents: ['OPERATOR', 'TENANT_ADMIN', 'PARTNER'],
   // the user linked to the agent sets its status whatever its key's role; the service decides
   setAgentStatus: ['OPERATOR', 'TENANT_ADMIN', 'SUPERVISOR', 'PARTNER'],
 };

@@ -7,6 +7,7 @@ import * as appScope from './2026_11_30_0005_app_scope.js';
 import * as manualClock from './2026_11_30_0006_manual_clock.js';
 import * as instances from './2026_12_01_0007_instances.js';
 import * as privacy from './2026_12_01_0008_privacy.js';
+import * as calls from './2026_12_01_0009_calls.js';
 
 /** Every migration, keyed by its dated name; files are frozen once shipped. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_30_0006_manual_clock': manualClock,
   '2026_12_01_0007_instances': instances,
   '2026_12_01_0008_privacy': privacy,
+  '2026_12_01_0009_calls': calls,
 };

@@ -23,5 +23,7 @@ export const EVENT_TYPES = [
   'PRIVACY_APP_CHANGED',
   'BINDING_CHANGED',
   'POOL_USAGE_CHANGED',
+  'CALL_EVENT',
+  'CDR_CREATED',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -1,0 +1,84 @@
+// C2, I5: the CDR of a call, written in the transaction of its DISCONNECT, and amended when an
+// earlier event of the call (an ANSWER, say) arrives after it.
+import type { Tx } from '../../db/transaction.js';
+import { instanceAnalysisEnabled } from '../instances/instances.queries.js';
+import type { Call, Cdr } from './calls.table.js';
+
+/** C2: ceil((end − forward answer) / 60 s); a call never answered bills 0 (and so does one that ended as it was answered). */
+export function billableMinutes(answeredAt: Date | null, endedAt: Date): number {
+  if (!answeredAt) return 0;
+  return Math.max(0, Math.ceil((endedAt.getTime() - answeredAt.getTime()) / 60_000));
+}
+
+/** What runs in the CDR's transaction once it is written or amended (webhooks push it: C3). */
+export type CdrHook = (tx: Tx, cdr: Cdr, change: 'CREATED' | 'AMENDED') => Promise<void>;
+const hooks = new Map<string, CdrHook>();
+
+/** Registers what a new or amended CDR triggers, by name (once per name). */
+export function onCdrCreated(name: string, hook: CdrHook): void {
+  hooks.set(name, hook);
+}
+
+const cdrFields = (call: Call) => ({
+  app_id: call.app_id,
+  instance_id: call.instance_id,
+  binding_id: call.binding_id,
+  x_e164: call.x_e164,
+  caller_e164: call.caller_e164,
+  called_e164: call.called_e164,
+  callee_e164: call.callee_e164,
+  user_data: call.user_data,
+  call_in_at: call.call_in_at,
+  forward_start_at: call.forward_start_at,
+  alerting_at: call.alerting_at,
+  answered_at: call.answered_at,
+  failure_reason: call.failure_reason,
+  recording_url: call.recording_url,
+  billable_minutes: billableMinutes(call.answered_at, call.ended_at!),
+});
+
+async function announce(tx: Tx, cdr: Cdr, change: 'CREATED' | 'AMENDED') {
+  await tx.emit({
+    type: 'CDR_CREATED',
+    tenantId: cdr.tenant_id,
+    appId: cdr.app_id,
+    subjectId: cdr.id,
+    payload: { cdrId: cdr.id, callId: cdr.call_id, change, endedAt: cdr.ended_at.toISOString(), billableMinutes: cdr.billable_minutes, instanceId: cdr.instance_id },
+  });
+  for (const hook of hooks.values()) await hook(tx, cdr, change);
+}
+
+/** C2: the CDR of a call that has just ended (I5: its recording marked when the instance's analysis is on). */
+export async function writeCdr(tx: Tx, call: Call, disconnectEventId: string): Promise<Cdr> {
+  const forAnalysis = !!call.instance_id && !!call.recording_url && (await instanceAnalysisEnabled(tx.trx, call.instance_id));
+  const cdr = await tx.trx
+    .insertInto('cdrs')
+    .values({
+      ...cdrFields(call),
+      tenant_id: call.tenant_id,
+      call_id: call.id,
+      switch_call_id: call.switch_call_id,
+      switch_event_id: disconnectEventId,
+      ended_at: call.ended_at!,
+      recording_for_analysis: forAnalysis,
+      created_at: tx.now,
+      updated_at: tx.now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await announce(tx, cdr, 'CREATED');
+  return cdr;
+}
+
+/** An event of an ended call that arrived late: the CDR takes the call's times again (and its minutes). */
+export async function amendCdr(tx: Tx, call: Call): Promise<Cdr | undefined> {
+  const cdr = await tx.trx
+    .updateTable('cdrs')
+    .set({ ...cdrFields(call), updated_at: tx.now })
+    .where('call_id', '=', call.id)
+    .where('ended_at', '=', call.ended_at!)
+    .returningAll()
+    .executeTakeFirst();
+  if (cdr) await announce(tx, cdr, 'AMENDED');
+  return cdr;
+}

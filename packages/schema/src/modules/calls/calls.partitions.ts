@@ -1,0 +1,92 @@
+// C1, C2, P9: the monthly partitions of call_events and cdrs: created ahead (the current month and
+// the next two, by the injected clock) and dropped once older than the retention, whole partitions
+// at a time, so that retention costs the same at a thousand rows as at a billion.
+import { sql, type Kysely } from 'kysely';
+import type { ServiceContext } from '../../context.js';
+import type { Database } from '../../db/database.js';
+import { systemDb } from '../../access/scope.js';
+
+export const PARTITIONED = ['call_events', 'cdrs'] as const;
+/** Months created ahead of the current one. */
+export const MONTHS_AHEAD = 2;
+/**
+ * Months of call events and CDRs kept besides the current one (CALLPLANE_CALL_RETENTION_MONTHS,
+ * default 13; at least 2, so that the 31-day queries of P9 always find their rows).
+ */
+export function retentionMonths(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.CALLPLANE_CALL_RETENTION_MONTHS ?? 13);
+  return Number.isInteger(n) && n >= 2 ? n : 13;
+}
+
+const monthStart = (d: Date, plus = 0) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + plus, 1));
+const suffix = (m: Date) => `${m.getUTCFullYear()}${String(m.getUTCMonth() + 1).padStart(2, '0')}`;
+export const partitionName = (table: string, at: Date) => `${table}_${suffix(monthStart(at))}`;
+
+/** Partitions known to exist, per database handle (tests run several databases in one process). */
+const knownByDb = new WeakMap<object, Set<string>>();
+const knownOf = (db: object) => knownByDb.get(db) ?? knownByDb.set(db, new Set()).get(db)!;
+
+/** Creates the month's partition of each partitioned table if it is missing. */
+export async function ensureMonth(db: Kysely<Database>, at: Date): Promise<void> {
+  const from = monthStart(at);
+  const to = monthStart(at, 1);
+  const known = knownOf(db);
+  for (const table of PARTITIONED) {
+    const name = partitionName(table, from);
+    if (known.has(name)) continue;
+    try {
+      await sql`create table if not exists ${sql.table(name)} partition of ${sql.table(table)}
+        for values from (${sql.lit(from.toISOString())}) to (${sql.lit(to.toISOString())})`.execute(db);
+    } catch (err) {
+      // another process created it between our check and ours
+      if ((err as { code?: string }).code !== '42P07' && (err as { code?: string }).code !== '23505') throw err;
+    }
+    known.add(name);
+  }
+}
+
+/** The months of these times, each made sure of once. */
+export async function ensureMonthsOf(db: Kysely<Database>, times: readonly Date[]): Promise<void> {
+  const months = new Map(times.map((t) => [suffix(monthStart(t)), t]));
+  for (const t of months.values()) await ensureMonth(db, t);
+}
+
+/** The oldest time still kept: the start of the month `retention` months before the clock's. */
+export const retentionStart = (now: Date, months = retentionMonths()) => monthStart(now, -months);
+
+/**
+ * The partition job (a sweep: every minute and on advanceClock): the current month and the next
+ * two exist; partitions wholly before the retention start are dropped, with the event ids and the
+ * ended calls of that time. Returns how many partitions it created or dropped.
+ */
+export async function maintainCallPartitions(ctx: ServiceContext, months = retentionMonths()): Promise<number> {
+  const db = systemDb(ctx);
+  const now = ctx.clock.now();
+  const known = knownOf(db);
+  const existing = new Set((await partitionsOf(db)).map((p) => p.name));
+  let changed = 0;
+  for (let i = 0; i <= MONTHS_AHEAD; i++) {
+    const month = monthStart(now, i);
+    for (const table of PARTITIONED) if (!existing.has(partitionName(table, month))) known.delete(partitionName(table, month)), changed++;
+    await ensureMonth(db, month);
+  }
+  const cutoff = retentionStart(now, months);
+  for (const p of await partitionsOf(db)) {
+    if (p.upper > cutoff) continue;
+    await sql`drop table if exists ${sql.table(p.name)}`.execute(db);
+    known.delete(p.name);
+    changed++;
+  }
+  await db.deleteFrom('call_event_ids').where('occurred_at', '<', cutoff).execute();
+  await db.deleteFrom('calls').where('ended_at', '<', cutoff).execute();
+  return changed;
+}
+
+/** The partitions of call_events and cdrs with their upper bounds. */
+export async function partitionsOf(db: Kysely<Database>): Promise<{ name: string; table: string; upper: Date }[]> {
+  const rows = await sql<{ name: string; parent: string; bound: string }>`
+    select c.relname as name, p.relname as parent, pg_get_expr(c.relpartbound, c.oid) as bound
+    from pg_inherits i join pg_class c on c.oid = i.inhrelid join pg_class p on p.oid = i.inhparent
+    where p.relname in ('call_events', 'cdrs') order by c.relname`.execute(db);
+  return rows.rows.map((r) => ({ name: r.name, table: r.parent, upper: new Date(/TO \('([^']+)'\)/.exec(r.bound)![1]!) }));
+}
