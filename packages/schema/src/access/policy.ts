@@ -90,6 +90,8 @@ export const VALUE_TYPES: Readonly<Record<string, string>> = {
   NumberImportError: 'part of a NumberImportResult',
   NumberPurchase: 'a purchaseNumber result: its Number and Order, each under its own policy',
   RouteDecision: 'a routeCall answer, read from the routing keys and bindings of the app under their policy (P8)',
+  CallEventResult: 'a reportCallEvents item outcome: its Call under the calls policy (C1)',
+  CallEventError: 'part of a CallEventResult',
 };
 
 const ADMIN: readonly Role[] = ['TENANT_ADMIN'];

@@ -20,5 +20,7 @@ import '../modules/instances/skill-groups.graphql.js';
 import '../modules/instances/memberships.graphql.js';
 import '../modules/instances/metrics.graphql.js';
 import '../modules/instances/flows.graphql.js';
+import '../modules/calls/calls.graphql.js';
+import '../modules/calls/cdrs.graphql.js';
 
 export const schema = enforceMutationPolicy(builder.toSchema({ sortSchema: true }));
