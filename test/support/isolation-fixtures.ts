@@ -8,6 +8,7 @@ import type { TestApp } from './app.js';
 import type { TenantFixture } from './context.js';
 import { gid, ok } from './graphql.js';
 import { privacyApps } from './privacy-fixtures.js';
+import { isolationDeliveries } from './webhooks-fixtures.js';
 
 /** One key of the isolation matrix: who it is, and its secret (null: a request without a key). */
 export interface MatrixRole {
@@ -161,6 +162,7 @@ export async function isolationWorld(t: TestApp): Promise<IsolationWorld> {
   const A = await t.tenant('Acme');
   const B = await t.tenant('Beta');
   const apps = await privacyApps(t, A, B);
+  await isolationDeliveries(t, [{ tenantKey: A.keys.admin, appId: apps.app1 }, { tenantKey: B.keys.admin, appId: apps.app3 }]);
   const system = t.app.systemContext();
   const partnerOf = async (tenant: TenantFixture, appId: string, name: string) => {
     const user = await createUser(system, { tenantId: tenant.tenantId, name, email: `${name.replace(/\W/g, '.')}@${tenant.tenantId.slice(0, 8)}.example`, role: 'PARTNER' });

@@ -30,6 +30,8 @@ export interface Settings {
   advanceClockTimeoutMs: number;
   /** A resolved API key is used this long without asking the database again; a revocation ends it at once through the bus. */
   actorCacheMs: number;
+  /** C3: a webhook delivery succeeds on a 2xx answer within this many milliseconds. */
+  webhookTimeoutMs: number;
 }
 
 export const defaultSettings: Settings = {
@@ -41,4 +43,5 @@ export const defaultSettings: Settings = {
   instanceProvisionSeconds: 30,
   advanceClockTimeoutMs: 30_000,
   actorCacheMs: 2000,
+  webhookTimeoutMs: 5000,
 };

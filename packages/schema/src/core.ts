@@ -41,3 +41,6 @@ export { createFlow, publishFlow } from './modules/instances/flows.service.js';
 export { bindNumberToFlow } from './modules/instances/flows.bindings.js';
 export type { FlowDefinition } from './modules/instances/flows.definition.js';
 export type { AgentStatus } from './modules/instances/instances.table.js';
+export { enqueueDelivery, redeliverDelivery, MAX_CDRS_PER_DELIVERY } from './modules/webhooks/webhooks.service.js';
+export { attemptDelivery, ATTEMPT_OFFSETS_MINUTES, DELIVERY_ID_HEADER, SIGNATURE_HEADER as WEBHOOK_SIGNATURE_HEADER } from './modules/webhooks/webhooks.send.js';
+export type { Delivery, DeliveryKind } from './modules/webhooks/webhooks.table.js';

@@ -28,6 +28,8 @@ import { provisionInstance, PROVISION_TASK, sweepCreatingInstances } from './mod
 import { instanceNumberCheck, instanceNumberReleased, targetInstanceCheck } from './modules/instances/instances.hooks.js';
 import { registerReleaseHook, type NumberReleaseHook } from './modules/numbers/numbers.status.js';
 import { maintainCallPartitions } from './modules/calls/calls.partitions.js';
+import { DELIVER_TASK } from './modules/webhooks/webhooks.service.js';
+import { attemptDelivery, sweepDueDeliveries } from './modules/webhooks/webhooks.send.js';
 
 export interface CallplaneModule {
   name: string;
@@ -92,6 +94,11 @@ export const MODULES: readonly CallplaneModule[] = [
   },
   // C1, C2: the monthly partitions of call events and CDRs, created ahead and dropped past the retention
   { name: 'calls', sweeps: { 'call partitions ahead and past their retention': maintainCallPartitions } },
+  {
+    name: 'webhooks',
+    tasks: { [DELIVER_TASK]: byId<{ deliveryId: string }>(attemptDelivery, 'deliveryId') },
+    sweeps: { 'webhook deliveries past their attempt time': sweepDueDeliveries },
+  },
 ];
 
 let composed = false;

@@ -36,7 +36,7 @@ export const READ_POLICY = {
   users: { types: ['User'], read: TENANT_DATA },
   api_keys: { types: ['ApiKey', 'CreatedApiKey'], read: { OPERATOR: 'ALL', TENANT_ADMIN: 'TENANT', SUPERVISOR: 'NONE', PARTNER: 'NONE' } },
   events: {
-    types: ['Event', 'QualificationStatusChange', 'NumberStatusChange', 'OrderStatusChange', 'ApplicationStatusChange', 'UnsubscribeBatchStatusChange', 'InstanceStatusChange', 'AgentStatusChange', 'BindingChange', 'PoolUsageChange', 'CallEventChange', 'CdrCreated'],
+    types: ['Event', 'QualificationStatusChange', 'NumberStatusChange', 'OrderStatusChange', 'ApplicationStatusChange', 'UnsubscribeBatchStatusChange', 'InstanceStatusChange', 'AgentStatusChange', 'BindingChange', 'PoolUsageChange', 'DeliveryChange', 'CallEventChange', 'CdrCreated'],
     read: { OPERATOR: 'ALL', TENANT_ADMIN: 'TENANT', SUPERVISOR: 'TENANT', PARTNER: 'APP' },
   },
   qualifications: { types: ['Qualification'], read: TENANT_DATA },
@@ -75,6 +75,9 @@ export const READ_POLICY = {
   call_events: { types: [], read: APP_DATA },
   call_event_ids: { types: [], read: APP_DATA },
   cdrs: { types: ['Cdr'], read: APP_DATA },
+  // C3: webhook deliveries of an app and their attempts
+  deliveries: { types: ['Delivery'], read: APP_DATA },
+  delivery_attempts: { types: ['DeliveryAttempt'], read: APP_DATA },
 } as const satisfies Record<keyof Database, TablePolicy>;
 
 export type PolicyTable = keyof typeof READ_POLICY;
@@ -135,6 +138,7 @@ export const MUTATION_ROLES: Readonly<Record<string, readonly Role[]>> = {
   moveNumbersToPool: ADMIN,
   transferNumbers: ADMIN,
   bind: ['TENANT_ADMIN', 'PARTNER'],
+  redeliverDelivery: ADMIN_OR_OPERATOR,
   unbind: ['TENANT_ADMIN', 'PARTNER'],
   updateBinding: ['TENANT_ADMIN', 'PARTNER'],
   createInstance: ADMIN,

@@ -14,6 +14,7 @@ import '../modules/numbers/unsubscribe.graphql.js';
 import '../modules/privacy/privacy.graphql.js';
 import '../modules/privacy/privacy.bindings.graphql.js';
 import '../modules/privacy/routing.graphql.js';
+import '../modules/webhooks/webhooks.graphql.js';
 import '../modules/instances/instances.graphql.js';
 import '../modules/instances/agents.graphql.js';
 import '../modules/instances/skill-groups.graphql.js';

@@ -8,6 +8,7 @@ import * as manualClock from './2026_11_30_0006_manual_clock.js';
 import * as instances from './2026_12_01_0007_instances.js';
 import * as privacy from './2026_12_01_0008_privacy.js';
 import * as calls from './2026_12_01_0009_calls.js';
+import * as webhooks from './2026_12_01_0010_webhooks.js';
 
 /** Every migration, keyed by its dated name; files are frozen once shipped. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_01_0007_instances': instances,
   '2026_12_01_0008_privacy': privacy,
   '2026_12_01_0009_calls': calls,
+  '2026_12_01_0010_webhooks': webhooks,
 };

@@ -25,5 +25,6 @@ export const EVENT_TYPES = [
   'POOL_USAGE_CHANGED',
   'CALL_EVENT',
   'CDR_CREATED',
+  'DELIVERY_CHANGED',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

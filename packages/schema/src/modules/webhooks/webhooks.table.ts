@@ -1,0 +1,48 @@
+import type { ColumnType, Generated, Selectable } from 'kysely';
+
+export const DELIVERY_KINDS = ['CDR', 'CALL_STATUS', 'SMS'] as const;
+export type DeliveryKind = (typeof DELIVERY_KINDS)[number];
+export const DELIVERY_STATUSES = ['PENDING', 'DELIVERED', 'DEAD'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+/** C3: one signed request to an app's URL, retried on the fixed schedule under the same id. */
+export interface DeliveriesTable {
+  id: Generated<string>;
+  tenant_id: string;
+  app_id: string;
+  kind: DeliveryKind;
+  url: string;
+  /** The items of the request body (a CDR batch: at most 50). */
+  payload: ColumnType<unknown[], string, never>;
+  item_count: number;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: Date | null;
+  first_attempt_at: Date | null;
+  last_attempt_at: Date | null;
+  created_at: ColumnType<Date, Date, never>;
+  updated_at: Date;
+}
+
+export interface DeliveryAttemptsTable {
+  id: Generated<string>;
+  delivery_id: string;
+  tenant_id: string;
+  app_id: string;
+  /** 1 to 7 since the delivery was (re)queued. */
+  attempt: number;
+  attempted_at: Date;
+  /** null when no HTTP answer came (timeout, refused). */
+  status_code: number | null;
+  latency_ms: number;
+  error: string | null;
+  created_at: ColumnType<Date, Date, never>;
+}
+
+export interface WebhookTables {
+  deliveries: DeliveriesTable;
+  delivery_attempts: DeliveryAttemptsTable;
+}
+
+export type Delivery = Selectable<DeliveriesTable>;
+export type DeliveryAttempt = Selectable<DeliveryAttemptsTable>;
