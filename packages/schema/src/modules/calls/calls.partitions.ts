@@ -27,10 +27,10 @@ const knownByDb = new WeakMap<object, Set<string>>();
 const knownOf = (db: object) => knownByDb.get(db) ?? knownByDb.set(db, new Set()).get(db)!;
 
 /** Creates the month's partition of each partitioned table if it is missing. */
-export async function ensureMonth(db: Kysely<Database>, at: Date): Promise<void> {
+export async function ensureMonth(db: Kysely<Database>, at: Date, cacheKey: object = db): Promise<void> {
   const from = monthStart(at);
   const to = monthStart(at, 1);
-  const known = knownOf(db);
+  const known = knownOf(cacheKey);
   for (const table of PARTITIONED) {
     const name = partitionName(table, from);
     if (known.has(name)) continue;
@@ -45,11 +45,15 @@ export async function ensureMonth(db: Kysely<Database>, at: Date): Promise<void>
   }
 }
 
-/** The months of these times, each made sure of once. */
-export async function ensureMonthsOf(db: Kysely<Database>, times: readonly Date[]): Promise<void> {
+/** The months of these times, each made sure of once per `cacheKey` (one per app and database: its event bus). */
+export async function ensureMonthsOf(db: Kysely<Database>, times: readonly Date[], cacheKey: object = db): Promise<void> {
   const months = new Map(times.map((t) => [suffix(monthStart(t)), t]));
-  for (const t of months.values()) await ensureMonth(db, t);
+  for (const t of months.values()) await ensureMonth(db, t, cacheKey);
 }
+
+/** Whether every month of these times is known to have its partitions (no transaction needed then). */
+export const monthsKnown = (times: readonly Date[], cacheKey: object) =>
+  times.every((t) => PARTITIONED.every((table) => knownOf(cacheKey).has(partitionName(table, t))));
 
 /** The oldest time still kept: the start of the month `retention` months before the clock's. */
 export const retentionStart = (now: Date, months = retentionMonths()) => monthStart(now, -months);
@@ -62,13 +66,13 @@ export const retentionStart = (now: Date, months = retentionMonths()) => monthSt
 export async function maintainCallPartitions(ctx: ServiceContext, months = retentionMonths()): Promise<number> {
   const db = systemDb(ctx);
   const now = ctx.clock.now();
-  const known = knownOf(db);
+  const known = knownOf(ctx.bus);
   const existing = new Set((await partitionsOf(db)).map((p) => p.name));
   let changed = 0;
   for (let i = 0; i <= MONTHS_AHEAD; i++) {
     const month = monthStart(now, i);
     for (const table of PARTITIONED) if (!existing.has(partitionName(table, month))) known.delete(partitionName(table, month)), changed++;
-    await ensureMonth(db, month);
+    await ensureMonth(db, month, ctx.bus);
   }
   const cutoff = retentionStart(now, months);
   for (const p of await partitionsOf(db)) {

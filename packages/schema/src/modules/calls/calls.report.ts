@@ -10,7 +10,7 @@ import { DomainError, ForbiddenError, ValidationError } from '../../errors.js';
 import { findScoped, requireActor, scopedFrom } from '../../access/scope.js';
 import { amendCdr, writeCdr } from './calls.cdr.js';
 import { checkEvent, MAX_BATCH, MAX_FUTURE_MS, xOf, type CallEventInput, type CheckedEvent, type ItemResult } from './calls.input.js';
-import { ensureMonthsOf, retentionStart } from './calls.partitions.js';
+import { ensureMonthsOf, monthsKnown, retentionStart } from './calls.partitions.js';
 import type { Updateable } from 'kysely';
 import type { Call, CallState, CallsTable } from './calls.table.js';
 
@@ -51,7 +51,9 @@ export async function reportCallEvents(ctx: ServiceContext, events: readonly Cal
   });
   // per call, in time order (a DISCONNECT reported before its ANSWER in one batch is applied after it)
   valid.sort((a, b) => a.e.callId.localeCompare(b.e.callId) || a.e.occurredAt.getTime() - b.e.occurredAt.getTime() || ORDER[a.e.type]! - ORDER[b.e.type]!);
-  await ensureMonthsOf(ctx.db, valid.map((v) => v.e.occurredAt));
+  // the months' partitions, in a short transaction of their own (DDL; made once per month and process)
+  const times = valid.map((v) => v.e.occurredAt);
+  if (!monthsKnown(times, ctx.bus)) await inTransaction(ctx, (tx) => ensureMonthsOf(tx.trx, times, ctx.bus));
   await inTransaction(ctx, async (tx) => {
     for (const { index, e } of valid) {
       await sql`savepoint call_event_item`.execute(tx.trx);
