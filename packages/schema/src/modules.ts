@@ -30,6 +30,8 @@ import { registerReleaseHook, type NumberReleaseHook } from './modules/numbers/n
 import { maintainCallPartitions } from './modules/calls/calls.partitions.js';
 import { DELIVER_TASK } from './modules/webhooks/webhooks.service.js';
 import { attemptDelivery, sweepDueDeliveries } from './modules/webhooks/webhooks.send.js';
+import { pushCdr } from './modules/webhooks/webhooks.cdr.js';
+import { onCdrCreated, type CdrHook } from './modules/calls/calls.cdr.js';
 
 export interface CallplaneModule {
   name: string;
@@ -43,6 +45,8 @@ export interface CallplaneModule {
   instanceValidator?: InstanceValidator;
   /** What a number going back to stock undoes in the module (same transaction). */
   numberReleased?: Record<string, NumberReleaseHook>;
+  /** What a new or amended CDR triggers in the module (same transaction). */
+  cdrHooks?: Record<string, CdrHook>;
 }
 
 const byId =
@@ -98,6 +102,7 @@ export const MODULES: readonly CallplaneModule[] = [
     name: 'webhooks',
     tasks: { [DELIVER_TASK]: byId<{ deliveryId: string }>(attemptDelivery, 'deliveryId') },
     sweeps: { 'webhook deliveries past their attempt time': sweepDueDeliveries },
+    cdrHooks: { webhooks: pushCdr },
   },
 ];
 
@@ -117,5 +122,6 @@ export function composeModules(modules: readonly CallplaneModule[] = MODULES): v
     for (const [name, check] of Object.entries(m.unsubscribeChecks ?? {})) registerUnsubscribeCheck(name, check);
     if (m.instanceValidator) setInstanceValidator(m.instanceValidator);
     for (const [name, hook] of Object.entries(m.numberReleased ?? {})) registerReleaseHook(name, hook);
+    for (const [name, hook] of Object.entries(m.cdrHooks ?? {})) onCdrCreated(name, hook);
   }
 }

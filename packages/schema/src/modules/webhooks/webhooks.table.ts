@@ -13,7 +13,7 @@ export interface DeliveriesTable {
   kind: DeliveryKind;
   url: string;
   /** The items of the request body (a CDR batch: at most 50). */
-  payload: ColumnType<unknown[], string, never>;
+  payload: ColumnType<unknown[], string, string>;
   item_count: number;
   status: DeliveryStatus;
   attempts: number;
