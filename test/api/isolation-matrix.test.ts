@@ -30,6 +30,9 @@ const { parse: parseCsv } = createRequire(import.meta.resolve('@callplane/server
  * rows from the database: a new type, field or table is in the matrix without editing it.
  */
 
+/** Event streams whose name is not their event type's. */
+const STREAM_EVENT_TYPE: Record<string, string> = { callEvents: 'CALL_EVENT' };
+
 let t: TestApp;
 let w: IsolationWorld;
 let rows: Map<PolicyTable, Row[]>;
@@ -135,6 +138,7 @@ function compareTree(who: MatrixRole, op: any, got: any, path: string): void {
 const LIST_SCOPE: Record<string, { args?: string; rows?: (row: Row, who: MatrixRole) => boolean }> = {
   myNumbers: { rows: (n, who) => who.role === 'OPERATOR' || n.tenant_id !== null },
   availableNumbers: { args: 'type: LOCAL', rows: (n) => n.status === 'AVAILABLE' && n.type === 'LOCAL' },
+  liveCalls: { rows: (c) => c.state !== 'ENDED' },
 };
 
 /** The events written last, in this order: each role waits for the last one it may see. */
@@ -262,7 +266,9 @@ describe('isolation matrix: root lists and nested fields', () => {
     });
     expect(lists.map((l) => l.name)).toEqual(expect.arrayContaining(['qualifications', 'myNumbers', 'orders', 'numberApplications', 'unsubscribeBatches', 'outboxEmails', 'apiKeys', 'tenants', 'handlers', 'tariffs']));
     for (const who of roles()) {
-      const data = ok(await t.gql(`{ ${lists.map((l) => l.text).join(' ')} }`, {}, who.key));
+      // a few lists per request: all of them at first: 100 would pass the query-cost limit
+      const data: Record<string, any> = {};
+      for (let from = 0; from < lists.length; from += 6) Object.assign(data, ok(await t.gql(`{ ${lists.slice(from, from + 6).map((l) => l.text).join(' ')} }`, {}, who.key)));
       for (const l of lists) {
         const value = data[l.name];
         const listed = new Set<string>((value.edges ? value.edges.map((e: any) => e.node[l.key]) : value.map((n: any) => n[l.key])).map((k: string) => (l.key === 'id' ? fromGlobal(k) : k)));
@@ -346,7 +352,8 @@ describe('isolation matrix: subscriptions', () => {
     );
     expect(typed.length).toBeGreaterThanOrEqual(5);
     for (const f of typed) {
-      const eventType = f.name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+      // the stream's name is its event type (instanceStatusChanged: INSTANCE_STATUS_CHANGED), but for streams named in the plural
+      const eventType = STREAM_EVENT_TYPE[f.name] ?? f.name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
       expect(EVENT_TYPES, `${f.name} carries ${eventType}`).toContain(eventType);
       const payload = getNamedType(f.type) as GraphQLObjectType;
       const subjects = Object.values(payload.getFields()).filter((p) => nodeTypes.includes(getNamedType(p.type) as GraphQLObjectType)).map((p) => p.name);
