@@ -17,7 +17,9 @@ const Q = {
 
 /**
  * C3 rows for the isolation matrix: a CDR delivery of one app of each tenant (A's app 1, B's app 3;
- * row ids), sent to a local receiver and DELIVERED, with its attempt, before the matrix reads.
+ * row ids), sent to a local receiver and DELIVERED, with its attempt, before the matrix reads. The
+ * apps are left without a CDR URL, so that the CDRs of later fixtures queue nothing that would be
+ * attempted while the matrix reads.
  */
 export async function isolationDeliveries(t: TestApp, apps: { tenantKey: string; appId: string }[]): Promise<void> {
   const receiver = await startReceiver();
@@ -28,5 +30,6 @@ export async function isolationDeliveries(t: TestApp, apps: { tenantKey: string;
     ids.push(d!.id);
   }
   for (const id of ids) await t.afterJobs(async () => ok(await t.gql(Q.delivery, { id: gid('Delivery', id) })).delivery?.status, (s) => s === 'DELIVERED', 'webhook delivery');
+  for (const { tenantKey, appId } of apps) ok(await t.gql(Q.update, { id: gid('PrivacyApp', appId), input: { cdrUrl: null } }, tenantKey));
   await receiver.close();
 }
