@@ -1,7 +1,7 @@
 // C3: one attempt of a delivery: a signed POST to the app's URL, success on a 2xx within the
 // timeout; otherwise the next attempt 1, 4, 9, 106, 203 and 300 minutes after the first, then DEAD.
 import type { ServiceContext } from '../../context.js';
-import { inTransaction, type Tx } from '../../db/transaction.js';
+import { inTransaction } from '../../db/transaction.js';
 import { systemDb } from '../../access/scope.js';
 import { signingSecrets } from '../privacy/privacy.apps.js';
 import { signatureHeader } from '../privacy/routing.control.js';
@@ -15,6 +15,8 @@ export const DELIVERY_ID_HEADER = 'Callplane-Delivery-Id';
 /** Overdue deliveries one sweep attempts, and how many at once. */
 const SWEEP_LIMIT = 200;
 const SWEEP_PARALLEL = 10;
+/** A claimed delivery is held this long past the request's timeout before a sweep may take it again. */
+const CLAIM_MARGIN_MS = 60_000;
 
 /** The request body: the delivery's id and kind, the app, and its items (a CDR batch, one status change, one SMS). */
 export const deliveryBody = (d: Delivery): string => JSON.stringify({ deliveryId: d.id, kind: d.kind, appId: d.app_id, items: d.payload });
@@ -25,9 +27,9 @@ interface Outcome {
   error: string | null;
 }
 
-async function post(ctx: ServiceContext, tx: Tx, d: Delivery): Promise<Outcome> {
+async function post(ctx: ServiceContext, d: Delivery, at: Date): Promise<Outcome> {
   const body = deliveryBody(d);
-  const secrets = await signingSecrets(tx.trx, d.app_id, tx.now);
+  const secrets = await signingSecrets(systemDb(ctx), d.app_id, at);
   const started = performance.now();
   const took = () => Math.round(performance.now() - started);
   const timeout = ctx.settings.webhookTimeoutMs;
@@ -36,7 +38,7 @@ async function post(ctx: ServiceContext, tx: Tx, d: Delivery): Promise<Outcome> 
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        [SIGNATURE_HEADER]: signatureHeader(secrets, body, Math.floor(tx.now.getTime() / 1000)),
+        [SIGNATURE_HEADER]: signatureHeader(secrets, body, Math.floor(at.getTime() / 1000)),
         [DELIVERY_ID_HEADER]: d.id,
       },
       body,
@@ -54,11 +56,11 @@ async function post(ctx: ServiceContext, tx: Tx, d: Delivery): Promise<Outcome> 
 }
 
 /**
- * Makes the delivery's attempt if it is PENDING and due by the injected clock; a job and a sweep
- * that both find it never both send (the row is locked, skipped by the other, and no longer due
- * once committed). The attempt, the new state, the next job and the event commit together.
+ * Step 1: takes the delivery if it is PENDING and due by the injected clock, and holds it for the
+ * request (its next attempt moved past the timeout, so that a job and a sweep that both find it
+ * never both send, and a process that dies mid-request leaves it to the sweep).
  */
-export async function attemptDelivery(ctx: ServiceContext, deliveryId: string): Promise<Delivery | null> {
+async function claim(ctx: ServiceContext, deliveryId: string): Promise<{ d: Delivery; at: Date } | null> {
   return inTransaction(ctx, async (tx) => {
     const d = await tx.trx
       .selectFrom('deliveries')
@@ -70,12 +72,36 @@ export async function attemptDelivery(ctx: ServiceContext, deliveryId: string): 
       .skipLocked()
       .executeTakeFirst();
     if (!d) return null;
-    const outcome = await post(ctx, tx, d);
-    const attempt = d.attempts + 1;
-    const first = d.first_attempt_at ?? tx.now;
-    const delivered = outcome.error === null;
-    const offset = ATTEMPT_OFFSETS_MINUTES[attempt];
-    const next = delivered || offset === undefined ? null : new Date(first.getTime() + offset * 60_000);
+    const held = new Date(tx.now.getTime() + ctx.settings.webhookTimeoutMs + CLAIM_MARGIN_MS);
+    await tx.trx.updateTable('deliveries').set({ next_attempt_at: held }).where('id', '=', d.id).execute();
+    return { d, at: tx.now };
+  });
+}
+
+/** Step 3: the attempt, the new state, the next job and the event, together; nothing if the delivery changed meanwhile. */
+async function record(ctx: ServiceContext, d: Delivery, at: Date, outcome: Outcome): Promise<Delivery | null> {
+  const attempt = d.attempts + 1;
+  const first = d.first_attempt_at ?? at;
+  const delivered = outcome.error === null;
+  const offset = ATTEMPT_OFFSETS_MINUTES[attempt];
+  const next = delivered || offset === undefined ? null : new Date(first.getTime() + offset * 60_000);
+  return inTransaction(ctx, async (tx) => {
+    const updated = await tx.trx
+      .updateTable('deliveries')
+      .set({
+        status: delivered ? 'DELIVERED' : next ? 'PENDING' : 'DEAD',
+        attempts: attempt,
+        first_attempt_at: first,
+        last_attempt_at: at,
+        next_attempt_at: next,
+        updated_at: tx.now,
+      })
+      .where('id', '=', d.id)
+      .where('status', '=', 'PENDING')
+      .where('attempts', '=', d.attempts)
+      .returningAll()
+      .executeTakeFirst();
+    if (!updated) return null;
     await tx.trx
       .insertInto('delivery_attempts')
       .values({
@@ -83,30 +109,27 @@ export async function attemptDelivery(ctx: ServiceContext, deliveryId: string): 
         tenant_id: d.tenant_id,
         app_id: d.app_id,
         attempt,
-        attempted_at: tx.now,
+        attempted_at: at,
         status_code: outcome.statusCode,
         latency_ms: outcome.latencyMs,
         error: outcome.error?.slice(0, 500) ?? null,
         created_at: tx.now,
       })
       .execute();
-    const updated = await tx.trx
-      .updateTable('deliveries')
-      .set({
-        status: delivered ? 'DELIVERED' : next ? 'PENDING' : 'DEAD',
-        attempts: attempt,
-        first_attempt_at: first,
-        last_attempt_at: tx.now,
-        next_attempt_at: next,
-        updated_at: tx.now,
-      })
-      .where('id', '=', d.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
     if (next) await scheduleAttempt(tx, d.id, next);
     await emitDeliveryChanged(tx, updated);
     return updated;
   });
+}
+
+/**
+ * C3: makes the delivery's attempt if it is PENDING and due: claimed in a short transaction, sent
+ * with no transaction open (a slow receiver holds no database connection), then recorded.
+ */
+export async function attemptDelivery(ctx: ServiceContext, deliveryId: string): Promise<Delivery | null> {
+  const claimed = await claim(ctx, deliveryId);
+  if (!claimed) return null;
+  return record(ctx, claimed.d, claimed.at, await post(ctx, claimed.d, claimed.at));
 }
 
 /** The safety net: PENDING deliveries past their attempt time (a lost job, a restart), attempted now. */
