@@ -417,10 +417,11 @@ describe('isolation matrix: subscriptions that name a subject', () => {
 describe('isolation matrix: exports and downloads', () => {
   const get = (path: string, key: string) => fetch(`${t.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
 
-  it('the CSV exports hold exactly the rows the role may read (a PARTNER: the header alone)', async () => {
+  it('the CSV exports hold exactly the rows the role may read (a PARTNER: its app’s CDRs, else the header alone)', async () => {
     const exports = [
       { path: '/exports/numbers.csv', table: 'numbers' as const, rows: LIST_SCOPE.myNumbers!.rows! },
       { path: '/exports/orders.csv', table: 'orders' as const, rows: () => true },
+      { path: '/exports/cdrs.csv', table: 'cdrs' as const, rows: () => true },
     ];
     for (const who of roles())
       for (const x of exports) {

@@ -130,7 +130,7 @@ async function readiness(deps: HttpDeps): Promise<[number, unknown]> {
   }
 }
 
-const API_PATH = /^\/(graphql|documents|exports|api|healthz|readyz|metrics)(\/|$)/;
+const API_PATH = /^\/(graphql|documents|recordings|exports|api|healthz|readyz|metrics)(\/|$)/;
 
 /** The dashboard loads only its own scripts and styles and talks only to this server. */
 const DASHBOARD_CSP = [

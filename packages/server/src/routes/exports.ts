@@ -64,7 +64,7 @@ function oneOf<T extends string>(params: URLSearchParams, name: string, allowed:
 }
 
 /** Oldest first, one page per query: the same rows in the same order every time. */
-async function* pages<Row extends { id: string; created_at: Date }>(query: SelectQueryBuilder<any, any, Row>, table: string): AsyncGenerator<Row[]> {
+export async function* pages<Row extends { id: string; created_at: Date }>(query: SelectQueryBuilder<any, any, Row>, table: string): AsyncGenerator<Row[]> {
   let last: Row | null = null;
   for (;;) {
     let q = query;
@@ -76,11 +76,11 @@ async function* pages<Row extends { id: string; created_at: Date }>(query: Selec
   }
 }
 
-async function* mapPages<Row>(source: AsyncGenerator<Row[]>, toRecords: (page: Row[]) => Promise<unknown[][]>): AsyncGenerator<unknown[]> {
+export async function* mapPages<Row>(source: AsyncGenerator<Row[]>, toRecords: (page: Row[]) => Promise<unknown[][]>): AsyncGenerator<unknown[]> {
   for await (const page of source) yield* await toRecords(page);
 }
 
-async function sendCsv(res: import('node:http').ServerResponse, fileName: string, columns: readonly string[], records: AsyncGenerator<unknown[]>) {
+export async function sendCsv(res: import('node:http').ServerResponse, fileName: string, columns: readonly string[], records: AsyncGenerator<unknown[]>) {
   res.writeHead(200, {
     'content-type': 'text/csv; charset=utf-8',
     'content-disposition': `attachment; filename="${fileName}"`,
