@@ -8,6 +8,7 @@ import type { ServiceContext } from '../../context.js';
 import { inTransaction, type Tx } from '../../db/transaction.js';
 import { DomainError, ForbiddenError, ValidationError } from '../../errors.js';
 import { findScoped, requireActor, scopedFrom } from '../../access/scope.js';
+import { agentStatusOfCall } from './calls.agents.js';
 import { amendCdr, writeCdr } from './calls.cdr.js';
 import { checkEvent, MAX_BATCH, MAX_FUTURE_MS, xOf, type CallEventInput, type CheckedEvent, type ItemResult } from './calls.input.js';
 import { ensureMonthsOf, monthsKnown, retentionStart } from './calls.partitions.js';
@@ -208,6 +209,7 @@ async function applyEvent(ctx: ServiceContext, tx: Tx, e: CheckedEvent): Promise
     subjectId: updated.id,
     payload: { callId: updated.id, event: e.type, state: updated.state, eventId: e.eventId, occurredAt: at.toISOString(), instanceId: updated.instance_id, bindingId: updated.binding_id },
   });
+  await agentStatusOfCall(ctx, tx, e.type, call, updated);
   if (e.type === 'DISCONNECT' && !wasEnded) await writeCdr(tx, updated, e.eventId);
   else if (wasEnded && Object.keys(set).length) await amendCdr(tx, updated);
   return { status: 'STORED', callId: updated.id };

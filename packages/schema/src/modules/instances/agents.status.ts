@@ -47,21 +47,29 @@ export async function setAgentStatus(ctx: ServiceContext, agentId: string, statu
     // the agent's own instance (the key may act on the agent, so on its status in it)
     const instance = await tx.trx.selectFrom('instances').selectAll().where('id', '=', agent.instance_id).executeTakeFirstOrThrow();
     assertRunning(instance, 'agentId');
-    if (agent.status === status && agent.status_reason === why) return agent;
-    const updated = await tx.trx
-      .updateTable('agents')
-      .set({ status, status_reason: why, status_since: tx.now, updated_at: tx.now })
-      .where('id', '=', agent.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await tx.emit({
-      type: 'AGENT_STATUS_CHANGED',
-      tenantId: agent.tenant_id,
-      subjectId: agent.id,
-      payload: { instanceId: agent.instance_id, status, previous: agent.status, reason: why },
-    });
-    return updated;
+    return changeAgentStatus(tx, agent, status, why);
   });
+}
+
+/**
+ * The locked agent's new status in `tx`, with its AGENT_STATUS_CHANGED event (also driven by call
+ * events, C1); the status it has already changes nothing.
+ */
+export async function changeAgentStatus(tx: Tx, agent: Agent, status: AgentStatus, why: string | null = null): Promise<Agent> {
+  if (agent.status === status && agent.status_reason === why) return agent;
+  const updated = await tx.trx
+    .updateTable('agents')
+    .set({ status, status_reason: why, status_since: tx.now, updated_at: tx.now })
+    .where('id', '=', agent.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await tx.emit({
+    type: 'AGENT_STATUS_CHANGED',
+    tenantId: agent.tenant_id,
+    subjectId: agent.id,
+    payload: { instanceId: agent.instance_id, status, previous: agent.status, reason: why },
+  });
+  return updated;
 }
 
 /** Whole seconds in the current status by the injected clock. */

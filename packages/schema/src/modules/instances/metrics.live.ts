@@ -4,8 +4,8 @@ import type { ServiceContext } from '../../context.js';
 import type { StoredEvent } from '../events/events.service.js';
 import { metricsOf, type InstanceMetrics } from './metrics.service.js';
 
-/** Events that change an instance's metrics. */
-export const METRICS_EVENTS = ['AGENT_STATUS_CHANGED', 'AGENTS_CHANGED'] as const;
+/** Events that change an instance's metrics (a CALL_EVENT of an instance's call carries its instanceId: the queue, C1). */
+export const METRICS_EVENTS = ['AGENT_STATUS_CHANGED', 'AGENTS_CHANGED', 'CALL_EVENT'] as const;
 
 /** The most recent computations kept (enough for every instance of one event burst). */
 const MEMO_SIZE = 512;
