@@ -14,7 +14,7 @@ const COUNT_DESCRIPTIONS: CountFields = {
   agentsAvailable: 'Agents READY to take a contact.',
   agentsOnContact: 'Agents RINGING or TALKING.',
   agentsAfterContactWork: 'Agents in AFTER_CALL_WORK.',
-  contactsInQueue: 'Contacts waiting for an agent (0 until calls arrive).',
+  contactsInQueue: 'Calls QUEUED for the instance (or the skill group) and not yet alerting an agent.',
   oldestContactAgeSeconds: 'Seconds the oldest waiting contact has waited (0 when none).',
 };
 
