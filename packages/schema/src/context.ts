@@ -32,6 +32,8 @@ export interface Settings {
   actorCacheMs: number;
   /** C3: a webhook delivery succeeds on a 2xx answer within this many milliseconds. */
   webhookTimeoutMs: number;
+  /** C2, P9: months of call events and CDRs kept besides the current one (whole monthly partitions are dropped after). */
+  callRetentionMonths: number;
 }
 
 export const defaultSettings: Settings = {
@@ -44,4 +46,5 @@ export const defaultSettings: Settings = {
   advanceClockTimeoutMs: 30_000,
   actorCacheMs: 2000,
   webhookTimeoutMs: 5000,
+  callRetentionMonths: 13,
 };

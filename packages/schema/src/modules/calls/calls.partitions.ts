@@ -9,15 +9,6 @@ import { systemDb } from '../../access/scope.js';
 export const PARTITIONED = ['call_events', 'cdrs'] as const;
 /** Months created ahead of the current one. */
 export const MONTHS_AHEAD = 2;
-/**
- * Months of call events and CDRs kept besides the current one (CALLPLANE_CALL_RETENTION_MONTHS,
- * default 13; at least 2, so that the 31-day queries of P9 always find their rows).
- */
-export function retentionMonths(env: NodeJS.ProcessEnv = process.env): number {
-  const n = Number(env.CALLPLANE_CALL_RETENTION_MONTHS ?? 13);
-  return Number.isInteger(n) && n >= 2 ? n : 13;
-}
-
 const monthStart = (d: Date, plus = 0) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + plus, 1));
 const suffix = (m: Date) => `${m.getUTCFullYear()}${String(m.getUTCMonth() + 1).padStart(2, '0')}`;
 export const partitionName = (table: string, at: Date) => `${table}_${suffix(monthStart(at))}`;
@@ -56,14 +47,15 @@ export const monthsKnown = (times: readonly Date[], cacheKey: object) =>
   times.every((t) => PARTITIONED.every((table) => knownOf(cacheKey).has(partitionName(table, t))));
 
 /** The oldest time still kept: the start of the month `retention` months before the clock's. */
-export const retentionStart = (now: Date, months = retentionMonths()) => monthStart(now, -months);
+/** The first instant kept: the start of the month `months` (settings.callRetentionMonths, at least 2 so that P9's 31 days are always there) before this one. */
+export const retentionStart = (now: Date, months: number) => monthStart(now, -months);
 
 /**
  * The partition job (a sweep: every minute and on advanceClock): the current month and the next
  * two exist; partitions wholly before the retention start are dropped, with the event ids and the
  * ended calls of that time. Returns how many partitions it created or dropped.
  */
-export async function maintainCallPartitions(ctx: ServiceContext, months = retentionMonths()): Promise<number> {
+export async function maintainCallPartitions(ctx: ServiceContext, months = ctx.settings.callRetentionMonths): Promise<number> {
   const db = systemDb(ctx);
   const now = ctx.clock.now();
   const known = knownOf(ctx.bus);

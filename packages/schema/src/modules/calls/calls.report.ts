@@ -40,7 +40,7 @@ export async function reportCallEvents(ctx: ServiceContext, events: readonly Cal
   requireReporter(ctx);
   if (events.length > MAX_BATCH) throw new ValidationError('events', `at most ${MAX_BATCH} events per request`);
   const now = ctx.clock.now();
-  const range = { from: retentionStart(now), to: new Date(now.getTime() + MAX_FUTURE_MS) };
+  const range = { from: retentionStart(now, ctx.settings.callRetentionMonths), to: new Date(now.getTime() + MAX_FUTURE_MS) };
   const results: ItemResult[] = new Array(events.length);
   const valid: { index: number; e: CheckedEvent }[] = [];
   events.forEach((raw, index) => {
