@@ -9,10 +9,13 @@ import { createInstance } from './instances.service.js';
 import type { Instance } from './instances.table.js';
 
 let serial = 0;
-/** A phone number no other fixture of this process used: local (+8621…) or 400 (+86400…). */
+/**
+ * A valid phone number no other fixture of this process used: local (+86 21 6ppsssss) or 400
+ * (+86 400 ppsssss). The digit after the area code is fixed, since Shanghai numbers never start with 0 or 1.
+ */
 const uniqueE164 = (type: NumberType) => {
-  const tail = String(process.pid % 1000).padStart(3, '0') + String(++serial).padStart(5, '0');
-  return type === 'TOLL_FREE_400' ? `+8640${tail}` : `+8621${tail}`;
+  const tail = String(process.pid % 100).padStart(2, '0') + String(++serial).padStart(5, '0');
+  return type === 'TOLL_FREE_400' ? `+86400${tail}` : `+86216${tail}`;
 };
 
 /**
