@@ -74,7 +74,7 @@ export const READ_POLICY = {
   calls: { types: ['Call'], read: APP_DATA },
   call_events: { types: [], read: APP_DATA },
   call_event_ids: { types: [], read: APP_DATA },
-  cdrs: { types: ['Cdr'], read: APP_DATA },
+  cdrs: { types: ['Cdr', 'CallVolumeBucket'], read: APP_DATA },
   // C3: webhook deliveries of an app and their attempts
   deliveries: { types: ['Delivery'], read: APP_DATA },
   delivery_attempts: { types: ['DeliveryAttempt'], read: APP_DATA },
