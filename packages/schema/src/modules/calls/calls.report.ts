@@ -11,6 +11,7 @@ import { findScoped, requireActor, scopedFrom } from '../../access/scope.js';
 import { agentStatusOfCall } from './calls.agents.js';
 import { amendCdr, writeCdr } from './calls.cdr.js';
 import { checkEvent, MAX_BATCH, MAX_FUTURE_MS, xOf, type CallEventInput, type CheckedEvent, type ItemResult } from './calls.input.js';
+import { pushCallStatuses, type StoredCallEvent } from './calls.status.js';
 import { ensureMonthsOf, monthsKnown, retentionStart } from './calls.partitions.js';
 import type { Updateable } from 'kysely';
 import type { Call, CallState, CallsTable } from './calls.table.js';
@@ -56,16 +57,20 @@ export async function reportCallEvents(ctx: ServiceContext, events: readonly Cal
   const times = valid.map((v) => v.e.occurredAt);
   if (!monthsKnown(times, ctx.bus)) await inTransaction(ctx, (tx) => ensureMonthsOf(tx.trx, times, ctx.bus));
   await inTransaction(ctx, async (tx) => {
+    const stored: StoredCallEvent[] = [];
     for (const { index, e } of valid) {
       await sql`savepoint call_event_item`.execute(tx.trx);
       try {
-        results[index] = { index, eventId: e.eventId, ...(await applyEvent(ctx, tx, e)) };
+        const r = await applyEvent(ctx, tx, e);
+        results[index] = { index, eventId: e.eventId, status: r.status, callId: r.call.id };
         await sql`release savepoint call_event_item`.execute(tx.trx);
+        if (r.status === 'STORED') stored.push({ call: r.call, e });
       } catch (err) {
         await sql`rollback to savepoint call_event_item`.execute(tx.trx);
         results[index] = { index, eventId: e.eventId, status: 'ERROR', error: itemError(err) };
       }
     }
+    await pushCallStatuses(tx, stored);
   });
   return results;
 }
@@ -133,7 +138,7 @@ async function instanceRow(ctx: ServiceContext, tx: Tx, call: Call, table: 'skil
 
 const earliest = (a: Date | null, b: Date) => (a && a <= b ? a : b);
 
-async function applyEvent(ctx: ServiceContext, tx: Tx, e: CheckedEvent): Promise<{ status: 'STORED' | 'DUPLICATE'; callId: string }> {
+async function applyEvent(ctx: ServiceContext, tx: Tx, e: CheckedEvent): Promise<{ status: 'STORED' | 'DUPLICATE'; call: Call }> {
   const { call } = await callOf(ctx, tx, e);
   const fresh = await tx.trx
     .insertInto('call_event_ids')
@@ -141,7 +146,7 @@ async function applyEvent(ctx: ServiceContext, tx: Tx, e: CheckedEvent): Promise
     .onConflict((oc) => oc.columns(['tenant_id', 'switch_event_id']).doNothing())
     .returning('switch_event_id')
     .executeTakeFirst();
-  if (!fresh) return { status: 'DUPLICATE', callId: call.id };
+  if (!fresh) return { status: 'DUPLICATE', call };
 
   const set: Updateable<CallsTable> = {};
   if (e.caller && !call.caller_e164) set.caller_e164 = e.caller;
@@ -212,7 +217,7 @@ async function applyEvent(ctx: ServiceContext, tx: Tx, e: CheckedEvent): Promise
   await agentStatusOfCall(ctx, tx, e.type, call, updated);
   if (e.type === 'DISCONNECT' && !wasEnded) await writeCdr(tx, updated, e.eventId);
   else if (wasEnded && Object.keys(set).length) await amendCdr(tx, updated);
-  return { status: 'STORED', callId: updated.id };
+  return { status: 'STORED', call: updated };
 }
 
 const eventPayload = (e: CheckedEvent) =>
