@@ -38,5 +38,7 @@ export const sections: Section[] = [
   { path: 'privacy/pools', name: 'pools', title: 'Privacy numbers › Number pools', label: 'Number pools', roles: READERS, component: () => import('./pages/PoolsPage.vue') },
   { path: 'privacy/bindings', name: 'bindings', title: 'Privacy numbers › Bindings', label: 'Bindings', roles: READERS, component: () => import('./pages/BindingsPage.vue') },
   { path: 'privacy/apps', name: 'privacy-apps', title: 'Privacy numbers › Apps', label: 'Privacy apps', roles: READERS, component: () => import('./pages/PrivacyAppsPage.vue') },
+  { path: 'calls', name: 'calls', title: 'Live calls', label: 'Live calls', roles: READERS, component: () => import('./pages/CallsPage.vue') },
+  { path: 'webhooks', name: 'webhooks', title: 'Webhooks', label: 'Webhooks', roles: READERS, component: () => import('./pages/WebhooksPage.vue') },
   { path: 'orders', name: 'orders', title: 'Orders and balance', label: 'Orders', roles: READERS, component: () => import('./pages/OrdersPage.vue') },
 ];

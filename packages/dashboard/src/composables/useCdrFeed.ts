@@ -1,0 +1,57 @@
+import type { CombinedError } from '@urql/core';
+import { useClientHandle } from '@urql/vue';
+import { computed, ref, shallowRef, watch } from 'vue';
+import { useLink } from '../client';
+import { messageOf } from '../errors';
+import { CdrCreatedSubscription, RecentCdrsQuery, type CdrRow } from '../graphql/calls';
+import { useLiveStream } from './useLiveStream';
+
+/** The feed keeps the newest CDRs only: memory stays flat however long the page is open. */
+export const FEED_SIZE = 50;
+
+/**
+ * C2: the CDR feed, newest first. The stream takes its position (RT3), then the newest CDRs are
+ * read; each CDR written arrives on top, an amended one replaces its row. `onCdr` hands every
+ * CDR of the stream on (the charts count them).
+ */
+export function useCdrFeed(onCdr?: (cdr: CdrRow, change: string) => void) {
+  const { client } = useClientHandle();
+  const feed = shallowRef<CdrRow[]>([]);
+  const loaded = ref(false);
+  const readError = ref<CombinedError | null>(null);
+
+  function put(cdr: CdrRow) {
+    const rest = feed.value.filter((c) => c.id !== cdr.id);
+    feed.value = [cdr, ...rest].sort((a, b) => b.endedAt.localeCompare(a.endedAt)).slice(0, FEED_SIZE);
+  }
+
+  async function read() {
+    const r = await client.query(RecentCdrsQuery, { first: FEED_SIZE }, { requestPolicy: 'network-only' }).toPromise();
+    readError.value = r.error ?? null;
+    if (!r.data) return;
+    const known = new Set(feed.value.map((c) => c.id));
+    const read = r.data.cdrs.edges.map((e) => e.node).filter((c) => !known.has(c.id));
+    feed.value = [...feed.value, ...read].sort((a, b) => b.endedAt.localeCompare(a.endedAt)).slice(0, FEED_SIZE);
+    loaded.value = true;
+  }
+
+  const stream = useLiveStream(CdrCreatedSubscription, {
+    variables: (after) => ({ after }),
+    cursorOf: (d) => d.cdrCreated.cursor,
+    onPositioned: () => void (loaded.value || read()),
+    onItem: (d) => {
+      const { cdr, change } = d.cdrCreated;
+      if (!cdr) return;
+      put(cdr);
+      onCdr?.(cdr, change);
+    },
+  });
+  watch(useLink().reconnects, () => void read());
+
+  return {
+    feed,
+    loading: computed(() => !loaded.value && !readError.value),
+    error: computed(() => messageOf(readError.value) ?? messageOf(stream.error.value)),
+    refetch: () => void read(),
+  };
+}

@@ -1,0 +1,100 @@
+import type { CombinedError } from '@urql/core';
+import { useClientHandle } from '@urql/vue';
+import { computed, onScopeDispose, ref, shallowRef, watch } from 'vue';
+import { useLink } from '../client';
+import { messageOf } from '../errors';
+import { CallEventsSubscription, LiveCallsQuery, type CallEventChange, type LiveCall } from '../graphql/calls';
+import { useLiveStream } from './useLiveStream';
+
+/** The window of the table: the newest calls in progress; older ones leave it (bounded memory under load). */
+export const MAX_LIVE_ROWS = 1000;
+/** An ended call stays on screen this long (browser time), marked ended, then leaves. */
+export const ENDED_LINGER_MS = 4000;
+const MAX_PAGES = MAX_LIVE_ROWS / 100;
+
+/** A row of the table: replaced by a new object when its call changes, so unchanged rows are not re-rendered. */
+export interface LiveCallRow {
+  call: LiveCall;
+  /** The switch's id of the last event applied (the bench reads it from the row). */
+  lastEventId: string | null;
+  /** Browser time the call was seen ENDED. */
+  endedSeenAt: number | null;
+}
+
+const startOf = (c: LiveCall) => c.callInAt ?? c.queuedAt ?? c.alertingAt ?? c.updatedAt;
+const newestFirst = (a: LiveCallRow, b: LiveCallRow) => startOf(b.call).localeCompare(startOf(a.call)) || b.call.id.localeCompare(a.call.id);
+
+/**
+ * C1: the live calls table. The stream takes its position first (RT3), then the calls in progress
+ * are read (up to MAX_LIVE_ROWS, newest first); every call event replaces its call's row. Changes
+ * are applied to a plain Map and shown once per animation frame (one sort, one shallow array),
+ * however many events arrive in between; ended rows leave after ENDED_LINGER_MS, and beyond
+ * MAX_LIVE_ROWS the oldest calls leave the window.
+ */
+export function useLiveCalls(onEvent?: (e: CallEventChange) => void) {
+  const { client } = useClientHandle();
+  const byId = new Map<string, LiveCallRow>();
+  const rows = shallowRef<LiveCallRow[]>([]);
+  const loaded = ref(false);
+  const readError = ref<CombinedError | null>(null);
+
+  let frame = 0;
+  function show() {
+    frame = 0;
+    const now = Date.now();
+    for (const [id, r] of byId) if (r.endedSeenAt !== null && now - r.endedSeenAt >= ENDED_LINGER_MS) byId.delete(id);
+    const sorted = [...byId.values()].sort(newestFirst);
+    for (const r of sorted.slice(MAX_LIVE_ROWS)) byId.delete(r.call.id);
+    rows.value = sorted.length > MAX_LIVE_ROWS ? sorted.slice(0, MAX_LIVE_ROWS) : sorted;
+  }
+  const schedule = () => void (frame ||= requestAnimationFrame(show));
+  // ended rows leave even when no event comes
+  const sweep = setInterval(() => byId.size && [...byId.values()].some((r) => r.endedSeenAt !== null) && schedule(), 1000);
+  onScopeDispose(() => {
+    clearInterval(sweep);
+    if (frame) cancelAnimationFrame(frame);
+  });
+
+  function put(call: LiveCall, lastEventId: string | null) {
+    const known = byId.get(call.id);
+    if (known && call.updatedAt < known.call.updatedAt) return;
+    const ended = call.state === 'ENDED';
+    byId.set(call.id, { call, lastEventId: lastEventId ?? known?.lastEventId ?? null, endedSeenAt: ended ? (known?.endedSeenAt ?? Date.now()) : null });
+    schedule();
+  }
+
+  async function read() {
+    readError.value = null;
+    let after: string | null = null;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const r = await client.query(LiveCallsQuery, { after }, { requestPolicy: 'network-only' }).toPromise();
+      if (r.error || !r.data) return void (readError.value = r.error ?? null);
+      // a call the stream brought already is newer than the page
+      for (const e of r.data.liveCalls.edges) if (!byId.has(e.node.id)) put(e.node, null);
+      if (!r.data.liveCalls.pageInfo.hasNextPage) break;
+      after = r.data.liveCalls.pageInfo.endCursor ?? null;
+    }
+    loaded.value = true;
+  }
+
+  const stream = useLiveStream(CallEventsSubscription, {
+    variables: (after) => ({ after }),
+    cursorOf: (d) => d.callEvents.cursor,
+    onPositioned: () => void (loaded.value || read()),
+    onItem: (d) => {
+      const e = d.callEvents;
+      if (e.call) put(e.call, e.eventId);
+      onEvent?.(e);
+    },
+  });
+  // the stream replays what a dropped socket missed; the rows read before are read again too
+  watch(useLink().reconnects, () => void read());
+
+  return {
+    rows,
+    loading: computed(() => !loaded.value && !readError.value),
+    error: computed(() => messageOf(readError.value) ?? messageOf(stream.error.value)),
+    refetch: () => void read(),
+    received: stream.received,
+  };
+}

@@ -1,0 +1,81 @@
+import { graphql, type ResultOf } from './tada';
+
+/** C1: a call as the live calls page shows it. */
+export const LiveCallFields = graphql(`
+  fragment LiveCallFields on Call {
+    id switchCallId state direction x caller called callee
+    callInAt queuedAt alertingAt answeredAt endedAt failureReason updatedAt
+    app { id name }
+    instance { id name }
+    agent { id name }
+  }
+`);
+
+/** C2: a CDR as the feed shows it. */
+export const CdrFields = graphql(`
+  fragment CdrFields on Cdr {
+    id switchCallId x caller callee callInAt answeredAt endedAt failureReason billableMinutes
+    app { id name }
+    instance { id name }
+  }
+`);
+
+/** C1: the calls in progress, newest first, a page at a time. */
+export const LiveCallsQuery = graphql(
+  `
+    query LiveCalls($after: String) {
+      liveCalls(first: 100, after: $after) {
+        edges { node { ...LiveCallFields } }
+        pageInfo { hasNextPage endCursor }
+      }
+    }
+  `,
+  [LiveCallFields],
+);
+
+export const CallEventsSubscription = graphql(
+  `
+    subscription CallEvents($after: String) {
+      callEvents(after: $after) {
+        cursor event state eventId occurredAt
+        call { ...LiveCallFields }
+      }
+    }
+  `,
+  [LiveCallFields],
+);
+
+/** C2: the newest CDRs (the feed's first screen). */
+export const RecentCdrsQuery = graphql(
+  `
+    query RecentCdrs($first: Int) {
+      cdrs(first: $first) { edges { node { ...CdrFields } } }
+    }
+  `,
+  [CdrFields],
+);
+
+export const CdrCreatedSubscription = graphql(
+  `
+    subscription CdrCreated($after: String) {
+      cdrCreated(after: $after) {
+        cursor change endedAt
+        cdr { ...CdrFields }
+      }
+    }
+  `,
+  [CdrFields],
+);
+
+/** C2: calls per minute and the answered ones since a time (the charts' last hour). */
+export const CallVolumeQuery = graphql(`
+  query CallVolume($since: DateTime!) {
+    callVolume(since: $since) { minute calls answered }
+  }
+`);
+
+export type LiveCall = ResultOf<typeof LiveCallFields>;
+export type CallState = LiveCall['state'];
+export type CdrRow = ResultOf<typeof CdrFields>;
+export type CallEventChange = ResultOf<typeof CallEventsSubscription>['callEvents'];
+export type VolumeBucket = ResultOf<typeof CallVolumeQuery>['callVolume'][number];
