@@ -6,6 +6,7 @@ import { runWorker } from './cli/worker.js';
 import { describeMigrations } from './runtime/database.js';
 import { demoSeedNotice, seedDemo } from './demo.js';
 import { registerNumbersCommands } from './cli/numbers-import.js';
+import { registerSimulateCommand } from './simulator/command.js';
 
 // every command works with the modules' jobs, order-line effects and checks (seed-demo pays orders)
 composeModules();
@@ -103,6 +104,7 @@ program
   .action((opts) => runWorker(opts));
 
 registerNumbersCommands(program);
+registerSimulateCommand(program);
 
 try {
   await program.parseAsync(process.argv);
