@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   PRIVACY_WRONG_MODE: 'P7 1010040: the operation or parameter does not match the app’s mode.',
   UNKNOWN_CALL: 'C1: a call event for a call the key never reported a CALLIN or CALLOUT of (or may not see).',
   CALL_NUMBER_NOT_OWNED: 'C1: the call’s number is not one of the key’s (a PARTNER key: of its app’s pool; else of its tenant).',
+  SMS_NUMBER_NOT_OWNED: 'C4: the SMS’s `to` is not an X of the key (a PARTNER key: of its app’s pool; else of its tenant’s privacy apps).',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -36,7 +36,7 @@ export const READ_POLICY = {
   users: { types: ['User'], read: TENANT_DATA },
   api_keys: { types: ['ApiKey', 'CreatedApiKey'], read: { OPERATOR: 'ALL', TENANT_ADMIN: 'TENANT', SUPERVISOR: 'NONE', PARTNER: 'NONE' } },
   events: {
-    types: ['Event', 'QualificationStatusChange', 'NumberStatusChange', 'OrderStatusChange', 'ApplicationStatusChange', 'UnsubscribeBatchStatusChange', 'InstanceStatusChange', 'AgentStatusChange', 'BindingChange', 'PoolUsageChange', 'DeliveryChange', 'CallEventChange', 'CdrCreated'],
+    types: ['Event', 'QualificationStatusChange', 'NumberStatusChange', 'OrderStatusChange', 'ApplicationStatusChange', 'UnsubscribeBatchStatusChange', 'InstanceStatusChange', 'AgentStatusChange', 'BindingChange', 'PoolUsageChange', 'DeliveryChange', 'CallEventChange', 'CdrCreated', 'SmsChange'],
     read: { OPERATOR: 'ALL', TENANT_ADMIN: 'TENANT', SUPERVISOR: 'TENANT', PARTNER: 'APP' },
   },
   qualifications: { types: ['Qualification'], read: TENANT_DATA },
@@ -78,6 +78,9 @@ export const READ_POLICY = {
   // C3: webhook deliveries of an app and their attempts
   deliveries: { types: ['Delivery'], read: APP_DATA },
   delivery_attempts: { types: ['DeliveryAttempt'], read: APP_DATA },
+  // C4: SMS to an app's numbers, and the switch's message ids seen
+  sms_messages: { types: ['Sms'], read: APP_DATA },
+  sms_message_ids: { types: [], read: APP_DATA },
 } as const satisfies Record<keyof Database, TablePolicy>;
 
 export type PolicyTable = keyof typeof READ_POLICY;
@@ -95,6 +98,8 @@ export const VALUE_TYPES: Readonly<Record<string, string>> = {
   RouteDecision: 'a routeCall answer, read from the routing keys and bindings of the app under their policy (P8)',
   CallEventResult: 'a reportCallEvents item outcome: its Call under the calls policy (C1)',
   CallEventError: 'part of a CallEventResult',
+  SmsResult: 'a reportSms item outcome: its Sms under the sms_messages policy (C4)',
+  SmsError: 'part of an SmsResult',
 };
 
 const ADMIN: readonly Role[] = ['TENANT_ADMIN'];
@@ -161,6 +166,7 @@ export const MUTATION_ROLES: Readonly<Record<string, readonly Role[]>> = {
   unbindNumberFromFlow: ADMIN_OR_OPERATOR,
   // the switch reports with its app's PARTNER key; the tenant's admin and the operator may too (instance numbers, tests)
   reportCallEvents: ['OPERATOR', 'TENANT_ADMIN', 'PARTNER'],
+  reportSms: ['OPERATOR', 'TENANT_ADMIN', 'PARTNER'],
   // the user linked to the agent sets its status whatever its key's role; the service decides
   setAgentStatus: ['OPERATOR', 'TENANT_ADMIN', 'SUPERVISOR', 'PARTNER'],
 };

@@ -23,6 +23,7 @@ import '../modules/instances/metrics.graphql.js';
 import '../modules/instances/flows.graphql.js';
 import '../modules/calls/calls.graphql.js';
 import '../modules/calls/cdrs.graphql.js';
+import '../modules/sms/sms.graphql.js';
 import '../modules/calls/calls.volume.graphql.js';
 
 export const schema = enforceMutationPolicy(builder.toSchema({ sortSchema: true }));

@@ -1,12 +1,12 @@
-// C1, C2, P9: the monthly partitions of call_events and cdrs: created ahead (the current month and
-// the next two, by the injected clock) and dropped once older than the retention, whole partitions
-// at a time, so that retention costs the same at a thousand rows as at a billion.
+// C1, C2, C4, P9: the monthly partitions of call_events, cdrs and sms_messages: created ahead (the
+// current month and the next two, by the injected clock) and dropped once older than the retention,
+// whole partitions at a time, so that retention costs the same at a thousand rows as at a billion.
 import { sql, type Kysely } from 'kysely';
 import type { ServiceContext } from '../../context.js';
 import type { Database } from '../../db/database.js';
 import { systemDb } from '../../access/scope.js';
 
-export const PARTITIONED = ['call_events', 'cdrs'] as const;
+export const PARTITIONED = ['call_events', 'cdrs', 'sms_messages'] as const;
 /** Months created ahead of the current one. */
 export const MONTHS_AHEAD = 2;
 const monthStart = (d: Date, plus = 0) => new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + plus, 1));
@@ -74,15 +74,16 @@ export async function maintainCallPartitions(ctx: ServiceContext, months = ctx.s
     changed++;
   }
   await db.deleteFrom('call_event_ids').where('occurred_at', '<', cutoff).execute();
+  await db.deleteFrom('sms_message_ids').where('sent_at', '<', cutoff).execute();
   await db.deleteFrom('calls').where('ended_at', '<', cutoff).execute();
   return changed;
 }
 
-/** The partitions of call_events and cdrs with their upper bounds. */
+/** The partitions of the partitioned tables with their upper bounds. */
 export async function partitionsOf(db: Kysely<Database>): Promise<{ name: string; table: string; upper: Date }[]> {
   const rows = await sql<{ name: string; parent: string; bound: string }>`
     select c.relname as name, p.relname as parent, pg_get_expr(c.relpartbound, c.oid) as bound
     from pg_inherits i join pg_class c on c.oid = i.inhrelid join pg_class p on p.oid = i.inhparent
-    where p.relname in ('call_events', 'cdrs') order by c.relname`.execute(db);
+    where p.relname in (${sql.join(PARTITIONED.map((t) => sql.lit(t)))}) order by c.relname`.execute(db);
   return rows.rows.map((r) => ({ name: r.name, table: r.parent, upper: new Date(/TO \('([^']+)'\)/.exec(r.bound)![1]!) }));
 }

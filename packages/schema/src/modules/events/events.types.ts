@@ -26,5 +26,6 @@ export const EVENT_TYPES = [
   'CALL_EVENT',
   'CDR_CREATED',
   'DELIVERY_CHANGED',
+  'SMS_RECEIVED',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
