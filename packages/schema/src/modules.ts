@@ -29,7 +29,7 @@ import { instanceNumberCheck, instanceNumberReleased, targetInstanceCheck } from
 import { registerReleaseHook, type NumberReleaseHook } from './modules/numbers/numbers.status.js';
 import { maintainCallPartitions } from './modules/calls/calls.partitions.js';
 import { DELIVER_TASK } from './modules/webhooks/webhooks.service.js';
-import { attemptDelivery, sweepDueDeliveries } from './modules/webhooks/webhooks.send.js';
+import { deliverDue, sweepDueDeliveries } from './modules/webhooks/webhooks.send.js';
 import { pushCdr } from './modules/webhooks/webhooks.cdr.js';
 import { onCdrCreated, type CdrHook } from './modules/calls/calls.cdr.js';
 
@@ -100,7 +100,7 @@ export const MODULES: readonly CallplaneModule[] = [
   { name: 'calls', sweeps: { 'call partitions ahead and past their retention': maintainCallPartitions } },
   {
     name: 'webhooks',
-    tasks: { [DELIVER_TASK]: byId<{ deliveryId: string }>(attemptDelivery, 'deliveryId') },
+    tasks: { [DELIVER_TASK]: byId<{ deliveryId: string }>(deliverDue, 'deliveryId') },
     sweeps: { 'webhook deliveries past their attempt time': sweepDueDeliveries },
     cdrHooks: { webhooks: pushCdr },
   },

@@ -1,0 +1,67 @@
+// C3: the HTTP request of one attempt: a signed POST over keep-alive connections (one TCP and TLS
+// handshake per receiver, not per delivery), a 2xx within the timeout or an error saying why not.
+import http from 'node:http';
+import https from 'node:https';
+import { signatureHeader } from '../privacy/routing.control.js';
+import type { Delivery } from './webhooks.table.js';
+
+export const SIGNATURE_HEADER = 'Callplane-Signature';
+export const DELIVERY_ID_HEADER = 'Callplane-Delivery-Id';
+
+/** Connections kept open per receiver: above what the worker has in flight, so none waits for a socket. */
+const AGENTS = {
+  'http:': new http.Agent({ keepAlive: true, maxSockets: 256 }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: 256 }),
+};
+
+export interface Outcome {
+  statusCode: number | null;
+  latencyMs: number;
+  error: string | null;
+}
+
+/** The request body: the delivery's id and kind, the app, and its items (a CDR batch, one status change, one SMS). */
+export const deliveryBody = (d: Delivery): string => JSON.stringify({ deliveryId: d.id, kind: d.kind, appId: d.app_id, items: d.payload });
+
+/** One attempt of `d` at `at`, signed with each of `secrets` (two during a rotation). */
+export function postDelivery(d: Delivery, at: Date, secrets: readonly string[], timeoutMs: number): Promise<Outcome> {
+  const body = deliveryBody(d);
+  const headers = {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+    [SIGNATURE_HEADER]: signatureHeader(secrets, body, Math.floor(at.getTime() / 1000)),
+    [DELIVERY_ID_HEADER]: d.id,
+  };
+  const started = performance.now();
+  const took = () => Math.round(performance.now() - started);
+  return new Promise<Outcome>((resolve) => {
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const settle = (statusCode: number | null, error: string | null) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ statusCode, latencyMs: took(), error });
+    };
+    let target: URL;
+    try {
+      target = new URL(d.url);
+    } catch {
+      return settle(null, 'not reached (invalid URL)');
+    }
+    const agent = AGENTS[target.protocol as keyof typeof AGENTS];
+    if (!agent) return settle(null, `not reached (unsupported protocol ${target.protocol})`);
+    const request = (target.protocol === 'https:' ? https : http).request(target, { method: 'POST', headers, agent }, (res) => {
+      const code = res.statusCode ?? 0;
+      // read to the end, so that the connection goes back to the pool
+      res.resume();
+      settle(code, code >= 200 && code <= 299 ? null : `HTTP ${code}`);
+    });
+    timer = setTimeout(() => {
+      settle(null, `no answer within ${timeoutMs} ms`);
+      request.destroy();
+    }, timeoutMs);
+    request.on('error', (e: NodeJS.ErrnoException) => settle(null, `not reached (${e.code ?? e.message})`));
+    request.end(body);
+  });
+}
