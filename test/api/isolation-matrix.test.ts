@@ -31,7 +31,7 @@ const { parse: parseCsv } = createRequire(import.meta.resolve('@callplane/server
  */
 
 /** Event streams whose name is not their event type's. */
-const STREAM_EVENT_TYPE: Record<string, string> = { callEvents: 'CALL_EVENT' };
+const STREAM_EVENT_TYPE: Record<string, string> = { callEvents: 'CALL_EVENT', smsReceived: 'SMS_RECEIVED' };
 
 let t: TestApp;
 let w: IsolationWorld;

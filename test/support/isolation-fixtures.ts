@@ -10,6 +10,7 @@ import { gid, ok } from './graphql.js';
 import { privacyApps } from './privacy-fixtures.js';
 import { isolationDeliveries } from './webhooks-fixtures.js';
 import { isolationCalls } from './calls-fixtures.js';
+import { isolationSms } from './sms-fixtures.js';
 
 /** One key of the isolation matrix: who it is, and its secret (null: a request without a key). */
 export interface MatrixRole {
@@ -165,6 +166,7 @@ export async function isolationWorld(t: TestApp): Promise<IsolationWorld> {
   const apps = await privacyApps(t, A, B);
   await isolationDeliveries(t, [{ tenantKey: A.keys.admin, appId: apps.app1 }, { tenantKey: B.keys.admin, appId: apps.app3 }]);
   await isolationCalls(t, [{ tag: 'A', adminKey: A.keys.admin, x: '+862155600001' }, { tag: 'B', adminKey: B.keys.admin, x: '+862155600011' }]);
+  await isolationSms(t, [{ tag: 'A', adminKey: A.keys.admin, x: '+862155600001', party: '13800000003' }, { tag: 'B', adminKey: B.keys.admin, x: '+862155600011', party: '13900000001' }]);
   const system = t.app.systemContext();
   const partnerOf = async (tenant: TenantFixture, appId: string, name: string) => {
     const user = await createUser(system, { tenantId: tenant.tenantId, name, email: `${name.replace(/\W/g, '.')}@${tenant.tenantId.slice(0, 8)}.example`, role: 'PARTNER' });
