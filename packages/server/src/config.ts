@@ -10,6 +10,7 @@ const Env = z.object({
   CALLPLANE_CLOCK: z.enum(['system', 'manual']).default('system'),
   CALLPLANE_BOOTSTRAP_KEY: z.string().min(16, 'CALLPLANE_BOOTSTRAP_KEY needs at least 16 characters').optional(),
   CALLPLANE_DEMO: z.enum(['0', '1', 'true', 'false', '']).optional(),
+  CALLPLANE_SIMULATOR: z.enum(['on', 'off']).default('on'),
   CALLPLANE_WORKER: z.enum(['inline', 'off']).default('inline'),
   CALLPLANE_MAX_DOCUMENT_BYTES: z.coerce.number().int().positive().default(defaultSettings.maxDocumentBytes),
   CALLPLANE_RESERVATION_MINUTES: z.coerce.number().int().positive().default(defaultSettings.reservationMinutes),
@@ -33,6 +34,8 @@ export interface Config {
   manualClock: boolean;
   bootstrapKey?: string;
   demo: boolean;
+  /** With the demo: a gentle traffic simulator inside the server (CALLPLANE_SIMULATOR=off: none). */
+  simulator: boolean;
   inlineWorker: boolean;
   logLevel: string;
   settings: Settings;
@@ -60,6 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     manualClock: e.CALLPLANE_CLOCK === 'manual',
     bootstrapKey: e.CALLPLANE_BOOTSTRAP_KEY,
     demo: e.CALLPLANE_DEMO === '1' || e.CALLPLANE_DEMO === 'true',
+    simulator: e.CALLPLANE_SIMULATOR === 'on',
     inlineWorker: e.CALLPLANE_WORKER === 'inline',
     logLevel: e.LOG_LEVEL,
     settings: { ...defaultSettings, maxDocumentBytes: e.CALLPLANE_MAX_DOCUMENT_BYTES, reservationMinutes: e.CALLPLANE_RESERVATION_MINUTES, numberActivationSeconds: e.CALLPLANE_ACTIVATION_SECONDS, expiryGraceDays: e.CALLPLANE_EXPIRY_GRACE_DAYS, instanceProvisionSeconds: e.CALLPLANE_INSTANCE_PROVISION_SECONDS, webhookTimeoutMs: e.CALLPLANE_WEBHOOK_TIMEOUT_MS, callRetentionMonths: e.CALLPLANE_CALL_RETENTION_MONTHS },

@@ -4,6 +4,7 @@ import { bootstrapKeyNotice, ensureOperatorAccess, operatorKeyNotice } from './b
 import { loadConfig } from './config.js';
 import { configureEmail } from './jobs/email.js';
 import { demoSeedNotice, seedDemo } from './demo.js';
+import { startDemoTraffic, type DemoTraffic } from './simulator/in-server.js';
 import { createLogger } from './logger.js';
 import { ensureDashboard } from './runtime/dashboard.js';
 import { loadEnvFile } from './runtime/env.js';
@@ -19,6 +20,7 @@ async function main() {
   const log = createLogger(config.logLevel);
   let database: RuntimeDatabase | null = null;
   let app: App | null = null;
+  let traffic: DemoTraffic | null = null;
   let stopping = false;
   let stoppingSince = 0;
 
@@ -40,6 +42,7 @@ async function main() {
     force.unref();
     await startup.catch(() => {});
     try {
+      await traffic?.stop(); // its last calls hang up through the server, before it closes
       await app?.stop();
       await database?.stop();
     } catch (err) {
@@ -87,6 +90,9 @@ async function main() {
       `Callplane listening on ${baseUrl}: GraphQL (GraphiQL) and subscriptions at ${baseUrl}/graphql, ` +
         (dashboardDir ? `dashboard at ${baseUrl}/` : 'no dashboard'),
     );
+    if (demo && !config.simulator) log.info('CALLPLANE_SIMULATOR=off: no demo traffic');
+    else if (demo && config.manualClock) log.info('CALLPLANE_CLOCK=manual: no demo traffic (its calls need a clock that moves)');
+    else if (demo && !stopping) traffic = await startDemoTraffic(app.systemContext(), bound.origin, log);
   })();
 
   try {
