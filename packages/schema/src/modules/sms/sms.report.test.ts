@@ -4,6 +4,7 @@ import type { Actor } from '../../access/actor.js';
 import { authenticate, createApiKey, createUser } from '../tenants/tenants.service.js';
 import { bind, createPrivacyApp, moveNumbersToPool, updateBinding } from '../privacy/privacy.service.js';
 import type { PrivacyMode } from '../privacy/privacy.table.js';
+import { maintainCallPartitions, partitionsOf } from '../calls/calls.partitions.js';
 import { reportSms } from './sms.report.js';
 import type { SmsInput } from './sms.input.js';
 
@@ -65,13 +66,17 @@ describe('C4: relay by binding', () => {
     expect(await smsRow(idOf(stranger!))).toMatchObject({ relay_status: 'NOT_RELAYED', not_relayed_reason: 'NO_BINDING', binding_id: null });
   });
 
-  it('C4: AX relays anyone’s SMS to A; AXE (no extension in an SMS) is not relayed', async () => {
+  it('C4: AX relays anyone’s SMS to A; AXE (no extension in an SMS) and X mode (no binding) are not relayed', async () => {
     await bind(as(ax.key), ax.app.id, { a: A, x: ax.x, relaySms: true });
     const [r] = await reportSms(as(ax.key), [sms('+8613700004444', ax.x)]);
     expect(await smsRow(idOf(r!))).toMatchObject({ relay_status: 'RELAYED', relayed_to_e164: A });
     await bind(as(axe.key), axe.app.id, { a: A, x: axe.x, relaySms: true });
     const [e] = await reportSms(as(axe.key), [sms('+8613700004444', axe.x)]);
     expect(await smsRow(idOf(e!))).toMatchObject({ relay_status: 'NOT_RELAYED', not_relayed_reason: 'AXE_NEEDS_EXTENSION' });
+    // X mode keeps no binding: the app gets the SMS on its SMS URL and decides
+    const xMode = await appWithPool(s.acme, 'X', { callControlUrl: 'https://control.example/route' });
+    const [x] = await reportSms(as(xMode.key), [sms('+8613700004444', xMode.x)]);
+    expect(await smsRow(idOf(x!))).toMatchObject({ relay_status: 'NOT_RELAYED', not_relayed_reason: 'X_MODE', app_id: xMode.app.id });
   });
 
   it('C4, P5: an expired binding relays nothing', async () => {
@@ -119,5 +124,21 @@ describe('C4: per-item results', () => {
   it('C4: a SUPERVISOR may not report; more than 500 is refused naming messages', async () => {
     await expect(reportSms(as(s.acme.supervisor), [sms(A, axb.x)])).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(reportSms(as(axb.key), Array.from({ length: 501 }, () => sms(A, axb.x)))).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'messages' });
+  });
+});
+
+describe('P9: monthly partitions of SMS', () => {
+  it('P9: the partition job makes sms_messages months ahead and drops them past the retention, with their message ids', async () => {
+    const now = s.w.clock.now();
+    const month = (d: Date) => `sms_messages_${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+    await maintainCallPartitions(s.w.ctx());
+    const ahead = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 2, 1));
+    expect((await partitionsOf(s.w.db)).map((p) => p.name)).toEqual(expect.arrayContaining([month(now), month(ahead)]));
+    const [r] = await reportSms(as(axb.key), [sms(A, axb.x)]);
+    const later = { ...s.w.ctx(), clock: { now: () => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 4, 15)) } } as ReturnType<typeof s.w.ctx>;
+    await maintainCallPartitions(later, 2);
+    expect((await partitionsOf(s.w.db)).map((p) => p.name)).not.toContain(month(now));
+    expect(await s.w.db.selectFrom('sms_messages').select('id').where('id', '=', idOf(r!)).execute()).toEqual([]);
+    expect(await s.w.db.selectFrom('sms_message_ids').select('sms_id').where('sms_id', '=', idOf(r!)).execute()).toEqual([]);
   });
 });
