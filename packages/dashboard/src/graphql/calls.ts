@@ -20,11 +20,11 @@ export const CdrFields = graphql(`
   }
 `);
 
-/** C1: the calls in progress, newest first, a page at a time. */
+/** C1: the calls in progress, newest first, a page at a time (the page size a variable: a literal one multiplies the query cost). */
 export const LiveCallsQuery = graphql(
   `
-    query LiveCalls($after: String) {
-      liveCalls(first: 100, after: $after) {
+    query LiveCalls($after: String, $first: Int = 100) {
+      liveCalls(first: $first, after: $after) {
         edges { node { ...LiveCallFields } }
         pageInfo { hasNextPage endCursor }
       }
