@@ -33,7 +33,8 @@ export async function claimDue(ctx: ServiceContext, o: { own: string | null; lim
     const held = new Date(tx.now.getTime() + ctx.settings.webhookTimeoutMs + CLAIM_MARGIN_MS);
     const deliveries = await tx.trx.updateTable('deliveries').set({ next_attempt_at: held }).where('id', 'in', ids).returningAll().execute();
     const jobKeys = ids.filter((id) => id !== o.own).map((id) => `delivery:${id}`);
-    if (jobKeys.length) await sql`select graphile_worker.remove_job(k) from unnest(${jobKeys}::text[]) as k`.execute(tx.trx);
+    // graphile-worker's complete_jobs: one statement, and it leaves a job that a worker runs right now alone
+    if (jobKeys.length) await sql`select graphile_worker.complete_jobs(array(select id from graphile_worker.jobs where key = any(${jobKeys}::text[])))`.execute(tx.trx);
     return { deliveries, at: tx.now };
   });
 }

@@ -3,7 +3,8 @@
 import { sql } from 'kysely';
 import type { ServiceContext } from '../../context.js';
 import { inTransaction } from '../../db/transaction.js';
-import { emitDeliveryChanged, scheduleAttempt } from './webhooks.service.js';
+import { scheduleAttempt } from './webhooks.service.js';
+import { publishAfterCommit, writeDeliveriesChanged } from './webhooks.events.js';
 import type { Outcome } from './webhooks.post.js';
 import type { Delivery } from './webhooks.table.js';
 
@@ -29,7 +30,7 @@ function nextState(d: Delivery, at: Date, outcome: Outcome) {
 export async function recordAttempts(ctx: ServiceContext, at: Date, outcomes: readonly { d: Delivery; outcome: Outcome }[]): Promise<Delivery[]> {
   if (!outcomes.length) return [];
   const states = outcomes.map(({ d, outcome }) => nextState(d, at, outcome));
-  return inTransaction(ctx, async (tx) => {
+  const { updated, notices } = await inTransaction(ctx, async (tx) => {
     const { rows: updated } = await sql<Delivery>`
       update deliveries as d
       set status = v.status, attempts = v.attempts, first_attempt_at = v.first_attempt_at, last_attempt_at = ${at},
@@ -38,7 +39,7 @@ export async function recordAttempts(ctx: ServiceContext, at: Date, outcomes: re
         as v(id uuid, prev int, attempts int, status text, first_attempt_at timestamptz, next_attempt_at timestamptz)
       where d.id = v.id and d.status = 'PENDING' and d.attempts = v.prev
       returning d.*`.execute(tx.trx);
-    if (!updated.length) return [];
+    if (!updated.length) return { updated, notices: [] };
     const byId = new Map(outcomes.map((o) => [o.d.id, o]));
     await tx.trx
       .insertInto('delivery_attempts')
@@ -59,10 +60,9 @@ export async function recordAttempts(ctx: ServiceContext, at: Date, outcomes: re
         }),
       )
       .execute();
-    for (const d of updated) {
-      if (d.status === 'PENDING') await scheduleAttempt(tx, d.id, d.next_attempt_at!);
-      await emitDeliveryChanged(tx, d);
-    }
-    return updated;
+    for (const d of updated) if (d.status === 'PENDING') await scheduleAttempt(tx, d.id, d.next_attempt_at!);
+    return { updated, notices: await writeDeliveriesChanged(tx, updated) };
   });
+  publishAfterCommit(ctx, notices);
+  return updated;
 }
