@@ -21,6 +21,9 @@ function statusFor(type: CallEventType, before: Call, after: Call): AgentStatus 
   return after.state === 'RINGING' ? 'RINGING' : null;
 }
 
+/** Whether the event may change the call's agent's status (the batch writes its calls first then: the check reads them). */
+export const movesAgent = (type: CallEventType, before: Call, after: Call): boolean => statusFor(type, before, after) !== null;
+
 /**
  * The agent's status after the call event `type` changed the call from `before` to `after`, in the
  * event's transaction. A call that ends moves its agent only while the agent is on it (RINGING or

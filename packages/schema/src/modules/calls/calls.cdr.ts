@@ -37,7 +37,8 @@ const cdrFields = (call: Call) => ({
   billable_minutes: billableMinutes(call.answered_at, call.ended_at!),
 });
 
-async function announce(tx: Tx, cdr: Cdr, change: 'CREATED' | 'AMENDED') {
+/** Announces a new or amended CDR (CDR_CREATED) and runs the hooks, in the CDR's transaction. */
+export async function announceCdr(tx: Tx, cdr: Cdr, change: 'CREATED' | 'AMENDED') {
   await tx.emit({
     type: 'CDR_CREATED',
     tenantId: cdr.tenant_id,
@@ -48,26 +49,33 @@ async function announce(tx: Tx, cdr: Cdr, change: 'CREATED' | 'AMENDED') {
   for (const hook of hooks.values()) await hook(tx, cdr, change);
 }
 
-/** C2: the CDR of a call that has just ended (I5: its recording marked when the instance's analysis is on). */
-export async function writeCdr(tx: Tx, call: Call, disconnectEventId: string): Promise<Cdr> {
-  const forAnalysis = !!call.instance_id && !!call.recording_url && (await instanceAnalysisEnabled(tx.trx, call.instance_id));
-  const cdr = await tx.trx
+/**
+ * C2: the CDRs of calls that have just ended, in one insert (I5: a recording marked when its
+ * instance's analysis is on); by call id. The caller announces each (announceCdr) in event order.
+ */
+export async function insertCdrs(tx: Tx, ended: readonly { call: Call; disconnectEventId: string }[]): Promise<Map<string, Cdr>> {
+  if (!ended.length) return new Map();
+  const analysed = new Map<string, boolean>();
+  for (const { call } of ended)
+    if (call.instance_id && call.recording_url && !analysed.has(call.instance_id)) analysed.set(call.instance_id, await instanceAnalysisEnabled(tx.trx, call.instance_id));
+  const rows = await tx.trx
     .insertInto('cdrs')
-    .values({
-      ...cdrFields(call),
-      tenant_id: call.tenant_id,
-      call_id: call.id,
-      switch_call_id: call.switch_call_id,
-      switch_event_id: disconnectEventId,
-      ended_at: call.ended_at!,
-      recording_for_analysis: forAnalysis,
-      created_at: tx.now,
-      updated_at: tx.now,
-    })
+    .values(
+      ended.map(({ call, disconnectEventId }) => ({
+        ...cdrFields(call),
+        tenant_id: call.tenant_id,
+        call_id: call.id,
+        switch_call_id: call.switch_call_id,
+        switch_event_id: disconnectEventId,
+        ended_at: call.ended_at!,
+        recording_for_analysis: !!call.instance_id && !!call.recording_url && analysed.get(call.instance_id) === true,
+        created_at: tx.now,
+        updated_at: tx.now,
+      })),
+    )
     .returningAll()
-    .executeTakeFirstOrThrow();
-  await announce(tx, cdr, 'CREATED');
-  return cdr;
+    .execute();
+  return new Map(rows.map((c) => [c.call_id, c]));
 }
 
 /** An event of an ended call that arrived late: the CDR takes the call's times again (and its minutes). */
@@ -79,6 +87,6 @@ export async function amendCdr(tx: Tx, call: Call): Promise<Cdr | undefined> {
     .where('ended_at', '=', call.ended_at!)
     .returningAll()
     .executeTakeFirst();
-  if (cdr) await announce(tx, cdr, 'AMENDED');
+  if (cdr) await announceCdr(tx, cdr, 'AMENDED');
   return cdr;
 }
