@@ -1,0 +1,175 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, type Db } from '@callplane/schema';
+import { freePort } from '@callplane/server/database/embedded.ts';
+import type { TestApp } from '../support/app.js';
+import type { TenantFixture } from '../support/context.js';
+import { createTestDatabase } from '../support/db.js';
+import { fromGlobal, ok } from '../support/graphql.js';
+import { apiNumbers } from '../support/privacy-fixtures.js';
+import { startReceiver } from '../support/webhook-receiver.js';
+import { gql, spawnServer, type Spawned } from './process.js';
+
+/**
+ * C1/C3 under a crash: the real server process (`pnpm start`) takes call reports from concurrent
+ * switch clients while its webhook receiver is down, is killed with SIGKILL mid-stream and started
+ * again on the same database. What was acknowledged must survive exactly once, and every CDR of an
+ * acknowledged DISCONNECT must reach the receiver once the receiver is back and the clock moves.
+ */
+
+const KEY = 'cp_000000kill00_kill-restart-operator-key';
+const CLIENTS = 4;
+const CALLS_PER_REPORT = 20;
+/** Reports acknowledged before the kill: enough that the kill lands while the clients are sending. */
+const REPORTS_BEFORE_KILL = 12;
+const REPORT = `mutation($events: [CallEventInput!]!) { reportCallEvents(events: $events) { status } }`;
+
+let database: { url: string; drop(): Promise<void> };
+let conn: Db;
+const running: Spawned[] = [];
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  conn = connect(database.url, { max: 2 });
+});
+afterAll(async () => {
+  for (const p of running) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  await conn?.close();
+  await database?.drop();
+});
+
+async function start() {
+  const port = await freePort();
+  const env = { DATABASE_URL: database.url, PORT: String(port), CALLPLANE_CLOCK: 'manual', CALLPLANE_BOOTSTRAP_KEY: KEY, CALLPLANE_WEBHOOK_TIMEOUT_MS: '1000' };
+  const p = spawnServer('main', [], env);
+  running.push(p);
+  await p.waitFor(/Callplane listening on/);
+  return { p, url: `http://127.0.0.1:${port}` };
+}
+
+/** The API of a running server as the fixtures' TestApp: GraphQL over HTTP, the operator key by default. */
+function asTestApp(url: string): TestApp {
+  const call = async (query: string, variables: Record<string, unknown> = {}, key: string | null = KEY) => gql(url, query, key ?? undefined, variables);
+  return { gql: call, app: { db: conn.db } } as unknown as TestApp;
+}
+
+/** A tenant with an admin key, an AXB app whose CDR and call-status URLs are `hookUrl`, two pool numbers, the app's PARTNER key. */
+async function privacyTenant(url: string, hookUrl: string) {
+  const t = asTestApp(url);
+  const tenantId = ok(await t.gql(`mutation { createTenant(name: "Crash Ltd") { id } }`)).createTenant.id as string;
+  const userKey = async (role: string, appId?: string, by = KEY) => {
+    const user = ok(await t.gql(`mutation($t: ID!, $r: Role!) { createUser(tenantId: $t, name: "${role}", email: "${role.toLowerCase()}@crash.example", role: $r) { id } }`, { t: tenantId, r: role })).createUser.id;
+    return ok(await t.gql(`mutation($u: ID!, $app: ID) { createApiKey(userId: $u, appId: $app) { secret } }`, { u: user, app: appId }, by)).createApiKey.secret as string;
+  };
+  const admin = await userKey('TENANT_ADMIN');
+  const tenant = { tenantId: fromGlobal(tenantId), keys: { admin } } as TenantFixture;
+  const numbers = await apiNumbers(t, tenant, ['021-5570 0001', '021-5570 0002']);
+  const app = ok(await t.gql(`mutation($u: String!) { createPrivacyApp(input: { name: "rides", mode: AXB, cdrUrl: $u, statusUrl: $u }) { app { id } } }`, { u: hookUrl }, admin)).createPrivacyApp.app.id as string;
+  ok(await t.gql(`mutation($app: ID!, $ids: [ID!]!) { moveNumbersToPool(appId: $app, numberIds: $ids) { id } }`, { app, ids: numbers }, admin));
+  const xs = await conn.db.selectFrom('privacy_pool_numbers').select('e164').execute();
+  return { partner: await userKey('PARTNER', app, admin), xs: xs.map((x) => x.e164), appId: fromGlobal(app) };
+}
+
+interface Report {
+  events: { eventId: string; callId: string; type: string }[];
+}
+
+/** A report of CALLS_PER_REPORT whole calls (CALLIN, CALLOUT, ANSWER, DISCONNECT), ids unique per client and report. */
+function report(client: number, n: number, xs: string[], nowMs: number): Report & { events: Record<string, unknown>[] } {
+  const at = (s: number) => new Date(nowMs - 600_000 + s * 1000).toISOString();
+  const events = Array.from({ length: CALLS_PER_REPORT }, (_, i) => {
+    const callId = `c${client}-r${n}-${i}`;
+    return [
+      { eventId: `${callId}-in`, callId, type: 'CALLIN', occurredAt: at(0), caller: `1380000${String(client * 1000 + i).padStart(4, '0')}`, called: xs[i % xs.length] },
+      { eventId: `${callId}-out`, callId, type: 'CALLOUT', occurredAt: at(1), callee: '13900002222' },
+      { eventId: `${callId}-ans`, callId, type: 'ANSWER', occurredAt: at(5) },
+      { eventId: `${callId}-end`, callId, type: 'DISCONNECT', occurredAt: at(65), failureReason: 'NORMAL' },
+    ];
+  }).flat();
+  return { events };
+}
+
+describe('a crash of the server process', { timeout: 240_000 }, () => {
+  it('C1/C3: kill -9 mid-ingest, then a restart: every acknowledged call event is stored once, every acknowledged DISCONNECT’s CDR is delivered (deduplicated by delivery id, exactly once)', async () => {
+    const receiver = await startReceiver(() => 503); // down until after the restart
+    const first = await start();
+    const { partner, xs } = await privacyTenant(first.url, receiver.url);
+    const nowMs = new Date(ok(await gql(first.url, '{ now }', KEY)).now).getTime();
+
+    // concurrent switch clients report until the server dies under them
+    const acknowledged: Report[] = [];
+    const unacknowledged: Report[] = [];
+    let killed = false;
+    const client = async (c: number) => {
+      for (let n = 0; ; n++) {
+        const r = report(c, n, xs, nowMs);
+        try {
+          const answer = await gql(first.url, REPORT, partner, { events: r.events });
+          expect(ok(answer).reportCallEvents.map((x: { status: string }) => x.status)).toEqual(r.events.map(() => 'STORED'));
+          acknowledged.push(r);
+          if (acknowledged.length >= REPORTS_BEFORE_KILL && !killed) {
+            killed = true;
+            first.p.child.kill('SIGKILL');
+          }
+        } catch (err) {
+          if (!killed) throw err;
+          unacknowledged.push(r); // in flight when the process died: stored or not, never half
+          return;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
+    expect((await first.p.exited).signal).toBe('SIGKILL');
+    expect(acknowledged.length).toBeGreaterThanOrEqual(REPORTS_BEFORE_KILL);
+    expect(unacknowledged).toHaveLength(CLIENTS);
+    expect(receiver.received.length, 'the receiver was called (and failed) before the crash').toBeGreaterThan(0);
+
+    // graphile-worker keeps the jobs the dead process was running locked by its workers (for 4 hours)
+    const deadWorkers = (await sql<{ locked_by: string }>`select distinct locked_by from graphile_worker.jobs where locked_by is not null`.execute(conn.db)).rows.map((r) => r.locked_by);
+
+    const second = await start();
+    // the switches send again what got no answer, and one acknowledged report as a retry would
+    for (const r of [...unacknowledged, acknowledged[0]!]) {
+      const statuses = ok(await gql(second.url, REPORT, partner, { events: r.events })).reportCallEvents.map((x: { status: string }) => x.status);
+      expect(statuses.every((s: string) => s === 'STORED' || s === 'DUPLICATE')).toBe(true);
+      if (r === acknowledged[0]) expect(new Set(statuses)).toEqual(new Set(['DUPLICATE']));
+    }
+
+    // C1: each acknowledged event once, by the switch's event id
+    const stored = await conn.db.selectFrom('call_events').select(['switch_event_id']).execute();
+    const counts = new Map<string, number>();
+    for (const e of stored) counts.set(e.switch_event_id, (counts.get(e.switch_event_id) ?? 0) + 1);
+    const ackedIds = acknowledged.flatMap((r) => r.events.map((e) => e.eventId));
+    expect(ackedIds.filter((id) => counts.get(id) !== 1)).toEqual([]);
+    expect([...counts.values()].filter((n) => n !== 1)).toEqual([]);
+
+    // C3: the receiver is back; the clock moves past the held and the retried attempts
+    receiver.answerWith(() => 200);
+    const pending = () => conn.db.selectFrom('deliveries').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '<>', 'DELIVERED').executeTakeFirstOrThrow();
+    for (let round = 0; Number((await pending()).n) > 0; round++) {
+      if (round >= 20) throw new Error(`${(await pending()).n} deliveries not DELIVERED after ${round} advances of the clock`);
+      const moved = await gql(second.url, 'mutation { advanceClock(seconds: 600) }', KEY);
+      // advanceClock runs every due job, then waits for those other workers run: the dead process's never end
+      for (const e of moved.errors ?? []) {
+        expect(e.extensions?.code).toBe('JOBS_STILL_RUNNING');
+        expect([...e.message.matchAll(/running on (\S+)/g)].map((m) => m[1]).filter((w) => !deadWorkers.includes(w!))).toEqual([]);
+      }
+    }
+
+    // one body per delivery id, however often it was attempted
+    const bodies = new Map<string, { kind: string; items: { switchCallId?: string; callId?: string }[] }>();
+    for (const r of receiver.received.filter((x) => x.status === 200)) bodies.set(r.headers['callplane-delivery-id'] as string, JSON.parse(r.body));
+    const delivered = await conn.db.selectFrom('deliveries').select(['id', 'kind']).execute();
+    expect(delivered.filter((d) => !bodies.has(d.id)).map((d) => d.kind)).toEqual([]);
+    const cdrCalls = [...bodies.values()].filter((b) => b.kind === 'CDR').flatMap((b) => b.items.map((c) => c.switchCallId!));
+    const ackedCalls = acknowledged.flatMap((r) => r.events.filter((e) => e.type === 'DISCONNECT').map((e) => e.callId));
+    const cdrCounts = new Map<string, number>();
+    for (const id of cdrCalls) cdrCounts.set(id, (cdrCounts.get(id) ?? 0) + 1);
+    expect(ackedCalls.filter((id) => cdrCounts.get(id) !== 1)).toEqual([]);
+    expect([...cdrCounts.values()].filter((n) => n !== 1)).toEqual([]);
+
+    second.p.child.kill('SIGTERM');
+    expect((await second.p.exited).code).toBe(0);
+    await receiver.close();
+  });
+});
