@@ -70,6 +70,8 @@ describe('C4: relay by binding', () => {
     await bind(as(ax.key), ax.app.id, { a: A, x: ax.x, relaySms: true });
     const [r] = await reportSms(as(ax.key), [sms('+8613700004444', ax.x)]);
     expect(await smsRow(idOf(r!))).toMatchObject({ relay_status: 'RELAYED', relayed_to_e164: A });
+    const [own] = await reportSms(as(ax.key), [sms(A, ax.x)]);
+    expect(await smsRow(idOf(own!))).toMatchObject({ relay_status: 'NOT_RELAYED', not_relayed_reason: 'SENDER_IS_BOUND_PARTY' });
     await bind(as(axe.key), axe.app.id, { a: A, x: axe.x, relaySms: true });
     const [e] = await reportSms(as(axe.key), [sms('+8613700004444', axe.x)]);
     expect(await smsRow(idOf(e!))).toMatchObject({ relay_status: 'NOT_RELAYED', not_relayed_reason: 'AXE_NEEDS_EXTENSION' });
