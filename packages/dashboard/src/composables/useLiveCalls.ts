@@ -8,8 +8,9 @@ import { useLiveStream } from './useLiveStream';
 
 /** The window of the table: the newest calls in progress; older ones leave it (bounded memory under load). */
 export const MAX_LIVE_ROWS = 1000;
-/** An ended call stays on screen this long (browser time), marked ended, then leaves. */
+/** An ended call stays on screen this long (browser time), marked ended, then leaves; at most MAX_ENDED_ROWS of them. */
 export const ENDED_LINGER_MS = 4000;
+const MAX_ENDED_ROWS = 200;
 const MAX_PAGES = MAX_LIVE_ROWS / 100;
 
 /** A row of the table: replaced by a new object when its call changes, so unchanged rows are not re-rendered. */
@@ -29,7 +30,7 @@ const newestFirst = (a: LiveCallRow, b: LiveCallRow) => startOf(b.call).localeCo
  * are read (up to MAX_LIVE_ROWS, newest first); every call event replaces its call's row. Changes
  * are applied to a plain Map and shown once per animation frame (one sort, one shallow array),
  * however many events arrive in between; ended rows leave after ENDED_LINGER_MS, and beyond
- * MAX_LIVE_ROWS the oldest calls leave the window.
+ * MAX_LIVE_ROWS the oldest calls in progress leave the window: memory stays bounded.
  */
 export function useLiveCalls(onEvent?: (e: CallEventChange) => void) {
   const { client } = useClientHandle();
@@ -42,10 +43,18 @@ export function useLiveCalls(onEvent?: (e: CallEventChange) => void) {
   function show() {
     frame = 0;
     const now = Date.now();
-    for (const [id, r] of byId) if (r.endedSeenAt !== null && now - r.endedSeenAt >= ENDED_LINGER_MS) byId.delete(id);
-    const sorted = [...byId.values()].sort(newestFirst);
-    for (const r of sorted.slice(MAX_LIVE_ROWS)) byId.delete(r.call.id);
-    rows.value = sorted.length > MAX_LIVE_ROWS ? sorted.slice(0, MAX_LIVE_ROWS) : sorted;
+    const live: LiveCallRow[] = [];
+    const ended: LiveCallRow[] = [];
+    for (const [id, r] of byId) {
+      if (r.endedSeenAt === null) live.push(r);
+      else if (now - r.endedSeenAt < ENDED_LINGER_MS) ended.push(r);
+      else byId.delete(id);
+    }
+    live.sort(newestFirst);
+    for (const r of live.splice(MAX_LIVE_ROWS)) byId.delete(r.call.id);
+    ended.sort((a, b) => b.endedSeenAt! - a.endedSeenAt!);
+    for (const r of ended.splice(MAX_ENDED_ROWS)) byId.delete(r.call.id);
+    rows.value = ended.length ? [...live, ...ended].sort(newestFirst) : live;
   }
   const schedule = () => void (frame ||= requestAnimationFrame(show));
   // ended rows leave even when no event comes

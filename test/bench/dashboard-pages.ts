@@ -1,0 +1,63 @@
+/**
+ * What `pnpm bench dashboard` runs in the browser: the recorder both pages carry (a
+ * MutationObserver noting when each row's `data-event` changes), and the bare baseline page (a
+ * table that a bare WebSocket updates in place, one DOM write per event, no framework).
+ */
+import type { Page } from 'playwright-core';
+
+declare global {
+  interface Window {
+    __seen: [string, number][];
+  }
+}
+
+/**
+ * Installed before the page's own scripts: every change of a `data-event` attribute, with its time
+ * (epoch ms). Kept as source text: a function compiled by tsx would carry helpers the page lacks.
+ */
+export const recordRowChanges = `
+  window.__seen = [];
+  const note = (el, t) => {
+    const id = el.getAttribute('data-event');
+    if (id) window.__seen.push([id, t]);
+  };
+  new MutationObserver((records) => {
+    const t = performance.timeOrigin + performance.now();
+    for (const r of records) {
+      if (r.type === 'attributes') note(r.target, t);
+      else
+        for (const n of r.addedNodes)
+          if (n instanceof Element) {
+            if (n.hasAttribute('data-event')) note(n, t);
+            n.querySelectorAll('[data-event]').forEach((el) => note(el, t));
+          }
+    }
+  }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-event'] });`;
+
+/** The changes recorded since the last call. */
+export const drainSeen = (page: Page) => page.evaluate(() => window.__seen.splice(0));
+
+/** The baseline page: rows keyed by call id, updated as each frame arrives; ended rows leave after 4 s. */
+export function bareTablePage(wsUrl: string): string {
+  const script = `
+    const rows = new Map();
+    const body = document.querySelector('tbody');
+    const ws = new WebSocket(${JSON.stringify(wsUrl)});
+    ws.onmessage = (m) => {
+      for (const e of JSON.parse(m.data)) {
+        let tr = rows.get(e.callId);
+        if (!tr) {
+          tr = document.createElement('tr');
+          tr.innerHTML = '<td></td><td></td>';
+          tr.firstChild.textContent = e.callId;
+          rows.set(e.callId, tr);
+          body.prepend(tr);
+        }
+        tr.lastChild.textContent = e.state;
+        tr.setAttribute('data-event', e.eventId);
+        if (e.state === 'ENDED') setTimeout(() => (tr.remove(), rows.delete(e.callId)), 4000);
+      }
+    };
+    ws.onopen = () => (document.title = 'open');`;
+  return `<!doctype html><html><body><table><tbody></tbody></table><script>${script}</script></body></html>`;
+}

@@ -1,0 +1,173 @@
+/**
+ * `pnpm bench dashboard [--minutes N] [--rate N] [--live N] [--check]`: the live calls page in a
+ * real Chromium while a driver reports RATE call events a second (default 100) with about LIVE
+ * calls in progress (default 1 000), for MINUTES (default 10). Prints, from each event's commit to
+ * its row changing in the page's DOM (a MutationObserver on `data-event`), p50 / p99 / max; the
+ * page's JS heap (CDP, after a forced GC) first / last / max; and the same for a bare page that
+ * gets the same events over a bare WebSocket at their commit and writes the DOM directly.
+ * Goal: p99 < 200 ms and a heap that does not grow (last within 20 % of the first sample).
+ */
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createClient } from 'graphql-ws';
+import { WebSocketServer, WebSocket } from 'ws';
+import { defaultSettings } from '@callplane/schema';
+import { createApp, defaultDashboardDir } from '@callplane/server';
+import type { TestApp } from '../support/app.js';
+import { signIn } from '../support/browser.js';
+import { findChromium } from '../support/chromium.js';
+import { seedOperatorKey, seedTenant } from '../support/context.js';
+import { ok } from '../support/graphql.js';
+import { apiNumbers } from '../support/privacy-fixtures.js';
+import { callDriver, type SentEvent } from './dashboard-driver.js';
+import { bareTablePage, drainSeen, recordRowChanges } from './dashboard-pages.js';
+import { throwAwayDatabase } from './database.js';
+import type { Bench } from './run.js';
+
+const flag = (args: string[], name: string, fallback: number) => Number(args[args.indexOf(name) + 1] ?? NaN) || fallback;
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
+const ms = (n: number) => `${n.toFixed(0)} ms`;
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+const X = '+862155630001';
+
+/** An app of one tenant with one X number, through the API as a user would set it up. */
+async function world(app: Awaited<ReturnType<typeof createApp>>) {
+  const system = app.systemContext();
+  const operatorKey = await seedOperatorKey(system);
+  const tenant = await seedTenant(system, 'Bench');
+  const gql = async (query: string, variables: Record<string, unknown> = {}, key: string = operatorKey) =>
+    (await app.yoga.fetch('http://callplane.bench/graphql', { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify({ query, variables }) })).json();
+  const numbers = await apiNumbers({ gql, app } as unknown as TestApp, tenant, ['021 5563 0001']);
+  const created = ok(await gql(`mutation($input: PrivacyAppInput!) { createPrivacyApp(input: $input) { app { id } } }`, { input: { name: 'Bench rides', mode: 'AXB' } }, tenant.keys.admin));
+  ok(await gql(`mutation($app: ID!, $ids: [ID!]!) { moveNumbersToPool(appId: $app, numberIds: $ids) { id } }`, { app: created.createPrivacyApp.app.id, ids: numbers }, tenant.keys.admin));
+  return tenant;
+}
+
+async function open(browser: Browser, baseURL?: string): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ baseURL, viewport: { width: 1360, height: 900 } });
+  await context.addInitScript({ content: recordRowChanges });
+  const page = await context.newPage();
+  page.setDefaultTimeout(60_000);
+  return { context, page };
+}
+
+/** The page's live JS heap after a full collection, through the DevTools protocol. */
+async function heapReader(context: BrowserContext, page: Page) {
+  const cdp = await context.newCDPSession(page);
+  const samples: number[] = [];
+  return {
+    samples,
+    async sample() {
+      await cdp.send('HeapProfiler.collectGarbage');
+      samples.push((await cdp.send('Runtime.getHeapUsage')).usedSize);
+    },
+  };
+}
+
+/** First arrival of each event on screen, against its commit (and its send) time. */
+function latencies(seen: [string, number][], committed: Map<string, SentEvent>) {
+  const first = new Map<string, number>();
+  for (const [id, t] of seen) if (!first.has(id) && committed.has(id)) first.set(id, t);
+  const fromCommit = [...first].map(([id, t]) => t - committed.get(id)!.committed).sort((a, b) => a - b);
+  const fromSend = [...first].map(([id, t]) => t - committed.get(id)!.sent).sort((a, b) => a - b);
+  return { shown: first.size, fromCommit, fromSend };
+}
+
+export const dashboard: Bench = async ({ check, args }) => {
+  const minutes = flag(args, '--minutes', 10);
+  const rate = flag(args, '--rate', 100);
+  const live = flag(args, '--live', 1000);
+  const db = await throwAwayDatabase('dashboard');
+  const app = await createApp({ databaseUrl: db.url, logLevel: 'silent', dashboardDir: defaultDashboardDir, settings: defaultSettings });
+  const url = await app.start(0);
+  const bare = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise((r) => bare.once('listening', r));
+  const browser = await chromium.launch({ executablePath: (await findChromium()).executablePath, args: ['--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  try {
+    const tenant = await world(app);
+    const committed = new Map<string, SentEvent>();
+    const driver = callDriver({
+      url,
+      key: tenant.keys.admin,
+      x: X,
+      onCommitted: (events) => {
+        for (const e of events) committed.set(e.eventId, e);
+        const frame = JSON.stringify(events.map(({ eventId, callId, state }) => ({ eventId, callId, state })));
+        for (const s of bare.clients) if (s.readyState === WebSocket.OPEN) s.send(frame);
+      },
+    });
+
+    const calls = await open(browser, url);
+    await signIn(calls.page, tenant.keys.admin);
+    await calls.page.locator('[data-testid="live-indicator"]', { hasText: 'Live' }).waitFor();
+    await calls.page.getByRole('link', { name: 'Live calls' }).click();
+    await calls.page.getByText('No call in progress.').waitFor();
+    const baseline = await open(browser);
+    await baseline.page.setContent(bareTablePage(`ws://127.0.0.1:${(bare.address() as { port: number }).port}`));
+    await baseline.page.waitForFunction(() => document.title === 'open');
+
+    console.log(`filling ${live} calls in progress …`);
+    await driver.fill(live);
+    const rows = () => calls.page.evaluate(() => document.querySelectorAll('[data-testid="live-calls"] tr[data-call]').length);
+    await calls.page.waitForFunction((n) => document.querySelectorAll('[data-testid="live-calls"] tr[data-call]').length >= n, live);
+    await Promise.all([drainSeen(calls.page), drainSeen(baseline.page)]);
+
+    // the same subscription in this process: the server's share of the time, without the browser
+    const node: [string, number][] = [];
+    const wsClient = createClient({ url: `${url.replace('http', 'ws')}/graphql`, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${tenant.keys.admin}` } });
+    const stopNode = wsClient.subscribe<{ callEvents: { eventId: string } }>(
+      { query: `subscription { callEvents { cursor event state eventId occurredAt call { id switchCallId state direction x caller called callee callInAt queuedAt alertingAt answeredAt endedAt failureReason updatedAt app { id name } instance { id name } agent { id name } } } }` },
+      { next: (v) => v.data && node.push([v.data.callEvents.eventId, performance.timeOrigin + performance.now()]), error: () => {}, complete: () => {} },
+    );
+    const heaps = { calls: await heapReader(calls.context, calls.page), bare: await heapReader(baseline.context, baseline.page) };
+    const seen = { calls: [] as [string, number][], bare: [] as [string, number][] };
+    const collect = async () => {
+      seen.calls.push(...(await drainSeen(calls.page)));
+      seen.bare.push(...(await drainSeen(baseline.page)));
+    };
+    const sampleEvery = Math.max(15_000, (minutes * 60_000) / 20);
+    await Promise.all([heaps.calls.sample(), heaps.bare.sample()]);
+    console.log(`${rate} events/s for ${minutes} min with ~${live} calls live (heap every ${sampleEvery / 1000} s) …`);
+    const before = committed.size;
+    const running = driver.run(rate, live, minutes * 60_000);
+    let done = false;
+    void running.then(() => (done = true));
+    let lastSample = Date.now();
+    while (!done) {
+      await new Promise((r) => setTimeout(r, 2000));
+      await collect();
+      if (Date.now() - lastSample >= sampleEvery) {
+        lastSample = Date.now();
+        await Promise.all([heaps.calls.sample(), heaps.bare.sample()]);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    await collect();
+    await Promise.all([heaps.calls.sample(), heaps.bare.sample()]);
+
+    const report = (name: string, l: ReturnType<typeof latencies>, heap: number[]) => {
+      console.log(
+        `${name.padEnd(22)} shown ${l.shown} events; commit → row: p50 ${ms(pct(l.fromCommit, 50))}, p99 ${ms(pct(l.fromCommit, 99))}, max ${ms(l.fromCommit.at(-1) ?? NaN)}` +
+          ` (from send: p99 ${ms(pct(l.fromSend, 99))}); heap first ${mb(heap[0]!)}, last ${mb(heap.at(-1)!)}, max ${mb(Math.max(...heap))}`,
+      );
+    };
+    stopNode();
+    await wsClient.dispose();
+    const mine = latencies(seen.calls, committed);
+    const theirs = latencies(seen.bare, committed);
+    console.log(`\n${committed.size} events committed (${committed.size - before} in the run), driver errors: ${driver.errors.length}${driver.errors.length ? ` (first: ${driver.errors[0]})` : ''}; rows on the page at the end: ${await rows()}`);
+    report('live calls page', mine, heaps.calls.samples);
+    report('bare page + bare ws', theirs, heaps.bare.samples);
+    const sub = latencies(node, committed);
+    console.log(`${'subscription in node'.padEnd(22)} got ${sub.shown} events; commit → arrival: p50 ${ms(pct(sub.fromCommit, 50))}, p99 ${ms(pct(sub.fromCommit, 99))}, max ${ms(sub.fromCommit.at(-1) ?? NaN)}`);
+    const p99 = pct(mine.fromCommit, 99);
+    const growth = heaps.calls.samples.at(-1)! / heaps.calls.samples[0]!;
+    const met = p99 < 200 && growth < 1.2;
+    console.log(`goal: p99 < 200 ms (${ms(p99)}) and heap last/first < 1.2 (${growth.toFixed(2)}): ${met ? 'met' : 'MISSED'}`);
+    return !check || met;
+  } finally {
+    await browser.close();
+    bare.close();
+    await app.stop();
+    await db.drop();
+  }
+};
