@@ -9,7 +9,6 @@ import type { SimCallEvent } from './reporter.js';
 import type { SimApp, SimBinding, SimInstance } from './world.js';
 
 export const UNANSWERED_SHARE = 0.2;
-export const REJECTED_SHARE = 0.1;
 
 export interface SimulatorStats {
   calls: number;
@@ -43,9 +42,9 @@ const ROUTE = `query SimulatorRoute($caller: String!, $called: String!, $extensi
 const READY = `mutation SimulatorAgentReady($agentId: ID!) { setAgentStatus(agentId: $agentId, status: READY) { id } }`;
 const SMS = `mutation SimulatorSms($messages: [SmsInput!]!) { reportSms(messages: $messages) { __typename } }`;
 
-/** Who calls X: a party of the binding in an allowed direction, or (a share of the calls) someone the binding refuses. */
-function dial(r: Random, b: SimBinding): { caller: string; extension: string | null } {
-  if (r.chance(REJECTED_SHARE) && b.mode !== 'AX') {
+/** Who calls X: a party of the binding in an allowed direction, or (`refused`) someone the binding refuses. */
+function dial(r: Random, b: SimBinding, refused: boolean): { caller: string; extension: string | null } {
+  if (refused) {
     // AXB: a stranger is refused (8014); AXE: an extension nobody holds
     if (b.mode === 'AXB') return { caller: r.mobile(), extension: null };
     let extension = b.extension ?? '';
@@ -57,11 +56,14 @@ function dial(r: Random, b: SimBinding): { caller: string; extension: string | n
   return { caller: fromA ? b.a : b.b!, extension: null };
 }
 
-/** P8 → C1: a call to one of the app's X numbers, from CALLIN to DISCONNECT. */
-export async function privacyCall(run: CallRun, app: SimApp): Promise<void> {
+/** Bindings that refuse some callers (AX takes anyone's call). */
+export const refusing = (app: SimApp) => app.bindings.filter((b) => b.mode !== 'AX');
+
+/** P8 → C1: a call to one of the app's X numbers, from CALLIN to DISCONNECT; `refused`: dialled so that routing refuses it. */
+export async function privacyCall(run: CallRun, app: SimApp, refused = false): Promise<void> {
   const r = run.random;
-  const binding = r.pick(app.bindings);
-  const { caller, extension } = dial(r, binding);
+  const binding = r.pick(refused ? refusing(app) : app.bindings);
+  const { caller, extension } = dial(r, binding, refused);
   const route = (await app.gql('routeCall', ROUTE, { caller, called: binding.x, extension })).routeCall;
   const callId = run.nextId('call');
   const report = (e: Parameters<CallRun['report']>[2]) => run.report(app.gql, callId, e);

@@ -12,6 +12,7 @@ interface SimulateOptions {
   tenant?: string;
   url?: string;
   speed: number;
+  rejected: number;
   seed?: number;
 }
 
@@ -37,7 +38,7 @@ async function simulate(opts: SimulateOptions) {
     const minted = await step('minting the simulator’s keys', () => mintSimulatorKeys(ctx, { tenant: opts.tenant, validForSeconds: opts.duration + 3600 }), (m) => `tenant "${m.keys.tenantName}": a TENANT_ADMIN key and ${m.keys.apps.length} PARTNER key(s), labelled simulator`);
     const printer = progressPrinter(process.stderr);
     try {
-      const sim = await startSimulator({ url, keys: minted.keys, rate: opts.rate, durationSeconds: opts.duration, speed: opts.speed, seed: opts.seed, onProgress: printer.progress, onError: printer.error });
+      const sim = await startSimulator({ url, keys: minted.keys, rate: opts.rate, durationSeconds: opts.duration, speed: opts.speed, rejectedShare: opts.rejected, seed: opts.seed, onProgress: printer.progress, onError: printer.error });
       const apps = sim.apps.map((a) => `${a.name} (${a.bindings.length} bindings)`).join(', ') || 'none';
       const instances = sim.instances.map((i) => `${i.name} (${i.number})`).join(', ') || 'none';
       process.stderr.write(`• simulating ${opts.rate} calls/s for ${opts.duration} s at speed ${opts.speed} against ${url}\n  privacy apps: ${apps}\n  instances: ${instances}\n`);
@@ -73,6 +74,11 @@ export function registerSimulateCommand(program: Command) {
     .option('--tenant <id-or-name>', 'the tenant whose apps and instances get the calls (default: the demo tenant, else the first with a privacy app)')
     .option('--url <url>', 'the server (default: http://127.0.0.1:$PORT)')
     .option('--speed <factor>', 'ring and talk times run this many times faster', positive('--speed'), 1)
+    .option('--rejected <share>', 'share of privacy calls dialled so that routing refuses them', (v) => {
+      const n = Number(v);
+      if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError('--rejected is a share from 0 to 1');
+      return n;
+    }, 0.1)
     .option('--seed <n>', 'repeat a run’s random choices', (v) => Number(v))
     .action((opts: SimulateOptions) => simulate(opts));
 }

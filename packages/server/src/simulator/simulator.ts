@@ -4,7 +4,7 @@
 // still going hang up, their last events are sent, and `done` resolves with the stats.
 import { graphqlClient, ServerUnreachableError, type Gql } from './api.js';
 import { agentPool, type AgentPool } from './agents.js';
-import { instanceCall, privacyCall, sms, type CallRun, type SimulatorStats } from './calls.js';
+import { instanceCall, privacyCall, refusing, sms, type CallRun, type SimulatorStats } from './calls.js';
 import { seededRandom } from './random.js';
 import { eventReporter } from './reporter.js';
 import { loadApp, loadInstances, type SimApp, type SimInstance } from './world.js';
@@ -27,6 +27,8 @@ export interface SimulatorOptions {
   seed?: number;
   /** Share of arrivals that are calls to an instance's number (when the tenant has one); default 0.25. */
   instanceShare?: number;
+  /** Share of privacy calls dialled so that routing refuses them (P8 REJECT); default 0.1. */
+  rejectedShare?: number;
   /** Share of arrivals that also send an SMS; default 0.15. */
   smsShare?: number;
   flushMs?: number;
@@ -112,11 +114,13 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     calls.add(tracked);
   };
   const instanceShare = instances.length ? (apps.length ? (opts.instanceShare ?? 0.25) : 1) : 0;
+  const refusable = apps.filter((a) => refusing(a).length);
   const arrive = () => {
     if (random.chance(instanceShare)) {
       const instance = random.pick(instances);
       track(instanceCall(run, instance, pools.get(instance)!));
-    } else track(privacyCall(run, random.pick(apps)));
+    } else if (refusable.length && random.chance(opts.rejectedShare ?? 0.1)) track(privacyCall(run, random.pick(refusable), true));
+    else track(privacyCall(run, random.pick(apps)));
     if (apps.length && !smsOff && random.chance(opts.smsShare ?? 0.15)) track(sms(run, random.pick(apps)));
   };
 
