@@ -11,16 +11,18 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync, openSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sql } from 'kysely';
 import { connect, createEventBus, defaultSettings, enqueueDelivery, inTransaction, SYSTEM, SystemClock } from '@callplane/schema/core';
 import { verifySignature } from '../../packages/schema/src/modules/privacy/routing.control.js';
 import { DELIVERY_ID_HEADER, IN_FLIGHT_PER_WORKER_JOB } from '../../packages/schema/src/modules/webhooks/webhooks.send.js';
 import { throwAwayDatabase } from './database.js';
 import { freePort, ready, stop, withoutRedis } from './http.js';
+import { summariseProfile, type ProfileWindow } from './profile.js';
 import type { Bench } from './run.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,7 +34,8 @@ const QUEUE_PER_TRANSACTION = 1000;
 /** Transactions queueing at once (the setup, not measured). */
 const QUEUE_LANES = 4;
 
-export const webhooks: Bench = async ({ check }) => {
+export const webhooks: Bench = async ({ check, args }) => {
+  const profile = args.includes('--profile');
   const n = Number(process.env.BENCH_DELIVERIES ?? 20_000);
   const inFlight = WORKER_JOBS * IN_FLIGHT_PER_WORKER_JOB;
   const loadBefore = loadavg();
@@ -49,12 +52,18 @@ export const webhooks: Bench = async ({ check }) => {
     console.log(`queued ${n.toLocaleString('en')} deliveries through enqueueDelivery in ${((performance.now() - queued) / 1000).toFixed(1)} s`);
 
     receiver.reset();
-    await startServer(database.url, tmp, children, {});
+    const { server } = await startServer(database.url, tmp, children, {}, profile);
+    const cpuBefore = await cpuOf(database.url, server.pid!);
+    const fromUs = Number(process.hrtime.bigint() / 1000n);
     const callplaneMs = await untilAllDelivered(database.url, n, receiver);
+    const window = { name: 'deliveries', fromUs, toUs: Number(process.hrtime.bigint() / 1000n) };
+    const cpuAfter = await cpuOf(database.url, server.pid!);
     const sample = receiver.sample!;
     if (!verifySignature(sample.signature, sample.body, app.secret)) throw new Error('a delivery arrived with a signature that does not verify');
     const callplane = { ms: callplaneMs, ids: receiver.ids.size, requests: receiver.requests };
+    const cpuPerDelivery = { server: (cpuAfter.server - cpuBefore.server) / n, postgres: (cpuAfter.postgres - cpuBefore.postgres) / n };
     await Promise.all(children.map(stop));
+    if (profile) printProfile(tmp, window);
 
     receiver.reset();
     const bareMs = await runBare(database.url, inFlight, children);
@@ -73,6 +82,7 @@ export const webhooks: Bench = async ({ check }) => {
     ];
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
     for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+    console.log(`CPU per delivery: server process ${Math.round(cpuPerDelivery.server)} µs, PostgreSQL backends of the bench database ${Math.round(cpuPerDelivery.postgres)} µs`);
     const met = rate(callplane) >= GOAL_PER_SECOND;
     console.log(`goal: ≥ ${GOAL_PER_SECOND.toLocaleString('en')} deliveries/s (${Math.round(rate(callplane)).toLocaleString('en')}: ${met ? 'met' : 'MISSED'})`);
     if (check && !met) console.log('\n--check: a goal was missed');
@@ -86,10 +96,10 @@ export const webhooks: Bench = async ({ check }) => {
 };
 
 /** The real server on the database with these variables; its log goes to tmp/server-<n>.log. */
-async function startServer(databaseUrl: string, tmp: string, children: ChildProcess[], env: Record<string, string>) {
+async function startServer(databaseUrl: string, tmp: string, children: ChildProcess[], env: Record<string, string>, profile = false) {
   const port = await freePort();
   const log = join(tmp, `server-${children.length}.log`);
-  const server = spawn(process.execPath, ['--import', 'tsx', 'packages/server/src/main.ts'], {
+  const server = spawn(process.execPath, [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${tmp}`] : []), '--import', 'tsx', 'packages/server/src/main.ts'], {
     cwd: repoRoot,
     stdio: ['ignore', openSync(log, 'w'), 'inherit'],
     env: { ...withoutRedis(process.env), DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', CALLPLANE_BOOTSTRAP_KEY: KEY, CALLPLANE_DASHBOARD_BUILD: '0', ...env },
@@ -134,21 +144,51 @@ async function queue(databaseUrl: string, appId: string, n: number) {
   }
 }
 
-/** Milliseconds from the receiver's first request until no delivery is PENDING (polled every 50 ms). */
+/** Milliseconds from the receiver's first request until no delivery is PENDING (polled every 100 ms over the due index). */
 async function untilAllDelivered(databaseUrl: string, n: number, receiver: Receiver): Promise<number> {
   const { db, close } = connect(databaseUrl, { max: 1 });
   const deadline = Date.now() + 600_000;
+  const count = async (status: 'PENDING' | 'DEAD') => Number((await db.selectFrom('deliveries').select((eb) => eb.fn.countAll<string>().as('n')).where('status', '=', status).executeTakeFirstOrThrow()).n);
   try {
     for (;;) {
-      const { pending, dead } = await db
-        .selectFrom('deliveries')
-        .select((eb) => [eb.fn.countAll<string>().filterWhere('status', '=', 'PENDING').as('pending'), eb.fn.countAll<string>().filterWhere('status', '=', 'DEAD').as('dead')])
-        .executeTakeFirstOrThrow();
-      if (Number(dead)) throw new Error(`${dead} deliveries went DEAD`);
-      if (Number(pending) === 0 && receiver.first !== null) return performance.now() - receiver.first;
+      const pending = await count('PENDING');
+      if (pending === 0 && receiver.first !== null) {
+        const ms = performance.now() - receiver.first;
+        const dead = await count('DEAD');
+        if (dead) throw new Error(`${dead} deliveries went DEAD`);
+        return ms;
+      }
       if (Date.now() > deadline) throw new Error(`${pending} of ${n} deliveries still PENDING after 10 minutes`);
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 100));
     }
+  } finally {
+    await close();
+  }
+}
+
+/** `--profile`: where the server's CPU went while it delivered (the profile is kept). */
+function printProfile(tmp: string, window: ProfileWindow) {
+  const file = readdirSync(tmp).find((f) => f.endsWith('.cpuprofile'));
+  if (!file) return console.log('no CPU profile was written');
+  const kept = join(tmpdir(), `callplane-webhooks-${Date.now()}.cpuprofile`);
+  renameSync(join(tmp, file), kept);
+  console.log(`server CPU profile (kept in ${kept}):\n${summariseProfile(kept, [window], 25)}`);
+}
+
+/** User + system CPU time so far, in µs, of the server process and of the PostgreSQL backends on the database (Linux /proc; 0 elsewhere). */
+async function cpuOf(databaseUrl: string, serverPid: number): Promise<{ server: number; postgres: number }> {
+  const { db, close } = connect(databaseUrl, { max: 1 });
+  try {
+    const backends = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`.execute(db);
+    const micros = (pid: number) => {
+      try {
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        return ((Number(fields[11]) + Number(fields[12])) / 100) * 1e6; // utime + stime, in USER_HZ ticks
+      } catch {
+        return 0;
+      }
+    };
+    return { server: micros(serverPid), postgres: backends.rows.reduce((sum, b) => sum + micros(b.pid), 0) };
   } finally {
     await close();
   }

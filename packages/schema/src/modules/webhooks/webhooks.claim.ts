@@ -22,19 +22,22 @@ export interface Claimed {
  */
 export async function claimDue(ctx: ServiceContext, o: { own: string | null; limit: number }): Promise<Claimed> {
   return inTransaction(ctx, async (tx) => {
-    const due = () => tx.trx.selectFrom('deliveries').select('id').where('status', '=', 'PENDING').where('next_attempt_at', '<=', tx.now);
-    const ids = o.own ? (await due().where('id', '=', o.own).forUpdate().skipLocked().execute()).map((r) => r.id) : [];
-    if (ids.length < o.limit) {
-      let others = due().orderBy('next_attempt_at').limit(o.limit - ids.length);
-      if (o.own) others = others.where('id', '<>', o.own);
-      ids.push(...(await others.forUpdate().skipLocked().execute()).map((r) => r.id));
-    }
-    if (!ids.length) return { deliveries: [], at: tx.now };
     const held = new Date(tx.now.getTime() + ctx.settings.webhookTimeoutMs + CLAIM_MARGIN_MS);
-    const deliveries = await tx.trx.updateTable('deliveries').set({ next_attempt_at: held }).where('id', 'in', ids).returningAll().execute();
-    const jobKeys = ids.filter((id) => id !== o.own).map((id) => `delivery:${id}`);
-    // graphile-worker's complete_jobs: one statement, and it leaves a job that a worker runs right now alone
-    if (jobKeys.length) await sql`select graphile_worker.complete_jobs(array(select id from graphile_worker.jobs where key = any(${jobKeys}::text[])))`.execute(tx.trx);
-    return { deliveries, at: tx.now };
+    // one statement: the own delivery and the oldest due others, locked, held, their jobs dropped
+    // (graphile-worker's complete_jobs, which leaves alone a job that a worker runs right now)
+    const { rows } = await sql<Delivery>`
+      with own as (
+        select id from deliveries where id = ${o.own}::uuid and status = 'PENDING' and next_attempt_at <= ${tx.now}
+        for update skip locked),
+      others as (
+        select id from deliveries where status = 'PENDING' and next_attempt_at <= ${tx.now} and id is distinct from ${o.own}::uuid
+        order by next_attempt_at limit ${o.own ? o.limit - 1 : o.limit} for update skip locked),
+      picked as (select id from own union all select id from others),
+      held as (update deliveries set next_attempt_at = ${held} where id in (select id from picked) returning *),
+      dropped as (
+        select graphile_worker.complete_jobs(array(
+          select j.id from graphile_worker.jobs j where j.key in (select 'delivery:' || id from others))) as n)
+      select held.* from held, (select count(*) from dropped) as d`.execute(tx.trx);
+    return { deliveries: rows, at: tx.now };
   });
 }

@@ -1,6 +1,7 @@
 // C3, RT1: the DELIVERY_CHANGED events of a batch of recorded attempts, written in one statement in
 // the batch's transaction (one round trip instead of one per delivery); subscribers are woken
 // after the commit, as tx.emit does.
+import { sql } from 'kysely';
 import type { ServiceContext } from '../../context.js';
 import type { Tx } from '../../db/transaction.js';
 import type { EventNotice } from '../events/events.bus.js';
@@ -16,12 +17,14 @@ export async function writeDeliveriesChanged(tx: Tx, deliveries: readonly Delive
   const collect: Tx = { ...tx, emit: async (e) => void events.push(e) };
   for (const d of deliveries) await emitDeliveryChanged(collect, d);
   if (!events.length) return [];
-  const rows = await tx.trx
-    .insertInto('events')
-    .values(events.map((e) => ({ type: e.type, tenant_id: e.tenantId, app_id: e.appId ?? null, subject_id: e.subjectId, payload: JSON.stringify(e.payload), occurred_at: tx.now })))
-    .returning(['txid', 'seq', 'subject_id', 'tenant_id', 'app_id', 'type'])
-    .execute();
-  return rows.map((r) => ({ tenantId: r.tenant_id, appId: r.app_id, type: r.type, cursor: encodeCursor({ txid: String(r.txid), seq: r.seq }) }));
+  // one parameter for the batch (a JSON array), not six per event
+  const rows = events.map((e) => ({ type: e.type, tenant_id: e.tenantId, app_id: e.appId ?? null, subject_id: e.subjectId, payload: e.payload }));
+  const { rows: written } = await sql<{ txid: string; seq: string; tenant_id: string | null; app_id: string | null; type: string }>`
+    insert into events (type, tenant_id, app_id, subject_id, payload, occurred_at)
+    select e.type, e.tenant_id, e.app_id, e.subject_id, e.payload, ${tx.now}
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as e(type text, tenant_id uuid, app_id uuid, subject_id text, payload jsonb)
+    returning txid::text, seq, tenant_id, app_id, type`.execute(tx.trx);
+  return written.map((r) => ({ tenantId: r.tenant_id, appId: r.app_id, type: r.type, cursor: encodeCursor({ txid: r.txid, seq: r.seq }) }));
 }
 
 export const publishAfterCommit = (ctx: ServiceContext, notices: EventNotice[]) => {

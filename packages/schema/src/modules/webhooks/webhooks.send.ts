@@ -18,17 +18,14 @@ export const IN_FLIGHT_PER_WORKER_JOB = 100;
 /** Batches one job drains before it gives its worker slot back (more wait as jobs of their own). */
 const BATCHES_PER_JOB = 20;
 
-/** Sends the claimed deliveries (each app's secrets read once) and records every outcome; the deliveries as recorded. */
-async function send(ctx: ServiceContext, claimed: Claimed): Promise<Delivery[]> {
+/** Sends the claimed deliveries, each app's secrets read once; every outcome, once all have answered or timed out. */
+async function post(ctx: ServiceContext, claimed: Claimed): Promise<{ d: Delivery; outcome: Outcome }[]> {
   const secrets = new Map<string, Promise<string[]>>();
   const secretsOf = (appId: string) => {
     if (!secrets.has(appId)) secrets.set(appId, signingSecrets(systemDb(ctx), appId, claimed.at));
     return secrets.get(appId)!;
   };
-  const outcomes: { d: Delivery; outcome: Outcome }[] = await Promise.all(
-    claimed.deliveries.map(async (d) => ({ d, outcome: await postDelivery(d, claimed.at, await secretsOf(d.app_id), ctx.settings.webhookTimeoutMs) })),
-  );
-  return recordAttempts(ctx, claimed.at, outcomes);
+  return Promise.all(claimed.deliveries.map(async (d) => ({ d, outcome: await postDelivery(d, claimed.at, await secretsOf(d.app_id), ctx.settings.webhookTimeoutMs) })));
 }
 
 /**
@@ -39,22 +36,27 @@ async function send(ctx: ServiceContext, claimed: Claimed): Promise<Delivery[]> 
 export async function attemptDelivery(ctx: ServiceContext, deliveryId: string): Promise<Delivery | null> {
   const claimed = await claimDue(ctx, { own: deliveryId, limit: 1 });
   if (!claimed.deliveries.length) return null;
-  return (await send(ctx, claimed)).find((d) => d.id === deliveryId) ?? null;
+  return (await recordAttempts(ctx, claimed.at, await post(ctx, claimed))).find((d) => d.id === deliveryId) ?? null;
 }
 
 /**
  * The delivery job (`webhooks.deliver`): this delivery's attempt and, in the same batches, those of
  * other due deliveries (whose own jobs are dropped as they are claimed), until none is left or the
- * job has drained its share. Returns how many attempts were recorded.
+ * job has drained its share. A batch is recorded while the next one is claimed and sent. Returns
+ * how many attempts were recorded.
  */
 export async function deliverDue(ctx: ServiceContext, deliveryId: string | null): Promise<number> {
+  let recording: Promise<number> = Promise.resolve(0);
   let made = 0;
   for (let i = 0; i < BATCHES_PER_JOB; i++) {
     const claimed = await claimDue(ctx, { own: i === 0 ? deliveryId : null, limit: IN_FLIGHT_PER_WORKER_JOB });
-    if (claimed.deliveries.length) made += (await send(ctx, claimed)).length;
+    const outcomes = await post(ctx, claimed);
+    made += await recording;
+    recording = recordAttempts(ctx, claimed.at, outcomes).then((r) => r.length);
+    recording.catch(() => {}); // awaited below; handled meanwhile, so that a failure is the job's, not the process's
     if (claimed.deliveries.length < IN_FLIGHT_PER_WORKER_JOB) break;
   }
-  return made;
+  return made + (await recording);
 }
 
 /** The safety net: PENDING deliveries past their attempt time (a lost job, a restart), attempted now. */
