@@ -52,9 +52,11 @@ async function simulate(opts: SimulateOptions) {
       };
       process.on('SIGINT', interrupt);
       try {
-        const stats = await sim.done;
+        // the summary also when the server went away mid-run (then exit 1 with the reason)
+        const failure = await sim.done.then(() => null, (err: unknown) => err);
         printer.end();
-        process.stdout.write(`${summaryLine(stats)}\n`);
+        process.stdout.write(`${summaryLine(sim.stats)}\n`);
+        if (failure) throw failure;
       } finally {
         process.off('SIGINT', interrupt);
         printer.end();
