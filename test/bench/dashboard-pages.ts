@@ -61,3 +61,27 @@ export function bareTablePage(wsUrl: string): string {
     ws.onopen = () => (document.title = 'open');`;
   return `<!doctype html><html><body><table><tbody></tbody></table><script>${script}</script></body></html>`;
 }
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+}
+
+/** `--profile`: the page's CPU profile over the run, summarised as the functions with the most self time. */
+export function topSelfTime(profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }, top = 15): string {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const f = byId.get(id)!.callFrame;
+    const name = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop() ?? ''}:${f.lineNumber}`;
+    const dt = profile.timeDeltas[i] ?? 0;
+    total += dt;
+    self.set(name, (self.get(name) ?? 0) + dt);
+  });
+  return [...self]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([name, us]) => `  ${((us / total) * 100).toFixed(1).padStart(5)} %  ${name}`)
+    .join('\n');
+}

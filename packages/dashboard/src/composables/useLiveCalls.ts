@@ -23,7 +23,9 @@ export interface LiveCallRow {
 }
 
 const startOf = (c: LiveCall) => c.callInAt ?? c.queuedAt ?? c.alertingAt ?? c.updatedAt;
-const newestFirst = (a: LiveCallRow, b: LiveCallRow) => startOf(b.call).localeCompare(startOf(a.call)) || b.call.id.localeCompare(a.call.id);
+/** ISO times compare as strings; plain `<` rather than localeCompare: this sort runs on every frame with changes. */
+const desc = (a: string, b: string) => (a < b ? 1 : a > b ? -1 : 0);
+const newestFirst = (a: LiveCallRow, b: LiveCallRow) => desc(startOf(a.call), startOf(b.call)) || desc(a.call.id, b.call.id);
 
 /**
  * C1: the live calls table. The stream takes its position first (RT3), then the calls in progress
