@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { connect, createEventBus, defaultSettings, enqueueDelivery, inTransaction, SYSTEM, SystemClock } from '@callplane/schema/core';
 import { verifySignature } from '../../packages/schema/src/modules/privacy/routing.control.js';
-import { DELIVERY_ID_HEADER, IN_FLIGHT_PER_WORKER_JOB } from '../../packages/schema/src/modules/webhooks/webhooks.send.js';
+import { CONNECTIONS_PER_RECEIVER, DELIVERIES_PER_CLAIM, DELIVERY_ID_HEADER } from '../../packages/schema/src/modules/webhooks/webhooks.send.js';
 import { throwAwayDatabase } from './database.js';
 import { freePort, ready, stop, withoutRedis } from './http.js';
 import { summariseProfile, type ProfileWindow } from './profile.js';
@@ -37,7 +37,7 @@ const QUEUE_LANES = 4;
 export const webhooks: Bench = async ({ check, args }) => {
   const profile = args.includes('--profile');
   const n = Number(process.env.BENCH_DELIVERIES ?? 20_000);
-  const inFlight = WORKER_JOBS * IN_FLIGHT_PER_WORKER_JOB;
+  const inFlight = CONNECTIONS_PER_RECEIVER;
   const loadBefore = loadavg();
   const tmp = mkdtempSync(join(tmpdir(), 'callplane-bench-webhooks-'));
   const database = await throwAwayDatabase('webhooks');
@@ -72,7 +72,7 @@ export const webhooks: Bench = async ({ check, args }) => {
 
     const rate = (r: { ms: number }) => (n / r.ms) * 1000;
     const cpu = cpus();
-    console.log(`\npnpm bench webhooks: ${cpu.length} cores (${cpu[0]?.model.trim()}), Node ${process.version}, ${n.toLocaleString('en')} call-status deliveries to a local node:http receiver answering 200, ${inFlight} requests in flight (${WORKER_JOBS} worker jobs × ${IN_FLIGHT_PER_WORKER_JOB})`);
+    console.log(`\npnpm bench webhooks: ${cpu.length} cores (${cpu[0]?.model.trim()}), Node ${process.version}, ${n.toLocaleString('en')} call-status deliveries to a local node:http receiver answering 200, ${inFlight} requests in flight (the worker's connections per receiver; ${WORKER_JOBS} worker jobs claiming ${DELIVERIES_PER_CLAIM} at a time)`);
     console.log(`load average before the run ${loadBefore.map((l) => l.toFixed(1)).join(' ')}, after ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
     const fig = (r: { ms: number; requests: number }) => `${Math.round(rate(r)).toLocaleString('en')} deliveries/s (${(r.ms / 1000).toFixed(1)} s, ${r.requests - n} repeated requests)`;
     const rows = [

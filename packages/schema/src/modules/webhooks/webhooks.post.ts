@@ -8,10 +8,11 @@ import type { Delivery } from './webhooks.table.js';
 export const SIGNATURE_HEADER = 'Callplane-Signature';
 export const DELIVERY_ID_HEADER = 'Callplane-Delivery-Id';
 
-/** Connections kept open per receiver: above what the worker has in flight, so none waits for a socket. */
+/** Requests in flight to one receiver (host and port) from this process; more wait for a connection, kept open for the next. */
+export const CONNECTIONS_PER_RECEIVER = 64;
 const AGENTS = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 256 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 256 }),
+  'http:': new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS_PER_RECEIVER }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: CONNECTIONS_PER_RECEIVER }),
 };
 
 export interface Outcome {

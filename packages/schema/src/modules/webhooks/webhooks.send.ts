@@ -10,13 +10,13 @@ import { postDelivery, type Outcome } from './webhooks.post.js';
 import { recordAttempts } from './webhooks.record.js';
 import type { Delivery } from './webhooks.table.js';
 
-export { deliveryBody, DELIVERY_ID_HEADER, SIGNATURE_HEADER } from './webhooks.post.js';
+export { CONNECTIONS_PER_RECEIVER, deliveryBody, DELIVERY_ID_HEADER, SIGNATURE_HEADER } from './webhooks.post.js';
 export { ATTEMPT_OFFSETS_MINUTES } from './webhooks.record.js';
 
-/** Due deliveries one job claims at a time; all of a batch's requests are in flight together. */
-export const IN_FLIGHT_PER_WORKER_JOB = 100;
+/** Due deliveries one job claims at a time; their requests go at once, up to CONNECTIONS_PER_RECEIVER per receiver. */
+export const DELIVERIES_PER_CLAIM = 250;
 /** Batches one job drains before it gives its worker slot back (more wait as jobs of their own). */
-const BATCHES_PER_JOB = 20;
+const BATCHES_PER_JOB = 8;
 
 /** Sends the claimed deliveries, each app's secrets read once; every outcome, once all have answered or timed out. */
 async function post(ctx: ServiceContext, claimed: Claimed): Promise<{ d: Delivery; outcome: Outcome }[]> {
@@ -49,12 +49,12 @@ export async function deliverDue(ctx: ServiceContext, deliveryId: string | null)
   let recording: Promise<number> = Promise.resolve(0);
   let made = 0;
   for (let i = 0; i < BATCHES_PER_JOB; i++) {
-    const claimed = await claimDue(ctx, { own: i === 0 ? deliveryId : null, limit: IN_FLIGHT_PER_WORKER_JOB });
+    const claimed = await claimDue(ctx, { own: i === 0 ? deliveryId : null, limit: DELIVERIES_PER_CLAIM });
     const outcomes = await post(ctx, claimed);
     made += await recording;
     recording = recordAttempts(ctx, claimed.at, outcomes).then((r) => r.length);
     recording.catch(() => {}); // awaited below; handled meanwhile, so that a failure is the job's, not the process's
-    if (claimed.deliveries.length < IN_FLIGHT_PER_WORKER_JOB) break;
+    if (claimed.deliveries.length < DELIVERIES_PER_CLAIM) break;
   }
   return made + (await recording);
 }
