@@ -185,8 +185,8 @@ export const ingest: Bench = ({ check, args }) =>
     const calls = Number(process.env.BENCH_CALLS ?? 10_000);
     const clients = Number(process.env.BENCH_CLIENTS ?? 4);
     const { partner, app, xs } = await seedIngestApp(url, databaseUrl);
-    // a short warm-up (compiled queries, the month's partitions, JIT) that is not counted
-    await reportAll(url, partner, switchStreams(200, clients, xs, 'warm'));
+    // a short warm-up (compiled queries, the month's partitions, JIT) that is not counted, by one client
+    await reportAll(url, partner, switchStreams(200, 1, xs, 'warm'));
 
     const streams = switchStreams(calls, clients, xs, 'api');
     const events = streams.reduce((n, s) => n + s.length, 0);

@@ -3,6 +3,7 @@
 import type { Tx } from '../../db/transaction.js';
 import { instanceAnalysisEnabled } from '../instances/instances.queries.js';
 import type { Call, Cdr } from './calls.table.js';
+import { insertJsonRows } from './calls.write.js';
 
 /** C2: ceil((end − forward answer) / 60 s); a call never answered bills 0 (and so does one that ended as it was answered). */
 export function billableMinutes(answeredAt: Date | null, endedAt: Date): number {
@@ -37,6 +38,32 @@ const cdrFields = (call: Call) => ({
   billable_minutes: billableMinutes(call.answered_at, call.ended_at!),
 });
 
+const CDR_COLUMNS = [
+  ['tenant_id', 'uuid'],
+  ['app_id', 'uuid'],
+  ['instance_id', 'uuid'],
+  ['binding_id', 'uuid'],
+  ['call_id', 'uuid'],
+  ['switch_call_id', 'text'],
+  ['switch_event_id', 'text'],
+  ['x_e164', 'text'],
+  ['caller_e164', 'text'],
+  ['called_e164', 'text'],
+  ['callee_e164', 'text'],
+  ['user_data', 'text'],
+  ['call_in_at', 'timestamptz'],
+  ['forward_start_at', 'timestamptz'],
+  ['alerting_at', 'timestamptz'],
+  ['answered_at', 'timestamptz'],
+  ['ended_at', 'timestamptz'],
+  ['failure_reason', 'text'],
+  ['recording_url', 'text'],
+  ['recording_for_analysis', 'boolean'],
+  ['billable_minutes', 'integer'],
+  ['created_at', 'timestamptz'],
+  ['updated_at', 'timestamptz'],
+] as const;
+
 /** Announces a new or amended CDR (CDR_CREATED) and runs the hooks, in the CDR's transaction. */
 export async function announceCdr(tx: Tx, cdr: Cdr, change: 'CREATED' | 'AMENDED') {
   await tx.emit({
@@ -58,23 +85,23 @@ export async function insertCdrs(tx: Tx, ended: readonly { call: Call; disconnec
   const analysed = new Map<string, boolean>();
   for (const { call } of ended)
     if (call.instance_id && call.recording_url && !analysed.has(call.instance_id)) analysed.set(call.instance_id, await instanceAnalysisEnabled(tx.trx, call.instance_id));
-  const rows = await tx.trx
-    .insertInto('cdrs')
-    .values(
-      ended.map(({ call, disconnectEventId }) => ({
-        ...cdrFields(call),
-        tenant_id: call.tenant_id,
-        call_id: call.id,
-        switch_call_id: call.switch_call_id,
-        switch_event_id: disconnectEventId,
-        ended_at: call.ended_at!,
-        recording_for_analysis: !!call.instance_id && !!call.recording_url && analysed.get(call.instance_id) === true,
-        created_at: tx.now,
-        updated_at: tx.now,
-      })),
-    )
-    .returningAll()
-    .execute();
+  const rows = await insertJsonRows<Cdr>(
+    tx,
+    'cdrs',
+    CDR_COLUMNS,
+    ended.map(({ call, disconnectEventId }) => ({
+      ...cdrFields(call),
+      tenant_id: call.tenant_id,
+      call_id: call.id,
+      switch_call_id: call.switch_call_id,
+      switch_event_id: disconnectEventId,
+      ended_at: call.ended_at!,
+      recording_for_analysis: !!call.instance_id && !!call.recording_url && analysed.get(call.instance_id) === true,
+      created_at: tx.now,
+      updated_at: tx.now,
+    })),
+    '*',
+  );
   return new Map(rows.map((c) => [c.call_id, c]));
 }
 

@@ -42,10 +42,21 @@ const text = (v: string | null | undefined, field: string, max: number, required
   return t;
 };
 
+/** Numbers parsed lately: a switch names the same X numbers in event after event. */
+const parsed = new Map<string, ReturnType<typeof parseNumber>>();
+const parseCached = (t: string) => {
+  let p = parsed.get(t);
+  if (!p) {
+    if (parsed.size >= 10_000) parsed.clear();
+    parsed.set(t, (p = parseNumber(t)));
+  }
+  return p;
+};
+
 const e164 = (v: string | null | undefined, field: string, required = false): string | null => {
   const t = text(v, field, 64, required);
   if (t === null) return null;
-  const p = parseNumber(t);
+  const p = parseCached(t);
   if (!p.ok) throw new ValidationError(field, p.message);
   return p.e164;
 };

@@ -1,11 +1,20 @@
 // RT1 for a reportCallEvents batch: the events of every item (its CALL_EVENT, the agent's and the
 // CDR's, the deliveries') are kept in the order they were emitted and written to the outbox with
 // one insert at the end of the transaction, instead of one insert each.
-import { sql } from 'kysely';
 import type { Tx } from '../../db/transaction.js';
 import type { EventNotice } from '../events/events.bus.js';
 import { encodeCursor } from '../events/events.cursor.js';
 import type { NewEvent } from '../events/events.service.js';
+import { insertJsonRows } from './calls.write.js';
+
+const EVENT_COLUMNS = [
+  ['type', 'text'],
+  ['tenant_id', 'uuid'],
+  ['app_id', 'uuid'],
+  ['subject_id', 'text'],
+  ['payload', 'jsonb'],
+  ['occurred_at', 'timestamptz'],
+] as const;
 
 export interface BufferedTx extends Tx {
   /** Writes the buffered events, in emit order; the notices are for the bus after commit. */
@@ -25,12 +34,14 @@ export function bufferedEvents(tx: Tx): BufferedTx {
     async flushEvents() {
       if (!pending.length) return notices;
       const batch = pending.splice(0);
-      const rows = await tx.trx
-        .insertInto('events')
-        .values(batch.map((e) => ({ type: e.type, tenant_id: e.tenantId, app_id: e.appId ?? null, subject_id: e.subjectId, payload: JSON.stringify(e.payload), occurred_at: tx.now })))
-        .returning([sql<string>`txid::text`.as('txid'), 'seq'])
-        .execute();
-      // a multi-row insert gives seq in the order of its values
+      const rows = await insertJsonRows<{ txid: string; seq: string }>(
+        tx,
+        'events',
+        EVENT_COLUMNS,
+        batch.map((e) => ({ type: e.type, tenant_id: e.tenantId, app_id: e.appId ?? null, subject_id: e.subjectId, payload: e.payload, occurred_at: tx.now })),
+        'txid::text as txid, seq::text as seq',
+      );
+      // the rows draw seq in the order given
       rows.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
       batch.forEach((e, i) => notices.push({ tenantId: e.tenantId, appId: e.appId ?? null, type: e.type, cursor: encodeCursor({ txid: rows[i]!.txid, seq: rows[i]!.seq }) }));
       return notices;

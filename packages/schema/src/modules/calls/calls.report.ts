@@ -56,7 +56,7 @@ export async function reportCallEvents(ctx: ServiceContext, events: readonly Cal
     }
   });
   // per call, in time order (a DISCONNECT reported before its ANSWER in one batch is applied after it)
-  valid.sort((a, b) => a.e.callId.localeCompare(b.e.callId) || a.e.occurredAt.getTime() - b.e.occurredAt.getTime() || ORDER[a.e.type]! - ORDER[b.e.type]!);
+  valid.sort((a, b) => (a.e.callId < b.e.callId ? -1 : a.e.callId > b.e.callId ? 1 : 0) || a.e.occurredAt.getTime() - b.e.occurredAt.getTime() || ORDER[a.e.type]! - ORDER[b.e.type]!);
   // the months' partitions, in a short transaction of their own (DDL; made once per month and
   // process); two requests making the same month at once: the loser's transaction aborts, and
   // the partition is there when it tries again

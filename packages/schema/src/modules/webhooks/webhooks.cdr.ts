@@ -5,8 +5,8 @@ import type { Tx } from '../../db/transaction.js';
 import type { Cdr } from '../calls/calls.table.js';
 import { enqueueDelivery, MAX_CDRS_PER_DELIVERY } from './webhooks.service.js';
 
-/** The open CDR delivery of each app in a transaction (keyed by the transaction: gone with it). */
-const openBatches = new WeakMap<object, Map<string, { id: string; count: number }>>();
+/** The open CDR delivery of each app in a transaction (keyed by the transaction: gone with it); null: the app has no CDR URL. */
+const openBatches = new WeakMap<object, Map<string, { id: string; count: number } | null>>();
 
 /** A CDR as the receiver gets it. */
 export function cdrItem(cdr: Cdr, change: 'CREATED' | 'AMENDED') {
@@ -40,6 +40,7 @@ export async function pushCdr(tx: Tx, cdr: Cdr, change: 'CREATED' | 'AMENDED'): 
   let byApp = openBatches.get(tx.trx);
   if (!byApp) openBatches.set(tx.trx, (byApp = new Map()));
   const open = byApp.get(cdr.app_id);
+  if (open === null) return;
   if (open && open.count < MAX_CDRS_PER_DELIVERY) {
     await tx.trx
       .updateTable('deliveries')
@@ -50,5 +51,5 @@ export async function pushCdr(tx: Tx, cdr: Cdr, change: 'CREATED' | 'AMENDED'): 
     return;
   }
   const [d] = await enqueueDelivery(tx, { appId: cdr.app_id, kind: 'CDR', items: [item] });
-  if (d) byApp.set(cdr.app_id, { id: d.id, count: 1 });
+  byApp.set(cdr.app_id, d ? { id: d.id, count: 1 } : null);
 }
