@@ -6,6 +6,7 @@ import { seedDemo } from '@callplane/server/demo.ts';
 import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/db.js';
 import { ok } from '../support/graphql.js';
+import { progressLine, progressPrinter } from '@callplane/server/simulator/progress.ts';
 import { cli, errorOutput, gql, spawnServer, type Spawned } from './process.js';
 
 /**
@@ -103,10 +104,37 @@ describe('pnpm callplane simulate', { timeout: 120_000 }, () => {
     expect(r.stderr).not.toMatch(/minting/);
   });
 
-  it('bad options name the option', async () => {
+  it('bad options name the option; an unknown tenant is named', async () => {
     const r = await cli(['simulate', '--rate', '0', '--duration', '5'], { DATABASE_URL: t.databaseUrl });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/--rate is a positive number/);
+    const unknown = await cli(['simulate', '--rate', '1', '--duration', '1', '--tenant', 'Nobody Ltd', '--url', t.url], { DATABASE_URL: t.databaseUrl });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/error: tenant 'Nobody Ltd' .*\(tenant\)/);
+  });
+
+  it('on a terminal the progress line is rewritten in place; errors are shown on a line of their own', () => {
+    const written: string[] = [];
+    const printer = progressPrinter({ isTTY: true, write: (s: string) => written.push(s) } as unknown as NodeJS.WriteStream);
+    const stats = { calls: 3, answered: 1, unanswered: 1, rejected: 1, live: 0, events: 9, sms: 0, errors: 0, elapsedSeconds: 1 };
+    printer.progress(stats);
+    printer.progress({ ...stats, calls: 4, elapsedSeconds: 2 });
+    printer.error(new Error('reportCallEvents: boom'));
+    expect(written).toEqual([`\r\x1b[2K${progressLine(stats)}`, `\r\x1b[2K${progressLine({ ...stats, calls: 4, elapsedSeconds: 2 })}`, '\r\x1b[2K', '! reportCallEvents: boom\n']);
+    expect(progressLine(stats)).toMatch(PROGRESS);
+  });
+
+  // last: it stops the test app's server
+  it('the server going away mid-run: the errors, the summary, and exit 1 with the reason', async () => {
+    const p = spawnServer('cli', ['simulate', '--rate', '2', '--duration', '60', '--url', t.url], { DATABASE_URL: t.databaseUrl });
+    running.push(p);
+    await p.waitFor(/• simulating/);
+    await t.app.stop();
+    const { code } = await p.exited;
+    expect(code).toBe(1);
+    expect(p.stdout()).toMatch(SUMMARY);
+    expect(p.stderr()).toMatch(/^! the server at http:\/\/127\.0\.0\.1:\d+ is unreachable/m);
+    expect(p.stderr()).toMatch(/^error: the server at .* is unreachable/m);
   });
 });
 
