@@ -112,7 +112,7 @@ describe('a crash of the server process', { timeout: 240_000 }, () => {
             first.p.child.kill('SIGKILL');
           }
         } catch (err) {
-          if (!killed) throw err;
+          if (!killed) throw new Error(`a report failed before the kill: ${(err as Error).message}\nserver log:\n${first.p.stdout().slice(-3000)}${first.p.stderr().slice(-2000)}`);
           unacknowledged.push(r); // in flight when the process died: stored or not, never half
           return;
         }
