@@ -70,6 +70,8 @@ export function useLiveCalls(onEvent?: (e: CallEventChange) => void) {
     const known = byId.get(call.id);
     if (known && call.updatedAt < known.call.updatedAt) return;
     const ended = call.state === 'ENDED';
+    // an event brings the call's own columns only (one read per event on the server): keep the names read before
+    if (known && call.app === undefined) call = { ...call, app: known.call.app, instance: known.call.instance, agent: known.call.agent };
     byId.set(call.id, { call, lastEventId: lastEventId ?? known?.lastEventId ?? null, endedSeenAt: ended ? (known?.endedSeenAt ?? Date.now()) : null });
     schedule();
   }
