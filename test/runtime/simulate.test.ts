@@ -7,6 +7,8 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { createTestDatabase } from '../support/db.js';
 import { ok } from '../support/graphql.js';
 import { progressLine, progressPrinter } from '@callplane/server/simulator/progress.ts';
+import { mintSimulatorKeys } from '@callplane/server/simulator/setup.ts';
+import { startSimulator } from '@callplane/server/simulator/simulator.ts';
 import { cli, errorOutput, gql, spawnServer, type Spawned } from './process.js';
 
 /**
@@ -135,6 +137,37 @@ describe('pnpm callplane simulate', { timeout: 120_000 }, () => {
     expect(p.stdout()).toMatch(SUMMARY);
     expect(p.stderr()).toMatch(/^! the server at http:\/\/127\.0\.0\.1:\d+ is unreachable/m);
     expect(p.stderr()).toMatch(/^error: the server at .* is unreachable/m);
+  });
+});
+
+describe('startSimulator (the core the CLI and the server share)', { timeout: 120_000 }, () => {
+  it('P5: a long run reads the bindings again: once the demo ones expired it binds new ones through the API, and their calls connect', async () => {
+    const own = await startTestApp();
+    try {
+      await seedDemo(own.app.systemContext());
+      const minted = await mintSimulatorKeys(own.app.systemContext(), { validForSeconds: 86_400 });
+      const errors: string[] = [];
+      const sim = await startSimulator({ url: own.url, keys: minted.keys, rate: 4, speed: 30, smsShare: 0, instanceShare: 0, rejectedShare: 0, refreshBindingsMs: 300, onError: (e) => errors.push(e.message) });
+      const rides = sim.apps.find((a) => a.name === 'Demo rides (AXB)')!;
+      const demoBindings = rides.bindings.map((b) => b.id);
+      expect(demoBindings).toHaveLength(3);
+      ok(await own.gql(`mutation { advanceClock(seconds: 10800) }`)); // 3 h: the demo's AXB bindings (1–2 h) expired
+      await waitUntil(async () => rides.bindings.map((b) => b.id), (ids) => ids.length > 0 && ids.every((id) => !demoBindings.includes(id)), 'new bindings');
+      const calls = sim.stats.calls;
+      await waitUntil(async () => sim.stats.calls, (n) => n >= calls + 12, 'calls on the new bindings');
+      const stats = await sim.stop();
+      await minted.revoke();
+      expect(errors).toEqual([]);
+      expect(stats.errors).toBe(0);
+      // calls routed on the new bindings were connected (those dialled in the moment before the refresh were refused: 8014)
+      const fresh = new Set(rides.bindings.map((b) => b.id));
+      const cdrs = ok(await own.gql(`{ cdrs(first: 100) { edges { node { answeredAt callee binding { id } } } } }`)).cdrs.edges.map((e: any) => e.node);
+      const onFresh = cdrs.filter((c: any) => c.binding && fresh.has(c.binding.id));
+      expect(onFresh.length).toBeGreaterThan(0);
+      expect(onFresh.every((c: any) => c.callee)).toBe(true);
+    } finally {
+      await own.stop();
+    }
   });
 });
 

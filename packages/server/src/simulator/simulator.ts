@@ -33,6 +33,8 @@ export interface SimulatorOptions {
   smsShare?: number;
   flushMs?: number;
   progressEveryMs?: number;
+  /** How often the apps' active bindings are read again (bindings expire: 2 h by default); default 300 s. */
+  refreshBindingsMs?: number;
   onProgress?: (stats: SimulatorStats) => void;
   /** Every API error (and item error) as it happens: the caller shows them. */
   onError?: (err: Error) => void;
@@ -124,6 +126,18 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
     if (apps.length && !smsOff && random.chance(opts.smsShare ?? 0.15)) track(sms(run, random.pick(apps)));
   };
 
+  // P5: bindings expire; a long run (the in-server one) reads them again, and binds new ones when none is left
+  let refreshing = false;
+  const refresh = setInterval(async () => {
+    if (refreshing) return;
+    refreshing = true;
+    for (const app of apps) {
+      const now = await loadApp(app.gql, random).catch((err) => void onError(new Error(`${app.name}: ${(err as Error).message}`)));
+      if (now?.bindings.length) app.bindings = now.bindings;
+    }
+    refreshing = false;
+  }, opts.refreshBindingsMs ?? 300_000);
+
   const started = Date.now();
   let arrivals: NodeJS.Timeout | undefined;
   const scheduleArrival = () => {
@@ -149,6 +163,7 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       ending = true;
       clearTimeout(arrivals);
       clearTimeout(deadline);
+      clearInterval(refresh);
       for (const wake of [...wakeOnEnd]) wake();
       while (calls.size) await Promise.all([...calls]);
       await reporter.flush();
