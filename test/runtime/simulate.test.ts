@@ -204,6 +204,16 @@ describe('the demo traffic inside pnpm start', { timeout: 120_000 }, () => {
     );
     expect(seen.length).toBeGreaterThanOrEqual(2);
     await stop(first.p);
+    // its calls hung up and its keys were revoked on the way out
+    const db: Db = connect(database.url, { max: 1 });
+    try {
+      expect(await db.db.selectFrom('calls').select('switch_call_id').where('state', '<>', 'ENDED').execute()).toEqual([]);
+      const keys = await db.db.selectFrom('api_keys').select('revoked_at').where('label', '=', 'simulator').execute();
+      expect(keys.length).toBeGreaterThan(0);
+      expect(keys.every((k) => k.revoked_at), 'keys revoked').toBe(true);
+    } finally {
+      await db.close();
+    }
 
     const second = await start({ CALLPLANE_SIMULATOR: 'off' });
     await second.p.waitFor(/CALLPLANE_SIMULATOR=off: no demo traffic/);
