@@ -49,7 +49,7 @@ async function waitUntil<T>(read: () => Promise<T>, done: (v: T) => boolean, wha
 const simCalls = (edges: { node: { switchCallId: string } }[]) => edges.filter((e) => e.node.switchCallId.startsWith('sim-'));
 
 describe('pnpm callplane simulate', { timeout: 120_000 }, () => {
-  it('C1/C2/P8/I3: drives calls through the API — live calls while it runs; answered, unanswered and rejected CDRs with billable minutes from their times; progress and summary printed; its keys revoked at the end', async () => {
+  it('C1/C2/C4/P8/I3: drives calls through the API — live calls while it runs; answered, unanswered and rejected CDRs with billable minutes from their times; SMS stored; progress and summary printed; its keys revoked at the end', async () => {
     const p = spawnServer('cli', ['simulate', '--rate', '8', '--duration', '6', '--speed', '30', '--rejected', '0.3', '--url', t.url], { DATABASE_URL: t.databaseUrl });
     running.push(p);
     await p.waitFor(/• simulating 8 calls\/s for 6 s at speed 30/);
@@ -61,7 +61,7 @@ describe('pnpm callplane simulate', { timeout: 120_000 }, () => {
     const { code } = await p.exited;
     expect(p.stderr()).not.toMatch(/^! /m);
     expect(code).toBe(0);
-    const [, calls, answered, unanswered, rejected, events, , errors] = SUMMARY.exec(p.stdout())!.map(Number);
+    const [, calls, answered, unanswered, rejected, events, sms, errors] = SUMMARY.exec(p.stdout())!.map(Number);
     expect(p.stderr()).toMatch(PROGRESS); // not a terminal: a progress line every 5 s
     expect(errors).toBe(0);
     expect(calls).toBeGreaterThan(20);
@@ -84,6 +84,10 @@ describe('pnpm callplane simulate', { timeout: 120_000 }, () => {
     expect(answeredCdrs).toHaveLength(answered!);
     expect(cdrs.filter((c) => /^REJECTED 80\d\d/.test(c.failureReason ?? ''))).toHaveLength(rejected!);
     expect(cdrs.filter((c) => !c.answeredAt && !c.failureReason?.startsWith('REJECTED'))).toHaveLength(unanswered!);
+    // C4: SMS now and then, stored as reported
+    expect(sms).toBeGreaterThan(0);
+    const texts = ok(await t.gql(`query($to: DateTime) { smsMessages(first: 100, to: $to) { edges { node { messageId } } } }`, { to }, adminKey)).smsMessages.edges;
+    expect(texts.filter((e: any) => e.node.messageId.startsWith('sim-'))).toHaveLength(sms!);
     // privacy calls of the apps, and instance calls that queued and reached an agent
     expect(cdrs.some((c) => c.app && c.answeredAt), 'an answered privacy call').toBe(true);
     expect(cdrs.some((c) => c.instance && c.answeredAt), 'an instance call an agent answered').toBe(true);

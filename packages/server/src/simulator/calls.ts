@@ -141,11 +141,12 @@ export async function instanceCall(run: CallRun, instance: SimInstance, agents: 
   }
 }
 
-/** C4: an SMS from a bound party to X, now and then. */
+/** C4: an SMS to X, now and then. */
 export async function sms(run: CallRun, app: SimApp): Promise<void> {
   const r = run.random;
   const b = r.pick(app.bindings);
-  const from = b.mode === 'AXB' && r.chance(0.5) ? b.b! : b.a;
+  // AXB: one party writes to the other through X; AX / AXE: a customer writes to X
+  const from = b.mode === 'AXB' ? (r.chance(0.5) ? b.b! : b.a) : r.mobile();
   const text = r.pick(['On my way, 5 minutes.', 'I am at the gate.', 'Please call me back.', 'Thanks, received.', '到了，在门口等你。']);
   await app.gql('reportSms', SMS, { messages: [{ messageId: run.nextId('sms'), from, to: b.x, text, sentAt: run.now() }] });
   run.stats.sms++;
