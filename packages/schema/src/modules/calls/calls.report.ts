@@ -14,10 +14,10 @@ import type { EventNotice } from '../events/events.bus.js';
 import { agentStatusOfCall, movesAgent } from './calls.agents.js';
 import { applyToCall, namedRows } from './calls.apply.js';
 import { amendCdr, announceCdr, insertCdrs } from './calls.cdr.js';
-import { checkEvent, MAX_BATCH, MAX_FUTURE_MS, type CallEventInput, type ItemResult } from './calls.input.js';
+import { checkEvent, MAX_BATCH, MAX_FUTURE_MS, xOf, type CallEventInput, type ItemResult } from './calls.input.js';
 import { bufferedEvents } from './calls.outbox.js';
 import { ensureMonthsOf, monthsKnown, retentionStart } from './calls.partitions.js';
-import { callsOfBatch, type BatchItem } from './calls.resolve.js';
+import { callsOfBatch, unknownCall, type BatchItem } from './calls.resolve.js';
 import { pushCallStatuses, type StoredCallEvent } from './calls.status.js';
 import { claimEventIds, eventKey, insertCallEvents, releaseEventIds, updateCalls } from './calls.write.js';
 import type { Call } from './calls.table.js';
@@ -68,7 +68,7 @@ export async function reportCallEvents(ctx: ServiceContext, events: readonly Cal
   }
   const notices = await inTransaction(ctx, async (plain) => {
     const tx = bufferedEvents(plain);
-    const { calls, callOf } = await callsOfBatch(ctx, tx, valid);
+    const { calls, callOf, made } = await callsOfBatch(ctx, tx, valid);
     const placed: (BatchItem & { callId: string })[] = [];
     for (const item of valid) {
       const c = callOf.get(item.index)!;
@@ -80,9 +80,16 @@ export async function reportCallEvents(ctx: ServiceContext, events: readonly Cal
     // the events applied in order; an id is claimed by the first of its items that is stored
     const claimed = new Set<string>();
     const applied: Applied[] = [];
+    // a call made by this batch exists once one of its items naming its number is stored (as when
+    // each item had its own savepoint); until then its other items are UNKNOWN_CALL
+    const unborn = new Set(made);
     for (const p of placed) {
       const before = calls.get(p.callId)!;
       const key = eventKey(before.tenant_id, p.e.eventId);
+      if (unborn.has(before.id) && !xOf(p.e)) {
+        results[p.index] = { index: p.index, eventId: p.e.eventId, status: 'ERROR', error: unknownCall(p.e) };
+        continue;
+      }
       if (!fresh.has(key) || claimed.has(key)) {
         results[p.index] = { index: p.index, eventId: p.e.eventId, status: 'DUPLICATE', callId: before.id };
         continue;
@@ -90,6 +97,7 @@ export async function reportCallEvents(ctx: ServiceContext, events: readonly Cal
       try {
         const { set, after } = applyToCall(before, p.e, named, tx.now);
         claimed.add(key);
+        unborn.delete(after.id);
         calls.set(after.id, after);
         applied.push({ ...p, before, call: after, changed: Object.keys(set).length > 0 });
         results[p.index] = { index: p.index, eventId: p.e.eventId, status: 'STORED', callId: after.id };
@@ -98,6 +106,8 @@ export async function reportCallEvents(ctx: ServiceContext, events: readonly Cal
       }
     }
     await releaseEventIds(tx, placed.filter((p) => results[p.index]!.status === 'ERROR').map((p) => ({ tenantId: calls.get(p.callId)!.tenant_id, eventId: p.e.eventId })).filter((k) => fresh.has(eventKey(k.tenantId, k.eventId)) && !claimed.has(eventKey(k.tenantId, k.eventId))));
+
+    if (unborn.size) await tx.trx.deleteFrom('calls').where('id', 'in', [...unborn]).execute();
 
     // the effects of each stored event, in event order: its CALL_EVENT, the agent's status, the CDR
     const cdrs = await insertCdrs(tx, applied.filter((a) => a.e.type === 'DISCONNECT' && !a.before.ended_at).map((a) => ({ call: a.call, disconnectEventId: a.e.eventId })));

@@ -26,9 +26,11 @@ export interface BatchCalls {
   calls: Map<string, Call>;
   /** Each item's call (row id), or the typed error of the item. */
   callOf: Map<number, string | DomainError>;
+  /** The calls this batch made (row ids): one whose items all fail is not kept. */
+  made: Set<string>;
 }
 
-const unknownCall = (e: CheckedEvent) => new DomainError('UNKNOWN_CALL', `no call ${e.callId} was reported (a CALLIN, or a CALLOUT naming its caller, comes first)`, 'callId');
+export const unknownCall = (e: CheckedEvent) => new DomainError('UNKNOWN_CALL', `no call ${e.callId} was reported (a CALLIN, or a CALLOUT naming its caller, comes first)`, 'callId');
 const notKeys = (e: CheckedEvent) => new DomainError('UNKNOWN_CALL', `the call ${e.callId} is not one of this key’s calls`, 'callId');
 
 /** The visible calls of these switch call ids, locked in id order (one lock order for every batch). */
@@ -40,9 +42,10 @@ function lockVisible(ctx: ServiceContext, tx: Tx, switchIds: string[]) {
 export async function callsOfBatch(ctx: ServiceContext, tx: Tx, items: readonly BatchItem[]): Promise<BatchCalls> {
   const calls = new Map<string, Call>();
   const callOf = new Map<number, string | DomainError>();
+  const made = new Set<string>();
   const bySwitchId = new Map<string, BatchItem[]>();
   for (const item of items) (bySwitchId.get(item.e.callId) ?? bySwitchId.set(item.e.callId, []).get(item.e.callId)!).push(item);
-  if (!items.length) return { calls, callOf };
+  if (!items.length) return { calls, callOf, made };
 
   const found = new Map<string, Call[]>();
   for (const c of await lockVisible(ctx, tx, [...bySwitchId.keys()])) (found.get(c.switch_call_id) ?? found.set(c.switch_call_id, []).get(c.switch_call_id)!).push(c);
@@ -55,15 +58,15 @@ export async function callsOfBatch(ctx: ServiceContext, tx: Tx, items: readonly 
       for (const it of list) callOf.set(it.index, rows[0].id);
     } else missing.push(list);
   }
-  if (missing.length) await makeCalls(ctx, tx, missing, calls, callOf);
-  return { calls, callOf };
+  if (missing.length) await makeCalls(ctx, tx, missing, calls, callOf, made);
+  return { calls, callOf, made };
 }
 
 /**
  * Calls not seen before: the first item naming a number of the key makes the call (the items
  * before it are UNKNOWN_CALL, as when reported one by one); all are inserted with one statement.
  */
-async function makeCalls(ctx: ServiceContext, tx: Tx, missing: BatchItem[][], calls: Map<string, Call>, callOf: Map<number, string | DomainError>) {
+async function makeCalls(ctx: ServiceContext, tx: Tx, missing: BatchItem[][], calls: Map<string, Call>, callOf: Map<number, string | DomainError>, madeIds: Set<string>) {
   const owners = await ownersOf(ctx, tx, [...new Set(missing.flatMap((list) => list.map((it) => xOf(it.e)).filter((x): x is string => !!x)))]);
   const made: { list: BatchItem[]; first: number; owner: Owner; x: string }[] = [];
   for (const list of missing) {
@@ -96,6 +99,7 @@ async function makeCalls(ctx: ServiceContext, tx: Tx, missing: BatchItem[][], ca
     .returningAll()
     .execute();
   const inserted = new Map(rows.map((c) => [c.switch_call_id, c]));
+  for (const c of rows) madeIds.add(c.id);
   // made at the same moment by another request (visible now that it committed), or a call of the tenant this key may not see
   const raced = made.filter((m) => !inserted.has(m.list[0]!.e.callId)).map((m) => m.list[0]!.e.callId);
   const visible = raced.length ? new Map((await lockVisible(ctx, tx, raced)).map((c) => [c.switch_call_id, c])) : new Map<string, Call>();

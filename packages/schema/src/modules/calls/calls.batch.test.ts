@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { privacyServiceWorld, type PrivacyServiceWorld } from '../../../../../test/support/privacy-fixtures.js';
+import type { Actor } from '../../access/actor.js';
+import { authenticate, createApiKey, createUser } from '../tenants/tenants.service.js';
+import { createPrivacyApp, moveNumbersToPool } from '../privacy/privacy.service.js';
+import { reportCallEvents } from './calls.report.js';
+import type { CallEventInput } from './calls.input.js';
+
+/**
+ * C1, C2: a batch is written set-based but keeps the per-item rules: an item that fails leaves
+ * nothing behind (no call, no claimed event id), a repeated id in one batch is stored once, and
+ * calls, events and outbox rows come out as if each item had been applied on its own, in order.
+ */
+
+let s: PrivacyServiceWorld;
+let partner: Actor;
+let x: string;
+let seq = 0;
+const id = (p: string) => `batch-${p}-${++seq}`;
+const at = (offsetS: number) => new Date(s.w.clock.now().getTime() - 3_600_000 + offsetS * 1000);
+const callRows = (callId: string) => s.w.db.selectFrom('calls').selectAll().where('switch_call_id', '=', callId).execute();
+
+beforeAll(async () => {
+  s = await privacyServiceWorld();
+  const { app } = await createPrivacyApp(s.w.ctx(s.acme.admin), { name: 'batch', mode: 'AXB' });
+  const [n] = await s.ownNumbers(s.acme, 1);
+  await moveNumbersToPool(s.w.ctx(s.acme.admin), app.id, [n!.id]);
+  x = n!.e164;
+  const user = await createUser(s.w.ctx(), { tenantId: s.acme.tenantId, name: 'switch batch', email: `switch-batch-${app.id.slice(0, 8)}@example.com`, role: 'PARTNER' });
+  partner = (await authenticate(s.w.ctx(), (await createApiKey(s.w.ctx(), { userId: user.id, appId: app.id })).secret))!;
+});
+afterAll(() => s?.w.drop());
+
+describe('C1: a batch keeps the per-item rules', () => {
+  it('C1: a CALLIN naming a binding of another number is an error of that item and makes no call; its later events are UNKNOWN_CALL; its event id can be reported again', async () => {
+    const callId = id('call');
+    const badIn: CallEventInput = { eventId: id('e'), callId, type: 'CALLIN', occurredAt: at(0), caller: '+8613800001111', called: x, bindingId: '00000000-0000-4000-8000-000000000000' };
+    const ring: CallEventInput = { eventId: id('e'), callId, type: 'ALERTING', occurredAt: at(2) };
+    const other = { eventId: id('e'), callId: id('call'), type: 'CALLIN' as const, occurredAt: at(0), caller: '+8613800002222', called: x };
+    const results = await reportCallEvents(s.w.ctx(partner), [badIn, ring, other]);
+    expect(results.map((r) => (r.status === 'ERROR' ? [r.error.code, r.error.field] : r.status))).toEqual([['INVALID_INPUT', 'bindingId'], ['UNKNOWN_CALL', 'callId'], 'STORED']);
+    expect(await callRows(callId)).toEqual([]);
+    expect(await s.w.db.selectFrom('call_event_ids').select('switch_event_id').where('switch_event_id', 'in', [badIn.eventId, ring.eventId]).execute()).toEqual([]);
+    // the same ids, now correct, are stored
+    const again = await reportCallEvents(s.w.ctx(partner), [{ ...badIn, bindingId: null }, ring]);
+    expect(again.map((r) => r.status)).toEqual(['STORED', 'STORED']);
+    expect((await callRows(callId)).map((c) => c.state)).toEqual(['RINGING']);
+  });
+
+  it('C1: an event id twice in one batch is stored once (the first, in time order), the other is DUPLICATE', async () => {
+    const callId = id('call');
+    const eventId = id('e');
+    const events: CallEventInput[] = [
+      { eventId: id('e'), callId, type: 'CALLIN', occurredAt: at(0), caller: '+8613800003333', called: x },
+      { eventId, callId, type: 'ANSWER', occurredAt: at(9) },
+      { eventId, callId, type: 'ANSWER', occurredAt: at(5) },
+    ];
+    const results = await reportCallEvents(s.w.ctx(partner), events);
+    expect(results.map((r) => r.status)).toEqual(['STORED', 'DUPLICATE', 'STORED']);
+    const [row] = await callRows(callId);
+    expect(row!.answered_at).toEqual(at(5));
+    expect(await s.w.db.selectFrom('call_events').select('type').where('switch_event_id', '=', eventId).execute()).toHaveLength(1);
+  });
+
+  it('C1/RT1: the outbox gets each stored event’s CALL_EVENT and each CDR’s CDR_CREATED in event order, one transaction', async () => {
+    const pair = id('pair');
+    const [a, b] = [`${pair}-a`, `${pair}-b`];
+    const events: CallEventInput[] = [
+      { eventId: id('e'), callId: b, type: 'DISCONNECT', occurredAt: at(30) },
+      { eventId: id('e'), callId: a, type: 'CALLIN', occurredAt: at(0), caller: '+8613800004444', called: x },
+      { eventId: id('e'), callId: b, type: 'CALLIN', occurredAt: at(1), caller: '+8613800005555', called: x },
+      { eventId: id('e'), callId: a, type: 'ANSWER', occurredAt: at(3) },
+    ];
+    const results = await reportCallEvents(s.w.ctx(partner), events);
+    expect(results.map((r) => r.status)).toEqual(['STORED', 'STORED', 'STORED', 'STORED']);
+    const calls = new Map((await s.w.db.selectFrom('calls').select(['id', 'switch_call_id']).where('switch_call_id', 'in', [a, b]).execute()).map((c) => [c.id, c.switch_call_id]));
+    const outbox = (await s.w.db.selectFrom('events').select(['type', 'txid', 'payload']).where('type', 'in', ['CALL_EVENT', 'CDR_CREATED']).orderBy('seq').execute()).filter((e) =>
+      calls.has((e.payload as { callId: string }).callId),
+    );
+    const seen = outbox.map((e) => {
+      const p = e.payload as { callId: string; event?: string; state?: string };
+      return [e.type, calls.get(p.callId), p.event ?? null, p.state ?? null];
+    });
+    expect(seen).toEqual([
+      ['CALL_EVENT', a, 'CALLIN', 'RINGING'],
+      ['CALL_EVENT', a, 'ANSWER', 'TALKING'],
+      ['CALL_EVENT', b, 'CALLIN', 'RINGING'],
+      ['CALL_EVENT', b, 'DISCONNECT', 'ENDED'],
+      ['CDR_CREATED', b, null, null],
+    ]);
+    expect(new Set(outbox.map((e) => String(e.txid))).size).toBe(1);
+  });
+});
