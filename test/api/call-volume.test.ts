@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiKey, createUser } from '@callplane/schema';
 import { startTestApp, type TestApp } from '../support/app.js';
 import type { TenantFixture } from '../support/context.js';
 import { gid, ok } from '../support/graphql.js';
+import { partnerKey } from '../support/partner-keys.js';
 import { privacyApps } from '../support/privacy-fixtures.js';
 
 /** C2: callVolume, the per-minute series of the live calls page's charts, through the cdrs read policy. */
@@ -41,11 +41,8 @@ beforeAll(async () => {
   A = await t.tenant('Acme');
   B = await t.tenant('Beta');
   apps = await privacyApps(t, A, B);
-  const system = t.app.systemContext();
-  for (const [name, appId] of [['app1', apps.app1], ['app2', apps.app2]] as const) {
-    const user = await createUser(system, { tenantId: A.tenantId, name: `switch ${name}`, email: `vol.${name}@acme.example`, role: 'PARTNER' });
-    partner[name] = (await createApiKey(system, { userId: user.id, appId })).secret;
-  }
+  partner.app1 = await partnerKey(t, A, apps.app1, 'app1');
+  partner.app2 = await partnerKey(t, A, apps.app2, 'app2');
   base = Math.floor(t.clock.now().getTime() / MINUTE) * MINUTE - 5 * MINUTE;
   const acme = [...call('v-1', X1, 0, true), ...call('v-2', X1, 10, true), ...call('v-3', X1, 20, false), ...call('v-4', X1, 65, false)];
   expect(ok(await t.gql(REPORT, { events: acme }, A.keys.admin)).reportCallEvents.every((r: any) => r.status === 'STORED')).toBe(true);

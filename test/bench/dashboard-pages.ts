@@ -68,14 +68,14 @@ interface ProfileNode {
 }
 
 /** `--profile`: the page's CPU profile over the run, summarised as the functions with the most self time. */
-export function topSelfTime(profile: { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }, top = 15): string {
+export function topSelfTime(profile: { nodes: ProfileNode[]; samples?: number[]; timeDeltas?: number[] }, top = 15): string {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<string, number>();
   let total = 0;
-  profile.samples.forEach((id, i) => {
+  (profile.samples ?? []).forEach((id, i) => {
     const f = byId.get(id)!.callFrame;
     const name = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop() ?? ''}:${f.lineNumber}`;
-    const dt = profile.timeDeltas[i] ?? 0;
+    const dt = profile.timeDeltas?.[i] ?? 0;
     total += dt;
     self.set(name, (self.get(name) ?? 0) + dt);
   });

@@ -25,21 +25,17 @@ const Q = {
   report: `mutation($events: [CallEventInput!]!) { reportCallEvents(events: $events) { status error { code field message } } }`,
 };
 
-/** A GraphQL call over HTTP to the running server, as the switch makes it. */
-async function http<T = any>(query: string, variables: Record<string, unknown>, key: string): Promise<T> {
-  const res = await fetch(`${t.url}/graphql`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return ok((await res.json()) as GqlResult<T>);
-}
-
 let seq = 0;
-/** One event of call `callId`, `s` seconds after a start two minutes before the (manual) clock. */
+/** Reports one event of call `callId`, `s` seconds after a start two minutes before the (manual) clock. */
 async function report(callId: string, type: string, s: number, extra: Record<string, unknown> = {}) {
   const occurredAt = new Date(t.clock.now().getTime() - 120_000 + s * 1000).toISOString();
-  const [r] = (await http(Q.report, { events: [{ eventId: `web-${++seq}`, callId, type, occurredAt, ...extra }] }, acme.keys.admin)).reportCallEvents;
+  // over HTTP to the running server, as the switch (or the simulator) sends it
+  const res = await fetch(`${t.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${acme.keys.admin}` },
+    body: JSON.stringify({ query: Q.report, variables: { events: [{ eventId: `web-${++seq}`, callId, type, occurredAt, ...extra }] } }),
+  });
+  const [r] = ok((await res.json()) as GqlResult).reportCallEvents;
   expect(r.status, JSON.stringify(r.error)).toBe('STORED');
 }
 
