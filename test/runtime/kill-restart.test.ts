@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Db } from '@callplane/schema';
 import { freePort } from '@callplane/server/database/embedded.ts';
 import type { TestApp } from '../support/app.js';
@@ -24,18 +24,19 @@ const CALLS_PER_REPORT = 20;
 const REPORTS_BEFORE_KILL = 12;
 const REPORT = `mutation($events: [CallEventInput!]!) { reportCallEvents(events: $events) { status } }`;
 
-let database: { url: string; drop(): Promise<void> };
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
 let conn: Db;
+/** Every server process started, killed at the end if still alive. */
 const running: Spawned[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase();
   conn = connect(database.url, { max: 2 });
-});
-afterAll(async () => {
-  for (const p of running) if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-  await conn?.close();
-  await database?.drop();
+  return async () => {
+    for (const { child } of running) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await conn.close();
+    await database.drop();
+  };
 });
 
 async function start() {
