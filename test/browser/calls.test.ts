@@ -3,7 +3,8 @@ import type { Browser, Locator, Page } from 'playwright-core';
 import { startTestApp, type GqlResult, type TestApp } from '../support/app.js';
 import { launchBrowser, openUser, screenshot, signIn } from '../support/browser.js';
 import type { TenantFixture } from '../support/context.js';
-import { ok } from '../support/graphql.js';
+import { gid, ok } from '../support/graphql.js';
+import { runningInstanceOn } from '../support/instances.js';
 import { apiNumbers } from '../support/privacy-fixtures.js';
 import { startReceiver } from '../support/webhook-receiver.js';
 
@@ -17,6 +18,7 @@ let t: TestApp;
 let acme: TenantFixture;
 let browser: Browser;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
+let support: { e164: string; skillGroupId: string };
 const X = '+862155620001';
 
 const Q = {
@@ -48,6 +50,9 @@ beforeAll(async () => {
   const numbers = await apiNumbers(t, acme, ['021 5562 0001']);
   const app = ok(await t.gql(Q.createApp, { input: { name: 'Acme rides', mode: 'AXB', cdrUrl: receiver.url } }, acme.keys.admin)).createPrivacyApp.app.id;
   ok(await t.gql(Q.move, { app, ids: numbers }, acme.keys.admin));
+  const { instance, number } = await runningInstanceOn(t, acme, { name: 'Acme Support' });
+  const group = await t.app.systemContext().db.selectFrom('skill_groups').select('id').where('instance_id', '=', instance.id).executeTakeFirstOrThrow();
+  support = { e164: number.e164, skillGroupId: gid('SkillGroup', group.id) };
   browser = await launchBrowser();
 }, 120_000);
 afterAll(async () => {
@@ -109,6 +114,23 @@ describe('dashboard: live calls and webhooks in the browser (C1, C2, C3)', () =>
     expect(await a.locator('[data-testid="cdr-feed"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-cdr')))).toEqual(['b-2', 'b-1']);
 
     expect(await sameDocument(a)).toBe(true);
+    expect(pageErrors).toEqual([]);
+    await context.close();
+  }, 120_000);
+
+  it('C1, I3: a call queued on an instance number shows in the call table and raises the instance’s In queue tile; when it ends the tile falls back', async () => {
+    const { context, page: a, pageErrors } = await openUser(browser, t.url);
+    await openSection(a, acme.keys.supervisor, 'Live calls');
+    const inQueue = (n: number) => a.locator('[data-testid="tiles-instance-Acme Support"] [data-metric="contactsInQueue"] .tile-value', { hasText: new RegExp(`^${n}$`) });
+    await inQueue(0).waitFor();
+    await report('q-1', 'CALLIN', 90, { caller: '13800000005', called: support.e164 });
+    await report('q-1', 'QUEUED', 91, { skillGroupId: support.skillGroupId });
+    await callRow(a, 'q-1').locator('[data-column="state"] .badge', { hasText: /^Queued$/ }).waitFor();
+    await inQueue(1).waitFor();
+    await screenshot(a, 'c05-queued-instance-tiles');
+    await report('q-1', 'DISCONNECT', 95, { failureReason: 'CALLER_HUNG_UP' });
+    await inQueue(0).waitFor();
+    await callRow(a, 'q-1').waitFor({ state: 'detached' });
     expect(pageErrors).toEqual([]);
     await context.close();
   }, 120_000);
