@@ -3,10 +3,16 @@
 import { sql } from 'kysely';
 import type { ServiceContext } from '../../context.js';
 import { inTransaction } from '../../db/transaction.js';
+import { CONNECTIONS_PER_RECEIVER } from './webhooks.post.js';
 import type { Delivery } from './webhooks.table.js';
 
-/** A claimed delivery is held this long past the request's timeout before a sweep may take it again. */
+/** A claimed delivery is held this long past its requests' timeouts before a sweep may take it again. */
 const CLAIM_MARGIN_MS = 60_000;
+/**
+ * Timeouts a claimed batch may take: its requests go in waves of CONNECTIONS_PER_RECEIVER when they
+ * all go to one receiver, twice as many when another job of the process sends to it as well.
+ */
+const timeoutsPerBatch = (limit: number) => 2 * Math.ceil(limit / CONNECTIONS_PER_RECEIVER);
 
 export interface Claimed {
   deliveries: Delivery[];
@@ -17,12 +23,12 @@ export interface Claimed {
 /**
  * Takes up to `limit` PENDING deliveries due by the injected clock, `own` first (the job's own
  * delivery), the others oldest due first, skipping rows another worker holds. Each is held for the
- * request (its next attempt moved past the timeout). The jobs of the others are dropped in the
+ * requests (its next attempt moved past the timeouts they may take). The jobs of the others are dropped in the
  * same transaction: their attempt is made here, and a failure queues the next one (record).
  */
 export async function claimDue(ctx: ServiceContext, o: { own: string | null; limit: number }): Promise<Claimed> {
   return inTransaction(ctx, async (tx) => {
-    const held = new Date(tx.now.getTime() + ctx.settings.webhookTimeoutMs + CLAIM_MARGIN_MS);
+    const held = new Date(tx.now.getTime() + timeoutsPerBatch(o.limit) * ctx.settings.webhookTimeoutMs + CLAIM_MARGIN_MS);
     // one statement: the own delivery and the oldest due others, locked, held, their jobs dropped
     // (graphile-worker's complete_jobs, which leaves alone a job that a worker runs right now)
     const { rows } = await sql<Delivery>`
