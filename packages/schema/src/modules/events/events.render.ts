@@ -116,8 +116,11 @@ class RenderGroup {
     this.pumping = true;
     try {
       while (this.backlog.length && !this.dissolved) {
-        const batch: Delivery[] = [];
-        for (const e of this.backlog.splice(0)) batch.push({ ...delivery(e), rendered: await this.render(e) });
+        // the page's events render side by side (in order of the page): their nested reads (the
+        // call of each call event …) share one dataloader batch instead of a round trip per event
+        const events = this.backlog.splice(0);
+        const rendered = await Promise.all(events.map((e) => this.render(e)));
+        const batch: Delivery[] = events.map((e, i) => ({ ...delivery(e), rendered: rendered[i] }));
         if (this.dissolved) break;
         for (const m of this.members) m.offer(batch);
       }
