@@ -47,4 +47,19 @@ describe('call events reach subscriptions a page at a time (C1, RT2)', () => {
     // the report's own reads of the calls, plus the page's: not one per event
     expect(reads).toBeLessThan(10);
   });
+  it('C1: a subscriber that starts behind reads the 40 stored events as a page of its own, their calls read in one statement', async () => {
+    const after = await t.cursor();
+    const at = t.clock.now().toISOString();
+    const events = Array.from({ length: 40 }, (_, i) => ({ eventId: `behind-${i}`, callId: `behind-call-${i}`, type: 'CALLIN', occurredAt: at, caller: `1390000${String(1000 + i)}`, called: X1 }));
+    ok(await t.gql(REPORT, { events }, A.keys.admin));
+    let sub!: ReturnType<typeof collect<{ callEvents: { call: { switchCallId: string } } }>>;
+    const reads = await countQueries(/from "calls"/, async () => {
+      // another selection than the first test's (still open) subscription: no rendering of its to share
+      sub = collect(t.wsClient(A.keys.supervisor), SUB.replace('event state', 'eventId event state'), { after });
+      await sub.waitFor(() => sub.items.length >= 40);
+    });
+    expect(sub.items.map((x) => x.callEvents.call.switchCallId).sort()).toEqual(events.map((e) => e.callId).sort());
+    expect(sub.errors).toEqual([]);
+    expect(reads).toBeLessThan(10);
+  });
 });

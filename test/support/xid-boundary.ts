@@ -5,26 +5,22 @@ import pg from 'pg';
 import { connect } from '@callplane/schema';
 import { migrateAll } from '@callplane/server/database/migrate.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from '@callplane/server/database/embedded.ts';
-import { createTestDatabase } from './db.js';
 import { admin, withDb } from './global-setup.js';
 
 /** Burning a million transaction ids takes about five seconds here; further is not worth a test's time. */
 const MAX_BURN = 1_000_000;
 
 /**
- * A migrated database whose cluster can be brought just below a decimal-digit boundary of the
- * transaction id (9 999 → 10 000, 99 999 → 100 000, …), where a cursor ordered as text breaks.
+ * A migrated database on a cluster of its own that can be brought just below a decimal-digit
+ * boundary of the transaction id (9 999 → 10 000, 99 999 → 100 000, …), where a cursor ordered as
+ * text breaks.
  *
- * The run's own cluster is used while its next boundary is within MAX_BURN transactions. A cluster
- * that has gone far past one (say 12 million, next boundary 100 million) would need minutes of
- * burning, so the same ordering is then shown on a second, smaller boundary that can be reached:
- * a fresh embedded PostgreSQL starts near transaction 1 000, where 10 000 is a moment away.
+ * The cluster is a fresh embedded PostgreSQL (it starts near transaction 1 000, so 10 000 is a
+ * moment away), never the run's shared one: there the other test files use transaction ids at the
+ * same time, and could carry the cluster past the boundary between the burn and the test's first
+ * write (the test would then see no id below it).
  */
 export async function boundaryDatabase(): Promise<{ url: string; currentTxid(): Promise<bigint>; burnTo(txid: bigint): Promise<void>; drop(): Promise<void> }> {
-  const shared = await createTestDatabase();
-  const now = await currentTxid(shared.url);
-  if (nextBoundary(now) - now <= BigInt(MAX_BURN)) return withBurn(shared.url, shared.drop);
-  await shared.drop();
   const dir = mkdtempSync(join(tmpdir(), 'callplane-xid-'));
   const embedded: EmbeddedDatabase = await startEmbeddedPostgres(dir);
   await admin(embedded.url, 'create database boundary');

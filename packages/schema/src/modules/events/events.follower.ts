@@ -33,6 +33,8 @@ export interface EventConsumer {
    */
   takeNow?(d: Delivery): boolean;
   drained?(): Promise<void>;
+  /** Sees a page read from the table before its events are taken one by one (to render them side by side). */
+  prepare?(page: Delivery[]): Promise<void>;
 }
 
 /** Where a follower's live events come from: the shared reader, or a group of alike subscriptions on it. */
@@ -171,10 +173,12 @@ export class Follower {
     this.stats.ownReads = (this.stats.ownReads ?? 0) + 1;
     ownStreamReads.count++;
     this.counted(page.length);
-    for (const e of page) {
+    const deliveries = page.map(delivery);
+    await this.consumer.prepare?.(deliveries);
+    for (const d of deliveries) {
       if (this.stopped) break;
       this.stats.buffered--;
-      await this.take(delivery(e));
+      await this.take(d);
     }
     return page.length;
   }

@@ -197,6 +197,9 @@ export function renderedEvents(deps: { db: Kysely<Database>; bus: EventBus }, op
       },
       takeNow: (d) => transport.send(d.rendered!),
       drained: () => transport.drained(),
+      // a page read on its own renders side by side (kept in the group's memo for `take`), so its
+      // nested reads share one dataloader batch; a failure is met again, in order, by `take`
+      prepare: async (page) => void (await Promise.allSettled(page.map(async (d) => d.rendered ?? source.render(d.event)))),
     };
     const follower = new Follower(deps.db, opts, source, consumer);
     void stop.then(() => follower.stop());
