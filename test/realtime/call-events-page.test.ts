@@ -28,7 +28,7 @@ afterAll(() => t?.stop());
 describe('call events reach subscriptions a page at a time (C1, RT2)', () => {
   it('C1: 40 calls reported in one batch reach a callEvents subscriber, each once, their calls read in one statement', async () => {
     const after = await t.cursor();
-    const sub = collect<{ callEvents: { event: string; call: { switchCallId: string; state: string; caller: string } } }>(t.wsClient(A.keys.supervisor), SUB, { after });
+    const sub = collect<{ callEvents: { event: string; state: string; call: { switchCallId: string; state: string; caller: string } } }>(t.wsClient(A.keys.supervisor), SUB, { after });
     const at = t.clock.now().toISOString();
     const events = Array.from({ length: 40 }, (_, i) => ({ eventId: `page-${i}`, callId: `page-call-${i}`, type: 'CALLIN', occurredAt: at, caller: `1380000${String(1000 + i)}`, called: X1 }));
     // one call first, seen live: the subscription has caught up and follows the shared reader
