@@ -1,12 +1,10 @@
 // C1, C2, P9: live calls and CDRs as the key may see them (scopedFrom), by app, instance, number, binding and time.
 import type { ServiceContext } from '../../context.js';
 import { scopedFrom } from '../../access/scope.js';
-import { ValidationError } from '../../errors.js';
-import { parseNumber } from '../numbers/numbers.phone.js';
+import { filterNumber, queryWindow, RANGE_DAYS } from '../../shared/query-window.js';
 
 /** P9: a CDR query spans 31 days at most (two monthly partitions). */
-export const CDR_RANGE_DAYS = 31;
-const DAY = 86_400_000;
+export const CDR_RANGE_DAYS = RANGE_DAYS;
 
 export interface LiveCallFilter {
   appId?: string | null;
@@ -33,18 +31,13 @@ export interface CdrFilter extends LiveCallFilter {
 
 /** C2, P9: the CDRs the key may see of calls that ended within [from, to), a range of 31 days at most. */
 export function cdrsQuery(ctx: ServiceContext, f: CdrFilter = {}) {
-  const to = f.to ?? ctx.clock.now();
-  const from = f.from ?? new Date(to.getTime() - CDR_RANGE_DAYS * DAY);
-  if (from >= to) throw new ValidationError('from', 'from is before to');
-  if (to.getTime() - from.getTime() > CDR_RANGE_DAYS * DAY) throw new ValidationError('to', `a CDR query spans ${CDR_RANGE_DAYS} days at most`);
+  const { from, to } = queryWindow(ctx.clock.now(), f, 'a CDR query');
   let q = scopedFrom(ctx, 'cdrs').selectAll().where('cdrs.ended_at', '>=', from).where('cdrs.ended_at', '<', to);
   if (f.appId) q = q.where('cdrs.app_id', '=', f.appId);
   if (f.instanceId) q = q.where('cdrs.instance_id', '=', f.instanceId);
   if (f.bindingId) q = q.where('cdrs.binding_id', '=', f.bindingId);
   if (f.number) {
-    const p = parseNumber(f.number.slice(0, 64));
-    if (!p.ok) throw new ValidationError('number', p.message);
-    const n = p.e164;
+    const n = filterNumber(f.number);
     q = q.where((eb) => eb.or([eb('cdrs.caller_e164', '=', n), eb('cdrs.called_e164', '=', n), eb('cdrs.callee_e164', '=', n), eb('cdrs.x_e164', '=', n)]));
   }
   return q;
