@@ -81,6 +81,13 @@ export const READ_POLICY = {
   // C4: SMS to an app's numbers, and the switch's message ids seen
   sms_messages: { types: ['Sms'], read: APP_DATA },
   sms_message_ids: { types: [], read: APP_DATA },
+  // voice messages (V1–V3): an app's numbers and messages are its PARTNER keys' too; fees and packages are billing data
+  voice_apps: { types: [], read: APP_DATA, appColumn: 'id' },
+  voice_numbers: { types: [], read: APP_DATA },
+  voice_fee_charges: { types: [], read: TENANT_DATA },
+  voice_packages: { types: [], read: TENANT_DATA },
+  voice_messages: { types: [], read: APP_DATA },
+  voice_package_usages: { types: [], read: TENANT_DATA },
 } as const satisfies Record<keyof Database, TablePolicy>;
 
 export type PolicyTable = keyof typeof READ_POLICY;

@@ -10,6 +10,7 @@ import * as privacy from './2026_12_01_0008_privacy.js';
 import * as calls from './2026_12_01_0009_calls.js';
 import * as webhooks from './2026_12_01_0010_webhooks.js';
 import * as sms from './2026_12_01_0011_sms.js';
+import * as voice from './2026_12_01_0012_voice.js';
 
 /** Every migration, keyed by its dated name; files are frozen once shipped. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_01_0009_calls': calls,
   '2026_12_01_0010_webhooks': webhooks,
   '2026_12_01_0011_sms': sms,
+  '2026_12_01_0012_voice': voice,
 };
