@@ -58,13 +58,21 @@ export interface Movement {
   description?: string | null;
   orderId?: string | null;
   createdBy?: string | null;
+  /**
+   * A charge that cannot be refused (a monthly fee, month-end usage): it may take the balance below
+   * zero; the tenant is then in arrears until a top-up. Purchases never set it.
+   */
+  allowArrears?: boolean;
 }
 
-/** M1: moves money atomically; a debit beyond the balance is INSUFFICIENT_BALANCE and writes nothing. */
+/**
+ * M1: moves money atomically; a debit beyond the balance is INSUFFICIENT_BALANCE and writes nothing,
+ * unless the movement allows arrears.
+ */
 export async function moveBalance(tx: Tx, m: Movement): Promise<LedgerEntry> {
   const current = await lockBalance(tx, m.tenantId);
   const after = current.plus(m.amount);
-  if (after.isNegative())
+  if (after.isNegative() && !m.allowArrears)
     throw new DomainError(
       'INSUFFICIENT_BALANCE',
       `the balance is ${formatMoney(current)} CNY; ${formatMoney(m.amount.negated())} CNY is needed`,

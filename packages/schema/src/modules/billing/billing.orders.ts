@@ -100,7 +100,7 @@ export async function createOrder(
  * Pays a locked UNPAID order from the balance: the lines' effects first (they lock their own rows,
  * always before the balance, so that jobs and payments lock in one order), then the debit.
  */
-export async function settleOrder(tx: Tx, ctx: ServiceContext, order: Order): Promise<Order> {
+export async function settleOrder(tx: Tx, ctx: ServiceContext, order: Order, opts: { allowArrears?: boolean } = {}): Promise<Order> {
   const lines = await tx.trx.selectFrom('order_lines').selectAll().where('order_id', '=', order.id).orderBy('position').execute();
   const paid = await tx.trx
     .updateTable('orders')
@@ -122,6 +122,7 @@ export async function settleOrder(tx: Tx, ctx: ServiceContext, order: Order): Pr
       reference: order.order_no,
       orderId: order.id,
       createdBy: ctx.actor?.userId ?? null,
+      allowArrears: opts.allowArrears ?? false,
     });
   await emitOrderStatus(tx, paid, order.status);
   return paid;
