@@ -46,7 +46,7 @@ export const READ_POLICY = {
     types: ['Number', 'RegionStock', 'NumberImportResult'],
     read: { OPERATOR: 'ALL', TENANT_ADMIN: 'TENANT_OR_STOCK', SUPERVISOR: 'TENANT_OR_STOCK', PARTNER: 'NONE' },
   },
-  number_applications: { types: ['NumberApplication'], read: TENANT_DATA },
+  number_applications: { types: ['NumberApplication', 'ApplicationStatusCount'], read: TENANT_DATA },
   application_materials: { types: ['HandlerMaterial'], read: TENANT_DATA },
   tariffs: { types: ['Tariff'], read: { OPERATOR: 'ALL', TENANT_ADMIN: 'ALL', SUPERVISOR: 'ALL', PARTNER: 'NONE' } },
   balances: { types: ['Balance'], read: TENANT_DATA },
@@ -76,7 +76,7 @@ export const READ_POLICY = {
   call_event_ids: { types: [], read: APP_DATA },
   cdrs: { types: ['Cdr', 'CallVolumeBucket'], read: APP_DATA },
   // C3: webhook deliveries of an app and their attempts
-  deliveries: { types: ['Delivery'], read: APP_DATA },
+  deliveries: { types: ['Delivery', 'WebhookHealth'], read: APP_DATA },
   delivery_attempts: { types: ['DeliveryAttempt'], read: APP_DATA },
   // C4: SMS to an app's numbers, and the switch's message ids seen
   sms_messages: { types: ['Sms'], read: APP_DATA },

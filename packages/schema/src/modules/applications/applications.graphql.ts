@@ -21,6 +21,7 @@ import {
   retryNumberAllocation,
   reviewNumberApplication,
 } from './applications.service.js';
+import { applicationCounts, type ApplicationStatusCount } from './applications.counts.js';
 import {
   APPLICATION_NUMBER_STATUSES,
   APPLICATION_PURPOSES,
@@ -178,6 +179,23 @@ builder.queryFields((t) => ({
     resolve: (_r, args, ctx) => findApplication(ctx, args.id.id),
   }),
 }));
+
+const ApplicationStatusCountRef = builder.objectRef<ApplicationStatusCount>('ApplicationStatusCount').implement({
+  description: 'N3: how many applications the key may see are at one status.',
+  fields: (t) => ({
+    status: t.field({ type: StatusEnum, resolve: (c) => c.status }),
+    count: t.exposeInt('count'),
+  }),
+});
+
+builder.queryField('applicationCounts', (t) =>
+  t.field({
+    type: [ApplicationStatusCountRef],
+    description: 'N3: the applications visible to the key (own tenant; OPERATOR: all) per status, every status present, in pipeline order.',
+    authScopes: { authenticated: true },
+    resolve: (_r, _args, ctx) => applicationCounts(ctx),
+  }),
+);
 
 builder.mutationFields((t) => ({
   applyForNumbers: t.field({

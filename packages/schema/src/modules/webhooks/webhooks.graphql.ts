@@ -7,6 +7,7 @@ import type { StoredEvent } from '../events/events.service.js';
 import { TenantRef } from '../tenants/tenants.graphql.js';
 import { PrivacyAppRef } from '../privacy/privacy.graphql.js';
 import { attemptsOf, deliveriesQuery, findDelivery, redeliverDelivery } from './webhooks.service.js';
+import { webhookHealth, type WebhookHealth } from './webhooks.health.js';
 import { DELIVERY_KINDS, DELIVERY_STATUSES, type Delivery, type DeliveryAttempt } from './webhooks.table.js';
 
 const DeliveryKindEnum = builder.enumType('DeliveryKind', { values: DELIVERY_KINDS, description: 'C3: which URL of the app: CDR batches, call-status changes, SMS.' });
@@ -73,6 +74,27 @@ builder.queryFields((t) => ({
     resolve: (_r, args, ctx) => findDelivery(ctx, args.id.id),
   }),
 }));
+
+const WebhookHealthRef = builder.objectRef<WebhookHealth>('WebhookHealth').implement({
+  description: 'C3: the deliveries the key may see, counted by state.',
+  fields: (t) => ({
+    pending: t.exposeInt('pending', { description: 'Not delivered yet, an attempt due.' }),
+    failing: t.exposeInt('failing', { description: 'Pending ones whose last attempt failed: being retried.' }),
+    dead: t.exposeInt('dead', { description: 'Dead letters: seven attempts failed; redeliverDelivery sends one again.' }),
+    delivered: t.exposeInt('delivered'),
+    lastFailureAt: t.expose('lastFailureAt', { type: 'DateTime', nullable: true, description: 'The last failed attempt of a failing delivery.' }),
+  }),
+});
+
+builder.queryField('webhookHealth', (t) =>
+  t.field({
+    type: WebhookHealthRef,
+    description: 'C3: failing deliveries and dead letters the key may see (own tenant; a PARTNER key: its app), by app.',
+    authScopes: { authenticated: true },
+    args: { appId: t.arg.globalID({ for: PrivacyAppRef, required: false }) },
+    resolve: (_r, args, ctx) => webhookHealth(ctx, { appId: args.appId?.id }),
+  }),
+);
 
 builder.mutationField('redeliverDelivery', (t) =>
   t.field({
