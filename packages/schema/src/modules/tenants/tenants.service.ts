@@ -66,9 +66,8 @@ export async function createApiKey(
   const user = await findScoped(asSystem(ctx), 'users', input.userId);
   if (!user) throw new NotFoundError('user', 'userId');
   if (input.appId && user.role !== 'PARTNER') throw new ValidationError('appId', 'only a PARTNER key belongs to an app');
-  // a PARTNER key belongs to an app of its user's tenant (a privacy app; voice apps add theirs)
-  if (input.appId && !(await scopedFrom(asSystem(ctx), 'privacy_apps').select('id').where('privacy_apps.id', '=', validIds([input.appId])[0] ?? null).where('privacy_apps.tenant_id', '=', user.tenant_id!).executeTakeFirst()))
-    throw new NotFoundError('app', 'appId');
+  // a PARTNER key belongs to an app of its user's tenant: a privacy app or a voice app
+  if (input.appId && !(await appOfTenant(ctx, input.appId, user.tenant_id!))) throw new NotFoundError('app', 'appId');
   const actor = ctx.actor;
   if (actor && !isOperator(actor) && (actor.role !== 'TENANT_ADMIN' || user.tenant_id !== actor.tenantId))
     throw new NotFoundError('user', 'userId');
@@ -93,6 +92,16 @@ export async function createApiKey(
       .executeTakeFirstOrThrow(),
   );
   return { key, secret: full };
+}
+
+/** A privacy or voice app of the tenant, by id (the apps a PARTNER key may belong to). */
+async function appOfTenant(ctx: ServiceContext, appId: string, tenantId: string): Promise<boolean> {
+  const id = validIds([appId])[0];
+  if (!id) return false;
+  const sys = asSystem(ctx);
+  const privacy = await scopedFrom(sys, 'privacy_apps').select('id').where('privacy_apps.id', '=', id).where('privacy_apps.tenant_id', '=', tenantId).executeTakeFirst();
+  if (privacy) return true;
+  return !!(await scopedFrom(sys, 'voice_apps').select('id').where('voice_apps.id', '=', id).where('voice_apps.tenant_id', '=', tenantId).executeTakeFirst());
 }
 
 export async function revokeApiKey(ctx: ServiceContext, id: string): Promise<ApiKey> {
