@@ -88,6 +88,11 @@ export const READ_POLICY = {
   voice_packages: { types: [], read: TENANT_DATA },
   voice_messages: { types: [], read: APP_DATA },
   voice_package_usages: { types: [], read: TENANT_DATA },
+  // monthly statements (M2): billing data of the tenant; a line's sources are read under their own policies
+  statements: { types: [], read: TENANT_DATA },
+  statement_lines: { types: [], read: TENANT_DATA },
+  statement_line_sources: { types: [], read: TENANT_DATA },
+  statement_entries: { types: [], read: TENANT_DATA },
 } as const satisfies Record<keyof Database, TablePolicy>;
 
 export type PolicyTable = keyof typeof READ_POLICY;

@@ -12,9 +12,10 @@ import type { CallTables } from '../modules/calls/calls.table.js';
 import type { WebhookTables } from '../modules/webhooks/webhooks.table.js';
 import type { SmsTables } from '../modules/sms/sms.table.js';
 import type { VoiceTables } from '../modules/voice/voice.table.js';
+import type { StatementTables } from '../modules/statements/statements.table.js';
 
 /** The whole database, assembled from each module's *.table.ts. */
-export interface Database extends QualificationTables, NumberTables, BillingTables, ApplicationTables, OutboxTables, UnsubscribeTables, InstanceTables, PrivacyTables, WebhookTables, CallTables, SmsTables, VoiceTables {
+export interface Database extends QualificationTables, NumberTables, BillingTables, ApplicationTables, OutboxTables, UnsubscribeTables, InstanceTables, PrivacyTables, WebhookTables, CallTables, SmsTables, VoiceTables, StatementTables {
   tenants: TenantsTable;
   users: UsersTable;
   api_keys: ApiKeysTable;

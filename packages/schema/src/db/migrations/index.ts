@@ -11,6 +11,7 @@ import * as calls from './2026_12_01_0009_calls.js';
 import * as webhooks from './2026_12_01_0010_webhooks.js';
 import * as sms from './2026_12_01_0011_sms.js';
 import * as voice from './2026_12_01_0012_voice.js';
+import * as statements from './2026_12_01_0013_statements.js';
 
 /** Every migration, keyed by its dated name; files are frozen once shipped. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_01_0010_webhooks': webhooks,
   '2026_12_01_0011_sms': sms,
   '2026_12_01_0012_voice': voice,
+  '2026_12_01_0013_statements': statements,
 };
