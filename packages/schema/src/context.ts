@@ -34,6 +34,8 @@ export interface Settings {
   webhookTimeoutMs: number;
   /** C2, P9: months of call events and CDRs kept besides the current one (whole monthly partitions are dropped after). */
   callRetentionMonths: number;
+  /** V3: a voice message still QUEUED or DELIVERING this long after it was sent becomes FAILED, its held minute released. */
+  voiceMessageTimeoutSeconds: number;
 }
 
 export const defaultSettings: Settings = {
@@ -47,4 +49,5 @@ export const defaultSettings: Settings = {
   actorCacheMs: 2000,
   webhookTimeoutMs: 5000,
   callRetentionMonths: 13,
+  voiceMessageTimeoutSeconds: 3600,
 };

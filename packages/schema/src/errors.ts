@@ -54,6 +54,9 @@ export const ERROR_CODES = {
   UNKNOWN_CALL: 'C1: a call event for a call the key never reported a CALLIN or CALLOUT of (or may not see).',
   CALL_NUMBER_NOT_OWNED: 'C1: the call’s number is not one of the key’s (a PARTNER key: of its app’s pool; else of its tenant).',
   SMS_NUMBER_NOT_OWNED: 'C4: the SMS’s `to` is not an X of the key (a PARTNER key: of its app’s pool; else of its tenant’s privacy apps).',
+  VOICE_NUMBER_NOT_OPEN: 'V3: the voice app has no open voice number (or `fromNumberId` is not one of its open numbers).',
+  NO_MINUTES_LEFT: 'V3: no unexpired minute package of the tenant has a minute left: nothing was sent or charged.',
+  UNKNOWN_VOICE_MESSAGE: 'V3: a reported voice message the key never sent (or may not see: another app’s).',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

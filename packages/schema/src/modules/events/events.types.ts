@@ -27,5 +27,7 @@ export const EVENT_TYPES = [
   'CDR_CREATED',
   'DELIVERY_CHANGED',
   'SMS_RECEIVED',
+  'VOICE_MESSAGE_STATUS_CHANGED',
+  'PACKAGE_USAGE_CHANGED',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
