@@ -57,6 +57,8 @@ export const ERROR_CODES = {
   VOICE_NUMBER_NOT_OPEN: 'V3: the voice app has no open voice number (or `fromNumberId` is not one of its open numbers).',
   NO_MINUTES_LEFT: 'V3: no unexpired minute package of the tenant has a minute left: nothing was sent or charged.',
   UNKNOWN_VOICE_MESSAGE: 'V3: a reported voice message the key never sent (or may not see: another app’s).',
+  NOT_ENOUGH_NUMBERS: 'V1: the stock has fewer numbers of the region than asked for (`field` count); nothing was taken.',
+  VOUCHERS_NOT_ACCEPTED: 'V2: voice-message packages cannot be paid with vouchers (`field` voucherCode).',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -12,6 +12,7 @@ import * as webhooks from './2026_12_01_0010_webhooks.js';
 import * as sms from './2026_12_01_0011_sms.js';
 import * as voice from './2026_12_01_0012_voice.js';
 import * as statements from './2026_12_01_0013_statements.js';
+import * as voiceMore from './2026_12_01_0014_voice_more.js';
 
 /** Every migration, keyed by its dated name; files are frozen once shipped. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_01_0011_sms': sms,
   '2026_12_01_0012_voice': voice,
   '2026_12_01_0013_statements': statements,
+  '2026_12_01_0014_voice_more': voiceMore,
 };

@@ -16,6 +16,8 @@ export interface VoiceAppsTable {
   name: string;
   /** V1: the APPROVED qualification the app's numbers were applied for under. */
   qualification_id: string | null;
+  /** Where the outcome of the app's messages is pushed (migration 0014). */
+  status_url: string | null;
   created_by: string | null;
   created_at: ColumnType<Date, Date, never>;
   updated_at: Date;
