@@ -32,6 +32,9 @@ import { DELIVER_TASK } from './modules/webhooks/webhooks.service.js';
 import { deliverDue, sweepDueDeliveries } from './modules/webhooks/webhooks.send.js';
 import { pushCdr } from './modules/webhooks/webhooks.cdr.js';
 import { onCdrCreated, type CdrHook } from './modules/calls/calls.cdr.js';
+import { CLOSE_STATEMENTS_TASK, closeDueStatements, sweepDueStatements, USAGE_LINE_KIND, usageLinePaid } from './modules/statements/statements.close.js';
+import { VOICE_TIMEOUT_TASK } from './modules/voice/voice.send.js';
+import { failStaleMessage, sweepStaleMessages } from './modules/voice/voice.report.js';
 
 export interface CallplaneModule {
   name: string;
@@ -103,6 +106,19 @@ export const MODULES: readonly CallplaneModule[] = [
     tasks: { [DELIVER_TASK]: byId<{ deliveryId: string }>(deliverDue, 'deliveryId') },
     sweeps: { 'webhook deliveries past their attempt time': sweepDueDeliveries },
     cdrHooks: { webhooks: pushCdr },
+  },
+  // M2: the monthly statements, closed on the first of each month in the tenant's time zone; call minutes charged then
+  {
+    name: 'statements',
+    tasks: { [CLOSE_STATEMENTS_TASK]: byId<{ tenantId: string }>(closeDueStatements, 'tenantId') },
+    sweeps: { 'tenants whose last month has no statement': sweepDueStatements },
+    orderLines: { [USAGE_LINE_KIND]: { paid: usageLinePaid } },
+  },
+  // V3: a voice message with no outcome in time fails, its held minute released
+  {
+    name: 'voice messages',
+    tasks: { [VOICE_TIMEOUT_TASK]: byId<{ messageId: string }>(failStaleMessage, 'messageId') },
+    sweeps: { 'voice messages past their timeout': sweepStaleMessages },
   },
 ];
 
