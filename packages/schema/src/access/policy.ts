@@ -89,8 +89,8 @@ export const READ_POLICY = {
   voice_messages: { types: [], read: APP_DATA },
   voice_package_usages: { types: [], read: TENANT_DATA },
   // monthly statements (M2): billing data of the tenant; a line's sources are read under their own policies
-  statements: { types: [], read: TENANT_DATA },
-  statement_lines: { types: [], read: TENANT_DATA },
+  statements: { types: ['Statement'], read: TENANT_DATA },
+  statement_lines: { types: ['StatementLine'], read: TENANT_DATA },
   statement_line_sources: { types: [], read: TENANT_DATA },
   statement_entries: { types: [], read: TENANT_DATA },
 } as const satisfies Record<keyof Database, TablePolicy>;
@@ -112,6 +112,7 @@ export const VALUE_TYPES: Readonly<Record<string, string>> = {
   CallEventError: 'part of a CallEventResult',
   SmsResult: 'a reportSms item outcome: its Sms under the sms_messages policy (C4)',
   SmsError: 'part of an SmsResult',
+  StatementSource: 'a source record of a StatementLine: its order, order line, ledger entry or CDR, each under its own policy (M2)',
 };
 
 const ADMIN: readonly Role[] = ['TENANT_ADMIN'];

@@ -25,5 +25,6 @@ import '../modules/calls/calls.graphql.js';
 import '../modules/calls/cdrs.graphql.js';
 import '../modules/sms/sms.graphql.js';
 import '../modules/calls/calls.volume.graphql.js';
+import '../modules/statements/statements.graphql.js';
 
 export const schema = enforceMutationPolicy(builder.toSchema({ sortSchema: true }));

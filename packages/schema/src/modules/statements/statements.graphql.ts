@@ -1,0 +1,108 @@
+// M2: monthly statements in GraphQL: statements, statement(id) / node, lines and their sources.
+import { builder } from '../../graphql/builder.js';
+import { keysetConnection } from '../../graphql/connection.js';
+import { loadScopedRows } from '../../graphql/loaders.js';
+import { scopedFrom } from '../../access/scope.js';
+import { TenantRef } from '../tenants/tenants.graphql.js';
+import { LedgerEntryRef, OrderLineRef, OrderRef } from '../billing/billing.graphql.js';
+import { CdrRef } from '../calls/cdrs.graphql.js';
+import { entriesOfStatement, linesOfStatements, monthOf, sourcesOfLine, statementsQuery, type StatementSourceRecord } from './statements.queries.js';
+import { STATEMENT_LINE_KINDS, type Statement, type StatementLine } from './statements.table.js';
+
+const StatementLineKindEnum = builder.enumType('StatementLineKind', {
+  values: STATEMENT_LINE_KINDS,
+  description:
+    'NUMBER_RENT (number purchases and renewals), MINIMUM_SPEND_400 (400 numbers’ monthly minimum spend, N5), VOICE_NUMBER_FEE (V1), VOICE_PACKAGE (V2), CALL_MINUTES (per privacy app or instance), OTHER, ADJUSTMENT (a correction: negative when it credits).',
+});
+const StatementSourceKindEnum = builder.enumType('StatementSourceKind', { values: ['ORDER_LINE', 'LEDGER_ENTRY', 'CDR'] as const });
+
+const StatementSourceRef = builder.objectRef<StatementSourceRecord>('StatementSource').implement({
+  description: 'A record a statement line is made of: an order line with its order and payment, an adjustment’s ledger entry, or a CDR.',
+  fields: (t) => ({
+    kind: t.field({ type: StatementSourceKindEnum, resolve: (s) => s.kind }),
+    order: t.field({ type: OrderRef, nullable: true, resolve: (s) => s.orderId }),
+    orderLine: t.field({ type: OrderLineRef, nullable: true, resolve: (s) => s.orderLine }),
+    ledgerEntry: t.field({ type: LedgerEntryRef, nullable: true, description: 'The payment of the order, or the adjustment.', resolve: (s) => s.ledgerEntryId }),
+    cdr: t.field({ type: CdrRef, nullable: true, resolve: (s) => s.cdr }),
+  }),
+});
+
+export const StatementLineRef = builder.loadableNode('StatementLine', {
+  description: 'M2: one line of a monthly statement. amount = quantity × unit price (an ADJUSTMENT: its signed amount).',
+  id: { resolve: (l: StatementLine) => l.id },
+  load: (ids: string[], ctx) => loadScopedRows(ctx, 'statement_lines', ids),
+  sort: (l) => l.id,
+  fields: (t) => ({
+    position: t.exposeInt('position'),
+    kind: t.field({ type: StatementLineKindEnum, resolve: (l) => l.kind }),
+    description: t.exposeString('description'),
+    tariffCode: t.exposeString('tariff_code', { nullable: true }),
+    quantity: t.exposeInt('quantity', { description: 'Months, packages or package minutes, numbers, call minutes; 1 for an adjustment.' }),
+    unitPrice: t.field({ type: 'Decimal', resolve: (l) => l.unit_price }),
+    amount: t.field({ type: 'Decimal', description: 'Signed: a credit (ADJUSTMENT) is negative.', resolve: (l) => l.amount }),
+    note: t.exposeString('note', { nullable: true, description: 'Why a line is not charged (call minutes on 400 numbers).' }),
+    order: t.field({
+      type: OrderRef,
+      nullable: true,
+      description: 'The order that charged a CALL_MINUTES line (whose sources are its CDRs).',
+      resolve: async (l, _a, ctx) =>
+        l.kind === 'CALL_MINUTES' && l.cdr_toll_free === false
+          ? ((await scopedFrom(ctx, 'statement_line_sources').select('statement_line_sources.order_id').where('statement_line_sources.statement_line_id', '=', l.id).executeTakeFirst())?.order_id ?? null)
+          : null,
+    }),
+    sources: t.connection({
+      type: StatementSourceRef,
+      description: 'The records the line is made of, a page at a time: order lines, an adjustment’s ledger entry, or (CALL_MINUTES) the CDRs of the month.',
+      resolve: (l, args, ctx) => sourcesOfLine(ctx, l, args),
+    }),
+  }),
+});
+
+export const StatementRef = builder.loadableNode('Statement', {
+  description:
+    'M2: a tenant’s monthly statement, closed on the first of the next month in its time zone and immutable after. closingBalance = openingBalance + topUps − total; every ledger entry is on exactly one statement.',
+  id: { resolve: (s: Statement) => s.id },
+  load: (ids: string[], ctx) => loadScopedRows(ctx, 'statements', ids),
+  sort: (s) => s.id,
+  fields: (t) => ({
+    month: t.string({ description: 'YYYY-MM, in timeZone.', resolve: (s) => monthOf(s) }),
+    timeZone: t.exposeString('time_zone'),
+    periodStart: t.expose('period_start', { type: 'DateTime' }),
+    periodEnd: t.expose('period_end', { type: 'DateTime' }),
+    openingBalance: t.field({ type: 'Decimal', resolve: (s) => s.opening_balance }),
+    topUps: t.field({ type: 'Decimal', resolve: (s) => s.top_ups }),
+    total: t.field({ type: 'Decimal', description: 'The sum of the lines: what was charged, less adjustments that credit.', resolve: (s) => s.total }),
+    closingBalance: t.field({ type: 'Decimal', resolve: (s) => s.closing_balance }),
+    currency: t.string({ resolve: () => 'CNY' }),
+    closedAt: t.expose('closed_at', { type: 'DateTime' }),
+    tenant: t.field({ type: TenantRef, resolve: (s) => s.tenant_id }),
+    lines: t.loadableGroup({
+      type: StatementLineRef,
+      load: (ids: string[], ctx) => linesOfStatements(ctx, ids),
+      group: (l) => (l as StatementLine).statement_id,
+      resolve: (s) => s.id,
+    }),
+    ledgerEntries: t.connection({
+      type: LedgerEntryRef,
+      description: 'The ledger entries on this statement, newest first: their sum is closingBalance − openingBalance.',
+      resolve: (s, args, ctx) => keysetConnection(args, entriesOfStatement(ctx, s.id), 'ledger_entries'),
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  statements: t.connection({
+    type: StatementRef,
+    description: 'M2: monthly statements the key may read (own tenant; OPERATOR: all), newest month first.',
+    authScopes: { authenticated: true },
+    resolve: (_r, args, ctx) => keysetConnection(args, statementsQuery(ctx), 'statements'),
+  }),
+  statement: t.field({
+    type: StatementRef,
+    nullable: true,
+    description: 'null when the statement is not visible to the key.',
+    authScopes: { authenticated: true },
+    args: { id: t.arg.globalID({ for: StatementRef }) },
+    resolve: (_r, args) => args.id.id,
+  }),
+}));
