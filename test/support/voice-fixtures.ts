@@ -1,0 +1,81 @@
+// V3 fixtures: voice apps with open numbers and minute packages, written as rows (the apps, numbers
+// and packages of V1/V2 are what the voice-core services make; the send tests need only their rows),
+// and a PARTNER key of an app.
+import { authenticate, createApiKey, createUser, importNumbers, type Actor } from '@callplane/schema';
+import type { Kysely } from 'kysely';
+import type { ServiceWorld } from './context.js';
+
+let seq = Math.floor(Math.random() * 1_000_000);
+
+type Db = Kysely<any>;
+
+/** A voice app of the tenant with `numbers` open numbers (fresh Shanghai numbers of the inventory). */
+export async function voiceApp(w: ServiceWorld, tenantId: string, opts: { numbers?: number; name?: string } = {}) {
+  const now = w.clock.now();
+  const db = w.db as unknown as Db;
+  const app = await db
+    .insertInto('voice_apps')
+    .values({ tenant_id: tenantId, name: opts.name ?? `voice app ${++seq}`, created_at: now, updated_at: now })
+    .returning(['id'])
+    .executeTakeFirstOrThrow();
+  const numberIds: string[] = [];
+  for (let i = 0; i < (opts.numbers ?? 1); i++) {
+    const national = `021 5${String(++seq % 10_000_000).padStart(7, '0')}`;
+    const imported = await importNumbers(w.ctx(), [{ number: national, type: 'LOCAL', province: '上海', city: '上海', carrier: 'CHINA_TELECOM' }]);
+    if (imported.errors.length) throw new Error(JSON.stringify(imported.errors));
+    const e164 = `+86${national.replace(/\D/g, '').replace(/^0/, '')}`;
+    const n = await db.selectFrom('numbers').select('id').where('e164', '=', e164).executeTakeFirstOrThrow();
+    await db.updateTable('numbers').set({ status: 'ACTIVE', tenant_id: tenantId }).where('id', '=', n.id).execute();
+    const vn = await db
+      .insertInto('voice_numbers')
+      .values({ tenant_id: tenantId, app_id: app.id, number_id: n.id, e164, opened_at: now, created_at: now, updated_at: now })
+      .returning(['id'])
+      .executeTakeFirstOrThrow();
+    numberIds.push(vn.id);
+  }
+  return { id: app.id as string, numberIds };
+}
+
+/** A PARTNER key of a voice app: its actor (service tests) and its secret (HTTP tests). */
+export async function voicePartner(w: ServiceWorld, tenantId: string, appId: string): Promise<{ actor: Actor; secret: string }> {
+  const user = await createUser(w.ctx(), { tenantId, name: `voice switch ${++seq}`, email: `voice-switch-${seq}@${tenantId.slice(0, 8)}.example`, role: 'PARTNER' });
+  const { secret } = await createApiKey(w.ctx(), { userId: user.id, appId });
+  return { actor: (await authenticate(w.ctx(), secret))!, secret };
+}
+
+/** A paid minute package of the tenant: `remaining` of `total` minutes left, expiring at `expiresAt`. */
+export async function voicePackage(w: ServiceWorld, tenantId: string, p: { total: number; remaining?: number; expiresAt: Date; purchasedAt?: Date }): Promise<string> {
+  const db = w.db as unknown as Db;
+  const now = w.clock.now();
+  const purchasedAt = p.purchasedAt ?? new Date(Math.min(now.getTime(), p.expiresAt.getTime() - 86_400_000));
+  const price = (p.total * 0.11).toFixed(3);
+  const order = await db
+    .insertInto('orders')
+    .values({ order_no: `VOICE-FIXTURE-${++seq}`, tenant_id: tenantId, kind: 'VOICE_PACKAGE', status: 'PAID', total: price, created_at: now, paid_at: now, updated_at: now })
+    .returning(['id'])
+    .executeTakeFirstOrThrow();
+  const row = await db
+    .insertInto('voice_packages')
+    .values({
+      tenant_id: tenantId,
+      kind: 'CUSTOM',
+      tariff_code: 'VOICE_PACKAGE_10K',
+      total_minutes: p.total,
+      remaining_minutes: p.remaining ?? p.total,
+      unit_price: '0.110',
+      price,
+      order_id: order.id,
+      purchased_at: purchasedAt,
+      expires_at: p.expiresAt,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning(['id'])
+    .executeTakeFirstOrThrow();
+  return row.id as string;
+}
+
+/** A package as the tenant sees it. */
+export function packageRow(w: ServiceWorld, id: string) {
+  return (w.db as unknown as Db).selectFrom('voice_packages').select(['remaining_minutes', 'reserved_minutes']).where('id', '=', id).executeTakeFirstOrThrow() as Promise<{ remaining_minutes: number; reserved_minutes: number }>;
+}
