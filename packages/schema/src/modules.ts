@@ -30,11 +30,14 @@ import { registerReleaseHook, type NumberReleaseHook } from './modules/numbers/n
 import { maintainCallPartitions } from './modules/calls/calls.partitions.js';
 import { DELIVER_TASK } from './modules/webhooks/webhooks.service.js';
 import { deliverDue, sweepDueDeliveries } from './modules/webhooks/webhooks.send.js';
-import { pushCdr } from './modules/webhooks/webhooks.cdr.js';
+import { pushCdrs } from './modules/webhooks/webhooks.cdr.js';
 import { onCdrCreated, type CdrHook } from './modules/calls/calls.cdr.js';
 import { CLOSE_STATEMENTS_TASK, closeDueStatements, sweepDueStatements, USAGE_LINE_KIND, usageLinePaid } from './modules/statements/statements.close.js';
 import { VOICE_TIMEOUT_TASK } from './modules/voice/voice.send.js';
 import { failStaleMessage, sweepStaleMessages } from './modules/voice/voice.report.js';
+import { chargeMonthlyFees, feeLinePaid, MONTHLY_FEE_TASK, sweepMonthlyFees, VOICE_NUMBER_FEE_LINE } from './modules/voice/voice.fees.js';
+import { packageLinePaid, VOICE_PACKAGE_KIND } from './modules/voice/voice.packages.js';
+import { voiceNumberReleased } from './modules/voice/voice.numbers.js';
 
 export interface CallplaneModule {
   name: string;
@@ -105,7 +108,7 @@ export const MODULES: readonly CallplaneModule[] = [
     name: 'webhooks',
     tasks: { [DELIVER_TASK]: byId<{ deliveryId: string }>(deliverDue, 'deliveryId') },
     sweeps: { 'webhook deliveries past their attempt time': sweepDueDeliveries },
-    cdrHooks: { webhooks: pushCdr },
+    cdrHooks: { webhooks: pushCdrs },
   },
   // M2: the monthly statements, closed on the first of each month in the tenant's time zone; call minutes charged then
   {
@@ -119,6 +122,14 @@ export const MODULES: readonly CallplaneModule[] = [
     name: 'voice messages',
     tasks: { [VOICE_TIMEOUT_TASK]: byId<{ messageId: string }>(failStaleMessage, 'messageId') },
     sweeps: { 'voice messages past their timeout': sweepStaleMessages },
+  },
+  // V1, V2: voice numbers' monthly function fee (a job per tenant and month), minute packages, numbers closed when released
+  {
+    name: 'voice',
+    tasks: { [MONTHLY_FEE_TASK]: async (p: { tenantId: string; month: string }, ctx) => void (await chargeMonthlyFees(ctx, p.tenantId, p.month)) },
+    sweeps: { 'voice numbers open at the start of the month and not charged for it': sweepMonthlyFees },
+    orderLines: { [VOICE_NUMBER_FEE_LINE]: { paid: feeLinePaid }, [VOICE_PACKAGE_KIND]: { paid: packageLinePaid } },
+    numberReleased: { voiceNumber: voiceNumberReleased },
   },
 ];
 
