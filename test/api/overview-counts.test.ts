@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { minimalQualificationInput } from '@callplane/schema/testing';
+import { applyForLocalNumber, approvedQualification } from '../support/application-fixtures.js';
 import { startTestApp, type TestApp } from '../support/app.js';
 import type { TenantFixture } from '../support/context.js';
 import { gid, ok } from '../support/graphql.js';
@@ -14,34 +14,10 @@ let apps: { app1: string; app2: string; app3: string };
 let partner1: string, partner2: string;
 
 const Q = {
-  submitQ: `mutation($input: QualificationInput!) { submitQualification(input: $input) { id } }`,
-  reviewQ: `mutation($id: ID!) { reviewQualification(id: $id, decision: APPROVE) { status } }`,
-  apply: `mutation($input: NumberApplicationInput!) { applyForNumbers(input: $input) { id } }`,
   reject: `mutation($id: ID!) { reviewNumberApplication(id: $id, decision: REJECT, reason: "Script incomplete") { status } }`,
   counts: `{ applicationCounts { status count } }`,
   health: `query($app: ID) { webhookHealth(appId: $app) { pending failing dead delivered lastFailureAt } }`,
 };
-
-async function apply(tenant: TenantFixture, qualificationId: string): Promise<string> {
-  const input = {
-    purpose: 'MARKETING',
-    scenarios: [{ scenario: 'Product promotion', script: 'Hello, a new plan for you …' }],
-    type: 'LOCAL',
-    province: '北京',
-    city: '北京',
-    contactName: 'Li Si',
-    contactMobile: '138 0013 8000',
-    contactEmail: 'li.si@acme.example',
-    qualificationId,
-  };
-  return ok(await t.gql(Q.apply, { input }, tenant.keys.admin)).applyForNumbers.id;
-}
-
-async function approvedQualification(tenant: TenantFixture): Promise<string> {
-  const id = ok(await t.gql(Q.submitQ, { input: { ...minimalQualificationInput, kind: 'STANDARD' } }, tenant.keys.admin)).submitQualification.id as string;
-  ok(await t.gql(Q.reviewQ, { id }));
-  return id;
-}
 
 /** The non-zero counts, as status → count. */
 const counts = async (key: string) =>
@@ -52,11 +28,11 @@ beforeAll(async () => {
   t = await startTestApp();
   A = await t.tenant('Acme');
   B = await t.tenant('Beta');
-  const [qa, qb] = [await approvedQualification(A), await approvedQualification(B)];
-  await apply(A, qa);
-  await apply(A, qa);
-  ok(await t.gql(Q.reject, { id: await apply(A, qa) }));
-  await apply(B, qb);
+  const [qa, qb] = [await approvedQualification(t, A), await approvedQualification(t, B)];
+  await applyForLocalNumber(t, A, qa);
+  await applyForLocalNumber(t, A, qa);
+  ok(await t.gql(Q.reject, { id: await applyForLocalNumber(t, A, qa) }));
+  await applyForLocalNumber(t, B, qb);
 
   apps = await privacyApps(t, A, B);
   partner1 = await partnerKey(t, A, apps.app1, 'app1');
