@@ -146,6 +146,7 @@ export const MUTATION_ROLES: Readonly<Record<string, readonly Role[]>> = {
   retryNumberAllocation: OPERATOR,
   reviewHandlerMaterials: OPERATOR,
   topUpBalance: OPERATOR,
+  adjustBalance: OPERATOR,
   setTariff: OPERATOR,
   payOrder: ADMIN,
   cancelOrder: ADMIN_OR_OPERATOR,

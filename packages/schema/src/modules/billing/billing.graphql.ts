@@ -6,6 +6,7 @@ import { statusChangeSubscription } from '../events/events.graphql.js';
 import type { StoredEvent } from '../events/events.service.js';
 import { TenantRef } from '../tenants/tenants.graphql.js';
 import {
+  adjustBalance,
   balanceOf,
   cancelOrder,
   ledgerQuery,
@@ -148,6 +149,16 @@ builder.mutationFields((t) => ({
       note: t.arg.string({ required: false, validate: textLength(500) }),
     },
     resolve: (_r, args, ctx) => topUpBalance(ctx, { tenantId: args.tenantId.id, amount: args.amount, note: args.note }),
+  }),
+  adjustBalance: t.field({
+    type: BalanceRef,
+    description: 'M2: corrects a tenant’s balance (OPERATOR): a signed amount (negative debits, possibly into arrears) and why. It shows as an ADJUSTMENT line on the next statement.',
+    args: {
+      tenantId: t.arg.globalID({ for: TenantRef }),
+      amount: t.arg({ type: 'Decimal' }),
+      note: t.arg.string({ validate: textLength(500) }),
+    },
+    resolve: (_r, args, ctx) => adjustBalance(ctx, { tenantId: args.tenantId.id, amount: args.amount, note: args.note }),
   }),
   payOrder: t.field({
     type: OrderRef,

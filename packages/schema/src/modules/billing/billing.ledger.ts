@@ -125,6 +125,27 @@ export async function topUpBalance(ctx: ServiceContext, input: { tenantId: strin
   });
 }
 
+/**
+ * M2: an OPERATOR corrects a tenant's balance (a signed amount: positive credits, negative debits,
+ * which may take the balance into arrears); the ADJUSTMENT shows on the tenant's next statement,
+ * since closed statements never change.
+ */
+export async function adjustBalance(ctx: ServiceContext, input: { tenantId: string; amount: string; note: string }): Promise<Balance> {
+  const actor = requireOperator(ctx.actor, 'adjusts balances');
+  const raw = input.amount.trim();
+  const amount = raw.startsWith('-') ? parsePositiveAmount(raw.slice(1), 'amount').negated() : parsePositiveAmount(raw, 'amount');
+  const note = input.note.trim();
+  if (!note) throw new ValidationError('note', 'an adjustment says why: note must not be empty');
+  const tenant = UUID.test(input.tenantId)
+    ? await scopedFrom(ctx, 'tenants').select('tenants.id').where('tenants.id', '=', input.tenantId).executeTakeFirst()
+    : undefined;
+  if (!tenant) throw new NotFoundError('tenant', 'tenantId');
+  return inTransaction(ctx, async (tx) => {
+    await moveBalance(tx, { tenantId: tenant.id, amount, kind: 'ADJUSTMENT', reference: 'adjustment', description: note, createdBy: actor.userId, allowArrears: true });
+    return tx.trx.selectFrom('balances').selectAll().where('tenant_id', '=', tenant.id).executeTakeFirstOrThrow();
+  });
+}
+
 /** The balance the key may see: its own tenant's, or (OPERATOR) the given tenant's. Zero when none yet. */
 export async function balanceOf(ctx: ServiceContext, tenantId?: string | null): Promise<Balance> {
   const actor = requireActor(ctx.actor);
