@@ -58,7 +58,8 @@ function cdrsOfLine(ctx: ServiceContext, line: StatementLine, s: Statement) {
 /** M2: a line's source records, a page at a time (Relay connection). */
 export async function sourcesOfLine(ctx: ServiceContext, line: StatementLine, args: DefaultConnectionArguments) {
   if (line.cdr_toll_free !== null) {
-    const s = await statementsQuery(ctx).where('statements.id', '=', line.statement_id).executeTakeFirstOrThrow();
+    const s = await statementsQuery(ctx).where('statements.id', '=', line.statement_id).executeTakeFirst();
+    if (!s) return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
     const page = await keysetConnection(args, cdrsOfLine(ctx, line, s), 'cdrs');
     return mapNodes(page, async (cdrs) => cdrs.map((cdr): StatementSourceRecord => ({ kind: 'CDR', orderId: null, orderLine: null, ledgerEntryId: null, cdr })));
   }
