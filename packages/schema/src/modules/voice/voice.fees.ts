@@ -101,31 +101,28 @@ export async function chargeMonthlyFees(ctx: ServiceContext, tenantId: string, m
   });
 }
 
+/** How many months back the sweep looks for a month left uncharged. */
+export const SWEEP_MONTHS_BACK = 12;
+
 /**
- * Safety net of the monthly job (a job lost or failed for good): tenants with a voice number open
- * at the start of their current month (in their zone) and not charged for it.
+ * Safety net of the monthly jobs (a job lost or failed for good): every (tenant, month) of the
+ * last 12 months, up to the current one in the tenant's zone, with a voice number open at the
+ * month's start and not charged for it; charged oldest month first.
  */
 export const sweepMonthlyFees: Sweep = async (ctx) => {
   const now = ctx.clock.now();
-  const monthStart = sql<Date>`(date_trunc('month', ${now}::timestamptz at time zone t.time_zone) at time zone t.time_zone)`;
-  const missing = await systemDb(ctx)
-    .selectFrom('voice_numbers as vn')
-    .innerJoin('tenants as t', 't.id', 'vn.tenant_id')
-    .select(['vn.tenant_id', sql<string>`to_char(${now}::timestamptz at time zone t.time_zone, 'YYYY-MM')`.as('month')])
-    .distinct()
-    .where('vn.opened_at', '<', monthStart)
-    .where((eb) => eb.or([eb('vn.closed_at', 'is', null), eb('vn.closed_at', '>=', monthStart)]))
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('voice_fee_charges as c')
-            .select('c.month')
-            .whereRef('c.voice_number_id', '=', 'vn.id')
-            .where('c.month', '=', sql<string>`(date_trunc('month', ${now}::timestamptz at time zone t.time_zone))::date`),
-        ),
-      ),
-    )
-    .execute();
-  for (const m of missing) await chargeMonthlyFees(ctx, m.tenant_id, m.month);
-  return missing.length;
+  const missing = await sql<{ tenant_id: string; month: string }>`
+    select distinct vn.tenant_id, to_char(m.month, 'YYYY-MM') as month
+    from voice_numbers vn
+    join tenants t on t.id = vn.tenant_id
+    cross join lateral generate_series(
+      greatest(date_trunc('month', vn.opened_at at time zone t.time_zone) + interval '1 month',
+               date_trunc('month', ${now}::timestamptz at time zone t.time_zone) - make_interval(months => ${SWEEP_MONTHS_BACK - 1})),
+      date_trunc('month', ${now}::timestamptz at time zone t.time_zone),
+      interval '1 month') as m(month)
+    where (vn.closed_at is null or vn.closed_at >= (m.month at time zone t.time_zone))
+      and not exists (select 1 from voice_fee_charges c where c.voice_number_id = vn.id and c.month = m.month::date)
+    order by month, vn.tenant_id`.execute(systemDb(ctx));
+  for (const m of missing.rows) await chargeMonthlyFees(ctx, m.tenant_id, m.month);
+  return missing.rows.length;
 };
