@@ -11,11 +11,20 @@ export function billableMinutes(answeredAt: Date | null, endedAt: Date): number 
   return Math.max(0, Math.ceil((endedAt.getTime() - answeredAt.getTime()) / 60_000));
 }
 
-/** What runs in the CDR's transaction once it is written or amended (webhooks push it: C3). */
-export type CdrHook = (tx: Tx, cdr: Cdr, change: 'CREATED' | 'AMENDED') => Promise<void>;
+/** A CDR written or amended, as the hooks get it. */
+export interface CdrChange {
+  cdr: Cdr;
+  change: 'CREATED' | 'AMENDED';
+}
+
+/**
+ * What runs in the CDRs' transaction once they are written or amended (webhooks push them: C3):
+ * once for all the CDRs of a report, in event order, so that a hook can write them set-based.
+ */
+export type CdrHook = (tx: Tx, changes: readonly CdrChange[]) => Promise<void>;
 const hooks = new Map<string, CdrHook>();
 
-/** Registers what a new or amended CDR triggers, by name (once per name). */
+/** Registers what new or amended CDRs trigger, by name (once per name). */
 export function onCdrCreated(name: string, hook: CdrHook): void {
   hooks.set(name, hook);
 }
@@ -64,8 +73,8 @@ const CDR_COLUMNS = [
   ['updated_at', 'timestamptz'],
 ] as const;
 
-/** Announces a new or amended CDR (CDR_CREATED) and runs the hooks, in the CDR's transaction. */
-export async function announceCdr(tx: Tx, cdr: Cdr, change: 'CREATED' | 'AMENDED') {
+/** Announces a new or amended CDR (CDR_CREATED), in the CDR's transaction; the hooks run later, for all (runCdrHooks). */
+export async function announceCdr(tx: Tx, cdr: Cdr, change: CdrChange['change']): Promise<CdrChange> {
   await tx.emit({
     type: 'CDR_CREATED',
     tenantId: cdr.tenant_id,
@@ -73,7 +82,13 @@ export async function announceCdr(tx: Tx, cdr: Cdr, change: 'CREATED' | 'AMENDED
     subjectId: cdr.id,
     payload: { cdrId: cdr.id, callId: cdr.call_id, change, endedAt: cdr.ended_at.toISOString(), billableMinutes: cdr.billable_minutes, instanceId: cdr.instance_id },
   });
-  for (const hook of hooks.values()) await hook(tx, cdr, change);
+  return { cdr, change };
+}
+
+/** Runs the hooks once for the CDRs a transaction announced, in their order. */
+export async function runCdrHooks(tx: Tx, changes: readonly CdrChange[]): Promise<void> {
+  if (!changes.length) return;
+  for (const hook of hooks.values()) await hook(tx, changes);
 }
 
 /**
@@ -105,8 +120,8 @@ export async function insertCdrs(tx: Tx, ended: readonly { call: Call; disconnec
   return new Map(rows.map((c) => [c.call_id, c]));
 }
 
-/** An event of an ended call that arrived late: the CDR takes the call's times again (and its minutes). */
-export async function amendCdr(tx: Tx, call: Call): Promise<Cdr | undefined> {
+/** An event of an ended call that arrived late: the CDR takes the call's times again (and its minutes), announced. */
+export async function amendCdr(tx: Tx, call: Call): Promise<CdrChange | undefined> {
   const cdr = await tx.trx
     .updateTable('cdrs')
     .set({ ...cdrFields(call), updated_at: tx.now })
@@ -114,6 +129,5 @@ export async function amendCdr(tx: Tx, call: Call): Promise<Cdr | undefined> {
     .where('ended_at', '=', call.ended_at!)
     .returningAll()
     .executeTakeFirst();
-  if (cdr) await announceCdr(tx, cdr, 'AMENDED');
-  return cdr;
+  return cdr && announceCdr(tx, cdr, 'AMENDED');
 }

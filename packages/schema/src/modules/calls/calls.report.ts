@@ -13,7 +13,7 @@ import { requireActor } from '../../access/scope.js';
 import type { EventNotice } from '../events/events.bus.js';
 import { agentStatusOfCall, movesAgent } from './calls.agents.js';
 import { applyToCall, namedRows } from './calls.apply.js';
-import { amendCdr, announceCdr, insertCdrs } from './calls.cdr.js';
+import { amendCdr, announceCdr, insertCdrs, runCdrHooks, type CdrChange } from './calls.cdr.js';
 import { checkEvent, MAX_BATCH, MAX_FUTURE_MS, xOf, type CallEventInput, type ItemResult } from './calls.input.js';
 import { bufferedEvents } from './calls.outbox.js';
 import { ensureMonthsOf, monthsKnown, retentionStart } from './calls.partitions.js';
@@ -111,6 +111,7 @@ export async function reportCallEvents(ctx: ServiceContext, events: readonly Cal
 
     // the effects of each stored event, in event order: its CALL_EVENT, the agent's status, the CDR
     const cdrs = await insertCdrs(tx, applied.filter((a) => a.e.type === 'DISCONNECT' && !a.before.ended_at).map((a) => ({ call: a.call, disconnectEventId: a.e.eventId })));
+    const cdrChanges: CdrChange[] = [];
     const asOf = new Map<string, Call>();
     const writeCalls = async () => (await updateCalls(tx, [...asOf.values()]), asOf.clear());
     for (const a of applied) {
@@ -125,10 +126,14 @@ export async function reportCallEvents(ctx: ServiceContext, events: readonly Cal
       });
       // the agent's check reads the instance's calls: they are written up to this event first
       if (movesAgent(e.type, before, call)) await writeCalls().then(() => agentStatusOfCall(ctx, tx, e.type, before, call));
-      if (e.type === 'DISCONNECT' && !before.ended_at) await announceCdr(tx, cdrs.get(call.id)!, 'CREATED');
-      else if (before.ended_at && a.changed) await amendCdr(tx, call);
+      if (e.type === 'DISCONNECT' && !before.ended_at) cdrChanges.push(await announceCdr(tx, cdrs.get(call.id)!, 'CREATED'));
+      else if (before.ended_at && a.changed) {
+        const amended = await amendCdr(tx, call);
+        if (amended) cdrChanges.push(amended);
+      }
     }
     await writeCalls();
+    await runCdrHooks(tx, cdrChanges);
     await insertCallEvents(tx, applied);
     await pushCallStatuses(tx, applied);
     return tx.flushEvents();

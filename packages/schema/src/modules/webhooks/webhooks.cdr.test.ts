@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { privacyServiceWorld, type PrivacyServiceWorld } from '../../../../../test/support/privacy-fixtures.js';
 import { startReceiver } from '../../../../../test/support/webhook-receiver.js';
+import { countQueries } from '../../../../../test/support/sql-count.js';
 import { authenticate, createApiKey, createUser } from '../tenants/tenants.service.js';
 import { createPrivacyApp, moveNumbersToPool } from '../privacy/privacy.service.js';
 import { reportCallEvents } from '../calls/calls.report.js';
@@ -22,19 +23,53 @@ afterAll(async () => {
   await s?.w.drop();
 });
 
+/** An AXB app whose CDR URL is the receiver, with one pool number, and its switch's PARTNER actor. */
+async function cdrApp(name: string, email: string) {
+  const { app, secret } = await createPrivacyApp(s.w.ctx(s.acme.admin), { name, mode: 'AXB', cdrUrl: receiver.url });
+  const [n] = await s.ownNumbers(s.acme, 1);
+  await moveNumbersToPool(s.w.ctx(s.acme.admin), app.id, [n!.id]);
+  const user = await createUser(s.w.ctx(), { tenantId: s.acme.tenantId, name: 'switch', email, role: 'PARTNER' });
+  const partner = (await authenticate(s.w.ctx(), (await createApiKey(s.w.ctx(), { userId: user.id, appId: app.id })).secret))!;
+  return { app, secret, x: n!.e164, partner };
+}
+
+/** `count` calls that ring and end unanswered, ids prefixed with `prefix`. */
+function unansweredCalls(prefix: string, count: number, x: string): CallEventInput[] {
+  const at = (offsetS: number) => new Date(s.w.clock.now().getTime() - 3_600_000 + offsetS * 1000);
+  return Array.from({ length: count }, (_, i) => [
+    { eventId: `${prefix}in-${i}`, callId: `${prefix}call-${i}`, type: 'CALLIN' as const, occurredAt: at(0), caller: '+8613800001111', called: x },
+    { eventId: `${prefix}out-${i}`, callId: `${prefix}call-${i}`, type: 'CALLOUT' as const, occurredAt: at(1), callee: '+8613900002222' },
+    { eventId: `${prefix}end-${i}`, callId: `${prefix}call-${i}`, type: 'DISCONNECT' as const, occurredAt: at(30), failureReason: 'NO_ANSWER' },
+  ]).flat();
+}
+
 describe('C3: CDRs pushed', () => {
+  it('C3: the CDRs of a report are queued set-based: 120 CDRs are one insert of 3 deliveries (50, 50, 20), no statement per CDR; late ANSWERs amend them in one more', async () => {
+    const { app, x, partner } = await cdrApp('counted', 'switch-counted@example.com');
+    const deliveryWrites = /^\s*(insert into|update) "?deliveries"?/i;
+    const writes = await countQueries(deliveryWrites, () => reportCallEvents(s.w.ctx(partner), unansweredCalls('n', 120, x)));
+    expect(writes).toBe(1);
+    const queued = await s.w.db.selectFrom('deliveries').select(['id', 'item_count']).where('app_id', '=', app.id).execute();
+    expect(queued.map((d) => d.item_count).sort((a, b) => b - a)).toEqual([50, 50, 20]);
+
+    // 60 of the ended calls are answered late (an ANSWER after the DISCONNECT): their CDRs are amended and pushed again
+    const late = Array.from({ length: 60 }, (_, i) => ({ eventId: `nans-${i}`, callId: `ncall-${i}`, type: 'ANSWER' as const, occurredAt: new Date(s.w.clock.now().getTime() - 3_600_000 + 5000) }));
+    expect(await countQueries(deliveryWrites, () => reportCallEvents(s.w.ctx(partner), late))).toBe(1);
+    const amended = await s.w.db
+      .selectFrom('deliveries')
+      .select(['item_count', 'payload'])
+      .where('app_id', '=', app.id)
+      .where('id', 'not in', queued.map((d) => d.id))
+      .orderBy('item_count', 'desc')
+      .execute();
+    const items = amended.flatMap((d) => d.payload as unknown as { change: string; billableMinutes: number }[]);
+    expect(amended.map((d) => d.item_count)).toEqual([50, 10]);
+    expect(items.every((c) => c.change === 'AMENDED' && c.billableMinutes === 1)).toBe(true);
+  });
+
   it('C3: 60 calls ended in one report: their 60 CDRs go to the CDR URL in requests of 50 and 10, signed, each CDR once', async () => {
-    const { app, secret } = await createPrivacyApp(s.w.ctx(s.acme.admin), { name: 'pushed', mode: 'AXB', cdrUrl: receiver.url });
-    const [n] = await s.ownNumbers(s.acme, 1);
-    await moveNumbersToPool(s.w.ctx(s.acme.admin), app.id, [n!.id]);
-    const user = await createUser(s.w.ctx(), { tenantId: s.acme.tenantId, name: 'switch', email: 'switch-cdr@example.com', role: 'PARTNER' });
-    const partner = (await authenticate(s.w.ctx(), (await createApiKey(s.w.ctx(), { userId: user.id, appId: app.id })).secret))!;
-    const at = (offsetS: number) => new Date(s.w.clock.now().getTime() - 3_600_000 + offsetS * 1000);
-    const events: CallEventInput[] = Array.from({ length: 60 }, (_, i) => [
-      { eventId: `in-${i}`, callId: `call-${i}`, type: 'CALLIN' as const, occurredAt: at(0), caller: '+8613800001111', called: n!.e164 },
-      { eventId: `out-${i}`, callId: `call-${i}`, type: 'CALLOUT' as const, occurredAt: at(1), callee: '+8613900002222' },
-      { eventId: `end-${i}`, callId: `call-${i}`, type: 'DISCONNECT' as const, occurredAt: at(30), failureReason: 'NO_ANSWER' },
-    ]).flat();
+    const { app, secret, x, partner } = await cdrApp('pushed', 'switch-cdr@example.com');
+    const events = unansweredCalls('', 60, x);
     await reportCallEvents(s.w.ctx(partner), events);
     const queued = await s.w.db.selectFrom('deliveries').selectAll().where('app_id', '=', app.id).orderBy('item_count', 'desc').execute();
     expect(queued.map((d) => [d.kind, d.item_count, d.status])).toEqual([

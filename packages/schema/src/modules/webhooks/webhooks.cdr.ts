@@ -1,12 +1,9 @@
 // C3: every CDR of a privacy app, new or amended, is pushed to the app's CDR URL: the CDRs written
 // in one transaction (a reportCallEvents batch) share requests of at most 50.
-import { sql } from 'kysely';
 import type { Tx } from '../../db/transaction.js';
+import type { CdrChange } from '../calls/calls.cdr.js';
 import type { Cdr } from '../calls/calls.table.js';
-import { enqueueDelivery, MAX_CDRS_PER_DELIVERY } from './webhooks.service.js';
-
-/** The open CDR delivery of each app in a transaction (keyed by the transaction: gone with it); null: the app has no CDR URL. */
-const openBatches = new WeakMap<object, Map<string, { id: string; count: number } | null>>();
+import { enqueueDelivery } from './webhooks.service.js';
 
 /** A CDR as the receiver gets it. */
 export function cdrItem(cdr: Cdr, change: 'CREATED' | 'AMENDED') {
@@ -33,23 +30,18 @@ export function cdrItem(cdr: Cdr, change: 'CREATED' | 'AMENDED') {
   };
 }
 
-/** The CDR hook (calls' onCdrCreated): appends the CDR to the app's open batch of this transaction, or opens one. */
-export async function pushCdr(tx: Tx, cdr: Cdr, change: 'CREATED' | 'AMENDED'): Promise<void> {
-  if (!cdr.app_id) return;
-  const item = cdrItem(cdr, change);
-  let byApp = openBatches.get(tx.trx);
-  if (!byApp) openBatches.set(tx.trx, (byApp = new Map()));
-  const open = byApp.get(cdr.app_id);
-  if (open === null) return;
-  if (open && open.count < MAX_CDRS_PER_DELIVERY) {
-    await tx.trx
-      .updateTable('deliveries')
-      .set({ payload: sql<string>`payload || ${JSON.stringify([item])}::jsonb`, item_count: sql<number>`item_count + 1` })
-      .where('id', '=', open.id)
-      .execute();
-    open.count++;
-    return;
+/**
+ * The CDR hook (calls' onCdrCreated): the CDRs of a report, queued per app in event order, in
+ * deliveries of at most 50 (enqueueDelivery: one insert for all of an app's deliveries), not a
+ * statement per CDR.
+ */
+export async function pushCdrs(tx: Tx, changes: readonly CdrChange[]): Promise<void> {
+  const byApp = new Map<string, ReturnType<typeof cdrItem>[]>();
+  for (const { cdr, change } of changes) {
+    if (!cdr.app_id) continue;
+    const items = byApp.get(cdr.app_id) ?? [];
+    if (!items.length) byApp.set(cdr.app_id, items);
+    items.push(cdrItem(cdr, change));
   }
-  const [d] = await enqueueDelivery(tx, { appId: cdr.app_id, kind: 'CDR', items: [item] });
-  byApp.set(cdr.app_id, d ? { id: d.id, count: 1 } : null);
+  for (const [appId, items] of byApp) await enqueueDelivery(tx, { appId, kind: 'CDR', items });
 }
