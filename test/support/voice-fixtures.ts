@@ -1,16 +1,26 @@
 // V3 fixtures: voice apps with open numbers and minute packages, written as rows (the apps, numbers
 // and packages of V1/V2 are what the voice-core services make; the send tests need only their rows),
 // and a PARTNER key of an app.
-import { authenticate, createApiKey, createUser, importNumbers, type Actor } from '@callplane/schema';
+import { authenticate, createApiKey, createUser, importNumbers, type Actor, type Clock, type ServiceContext } from '@callplane/schema';
 import type { Kysely } from 'kysely';
-import type { ServiceWorld } from './context.js';
+import type { TestApp } from './app.js';
+
+/** What the fixtures need of a service world or of a started app. */
+export interface VoiceWorld {
+  db: unknown;
+  clock: Clock;
+  ctx(): ServiceContext;
+}
+
+/** A started app as a VoiceWorld (its system context). */
+export const voiceWorldOf = (t: TestApp): VoiceWorld => ({ db: t.app.db, clock: t.clock, ctx: () => t.app.systemContext() });
 
 let seq = Math.floor(Math.random() * 1_000_000);
 
 type Db = Kysely<any>;
 
 /** A voice app of the tenant with `numbers` open numbers (fresh Shanghai numbers of the inventory). */
-export async function voiceApp(w: ServiceWorld, tenantId: string, opts: { numbers?: number; name?: string } = {}) {
+export async function voiceApp(w: VoiceWorld, tenantId: string, opts: { numbers?: number; name?: string } = {}) {
   const now = w.clock.now();
   const db = w.db as unknown as Db;
   const app = await db
@@ -37,14 +47,14 @@ export async function voiceApp(w: ServiceWorld, tenantId: string, opts: { number
 }
 
 /** A PARTNER key of a voice app: its actor (service tests) and its secret (HTTP tests). */
-export async function voicePartner(w: ServiceWorld, tenantId: string, appId: string): Promise<{ actor: Actor; secret: string }> {
+export async function voicePartner(w: VoiceWorld, tenantId: string, appId: string): Promise<{ actor: Actor; secret: string }> {
   const user = await createUser(w.ctx(), { tenantId, name: `voice switch ${++seq}`, email: `voice-switch-${seq}@${tenantId.slice(0, 8)}.example`, role: 'PARTNER' });
   const { secret } = await createApiKey(w.ctx(), { userId: user.id, appId });
   return { actor: (await authenticate(w.ctx(), secret))!, secret };
 }
 
 /** A paid minute package of the tenant: `remaining` of `total` minutes left, expiring at `expiresAt`. */
-export async function voicePackage(w: ServiceWorld, tenantId: string, p: { total: number; remaining?: number; expiresAt: Date; purchasedAt?: Date }): Promise<string> {
+export async function voicePackage(w: VoiceWorld, tenantId: string, p: { total: number; remaining?: number; expiresAt: Date; purchasedAt?: Date }): Promise<string> {
   const db = w.db as unknown as Db;
   const now = w.clock.now();
   const purchasedAt = p.purchasedAt ?? new Date(Math.min(now.getTime(), p.expiresAt.getTime() - 86_400_000));
@@ -76,6 +86,6 @@ export async function voicePackage(w: ServiceWorld, tenantId: string, p: { total
 }
 
 /** A package as the tenant sees it. */
-export function packageRow(w: ServiceWorld, id: string) {
+export function packageRow(w: VoiceWorld, id: string) {
   return (w.db as unknown as Db).selectFrom('voice_packages').select(['remaining_minutes', 'reserved_minutes']).where('id', '=', id).executeTakeFirstOrThrow() as Promise<{ remaining_minutes: number; reserved_minutes: number }>;
 }

@@ -36,7 +36,7 @@ export const READ_POLICY = {
   users: { types: ['User'], read: TENANT_DATA },
   api_keys: { types: ['ApiKey', 'CreatedApiKey'], read: { OPERATOR: 'ALL', TENANT_ADMIN: 'TENANT', SUPERVISOR: 'NONE', PARTNER: 'NONE' } },
   events: {
-    types: ['Event', 'QualificationStatusChange', 'NumberStatusChange', 'OrderStatusChange', 'ApplicationStatusChange', 'UnsubscribeBatchStatusChange', 'InstanceStatusChange', 'AgentStatusChange', 'BindingChange', 'PoolUsageChange', 'DeliveryChange', 'CallEventChange', 'CdrCreated', 'SmsChange'],
+    types: ['Event', 'QualificationStatusChange', 'NumberStatusChange', 'OrderStatusChange', 'ApplicationStatusChange', 'UnsubscribeBatchStatusChange', 'InstanceStatusChange', 'AgentStatusChange', 'BindingChange', 'PoolUsageChange', 'DeliveryChange', 'CallEventChange', 'CdrCreated', 'SmsChange', 'VoiceMessageStatusChange'],
     read: { OPERATOR: 'ALL', TENANT_ADMIN: 'TENANT', SUPERVISOR: 'TENANT', PARTNER: 'APP' },
   },
   qualifications: { types: ['Qualification'], read: TENANT_DATA },
@@ -86,7 +86,7 @@ export const READ_POLICY = {
   voice_numbers: { types: [], read: APP_DATA },
   voice_fee_charges: { types: [], read: TENANT_DATA },
   voice_packages: { types: [], read: TENANT_DATA },
-  voice_messages: { types: [], read: APP_DATA },
+  voice_messages: { types: ['VoiceMessage'], read: APP_DATA },
   voice_package_usages: { types: [], read: TENANT_DATA },
   // monthly statements (M2): billing data of the tenant; a line's sources are read under their own policies
   statements: { types: ['Statement'], read: TENANT_DATA },
@@ -112,6 +112,8 @@ export const VALUE_TYPES: Readonly<Record<string, string>> = {
   CallEventError: 'part of a CallEventResult',
   SmsResult: 'a reportSms item outcome: its Sms under the sms_messages policy (C4)',
   SmsError: 'part of an SmsResult',
+  VoiceMessageReportResult: 'a reportVoiceMessages item outcome: its VoiceMessage under the voice_messages policy (V3)',
+  VoiceMessageReportError: 'part of a VoiceMessageReportResult',
   StatementSource: 'a source record of a StatementLine: its order, order line, ledger entry or CDR, each under its own policy (M2)',
 };
 
@@ -181,6 +183,9 @@ export const MUTATION_ROLES: Readonly<Record<string, readonly Role[]>> = {
   // the switch reports with its app's PARTNER key; the tenant's admin and the operator may too (instance numbers, tests)
   reportCallEvents: ['OPERATOR', 'TENANT_ADMIN', 'PARTNER'],
   reportSms: ['OPERATOR', 'TENANT_ADMIN', 'PARTNER'],
+  // V3: a voice app's messages are sent by its tenant's admin or its PARTNER keys, and reported by the switch
+  sendVoiceMessage: ['TENANT_ADMIN', 'PARTNER'],
+  reportVoiceMessages: ['OPERATOR', 'TENANT_ADMIN', 'PARTNER'],
   // the user linked to the agent sets its status whatever its key's role; the service decides
   setAgentStatus: ['OPERATOR', 'TENANT_ADMIN', 'SUPERVISOR', 'PARTNER'],
 };

@@ -91,10 +91,12 @@ export async function emitPackageUsage(tx: Tx, p: VoicePackage): Promise<void> {
       packageId: p.id,
       totalMinutes: p.total_minutes,
       remainingMinutes: p.remaining_minutes,
-      // the contract's short names, for readers written against them
+      expiresAt: p.expires_at.toISOString(),
+      // the names the purchase's event uses (voice.packages.ts), so that one reader reads both
       total: p.total_minutes,
       remaining: p.remaining_minutes,
-      expiresAt: p.expires_at.toISOString(),
+      reserved: p.reserved_minutes,
+      change: 'USED',
     },
   });
 }
