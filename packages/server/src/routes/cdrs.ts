@@ -73,7 +73,8 @@ function cdrIdOf(raw: string): string | null {
   return rowIdOf(text, 'Cdr');
 }
 
-function rowIdOf(globalId: string, type: string): string | null {
+/** The row id of a global id of `type`; null for anything else. */
+export function rowIdOf(globalId: string, type: string): string | null {
   if (!/^[A-Za-z0-9+/_-]+={0,2}$/.test(globalId)) return null;
   const [kind, id, ...rest] = Buffer.from(globalId, 'base64').toString().split(':');
   return kind === type && !rest.length && UUID.test(id ?? '') ? id! : null;

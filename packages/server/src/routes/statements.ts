@@ -1,0 +1,49 @@
+import { findStatement, linesOfStatements, monthOf, NotFoundError, UUID } from '@callplane/schema';
+import type { Route } from '../http/routes.js';
+import { sendCsv } from './exports.js';
+import { rowIdOf } from './cdrs.js';
+
+/**
+ * M2: GET /exports/statements/<Statement global id, or its row id>.csv — one statement's lines,
+ * then its totals (opening balance, top-ups, total, closing balance), read through the statements
+ * policy like `statement(id:)`: a statement the key may not read is 404, like a missing one.
+ */
+const COLUMNS = ['month', 'time_zone', 'position', 'kind', 'description', 'tariff_code', 'quantity', 'unit_price', 'amount', 'currency', 'note'] as const;
+
+/**
+ * A cell a spreadsheet would run as a formula (it starts with =, +, - or @, or a tab or carriage
+ * return) is prefixed with an apostrophe; plain decimal amounts ("-20.000") stay numbers.
+ */
+export function guardCell(v: unknown): unknown {
+  if (typeof v !== 'string' || /^-?\d+(\.\d+)?$/.test(v)) return v;
+  return /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+}
+
+export const statementExportRoute: Route = {
+  method: 'GET',
+  pattern: /^\/exports\/statements\/(?<id>[^/]+)\.csv$/,
+  async handle(_req, res, ctx, params) {
+    let raw: string;
+    try {
+      raw = decodeURIComponent(params.id!);
+    } catch {
+      throw new NotFoundError('statement', 'id');
+    }
+    const id = UUID.test(raw) ? raw : rowIdOf(raw, 'Statement');
+    const statement = id ? await findStatement(ctx, id) : undefined;
+    if (!statement) throw new NotFoundError('statement', 'id');
+    const month = monthOf(statement);
+    const lines = await linesOfStatements(ctx, [statement.id]);
+    async function* records(): AsyncGenerator<unknown[]> {
+      for (const l of lines) yield [month, statement!.time_zone, l.position, l.kind, l.description, l.tariff_code, l.quantity, l.unit_price, l.amount, 'CNY', l.note].map(guardCell);
+      for (const [kind, amount] of [
+        ['OPENING_BALANCE', statement!.opening_balance],
+        ['TOP_UPS', statement!.top_ups],
+        ['TOTAL', statement!.total],
+        ['CLOSING_BALANCE', statement!.closing_balance],
+      ] as const)
+        yield [month, statement!.time_zone, null, kind, null, null, null, null, amount, 'CNY', null].map(guardCell);
+    }
+    await sendCsv(res, `statement-${month}.csv`, COLUMNS, records());
+  },
+};

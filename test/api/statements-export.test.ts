@@ -1,0 +1,74 @@
+import { createRequire } from 'node:module';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.js';
+import type { TenantFixture } from '../support/context.js';
+import { gid, ok } from '../support/graphql.js';
+
+// csv-parse is the server's dependency: resolve it from there rather than adding it to the tests.
+const { parse: parseCsv } = createRequire(import.meta.resolve('@callplane/server'))('csv-parse/sync') as { parse: (text: string, opts: { bom: boolean; columns: true }) => Record<string, string>[] };
+
+/** M2 over GraphQL and plain HTTP: statements closed by the clock, statement(id), GET /exports/statements/<id>.csv. */
+
+let t: TestApp;
+let A: TenantFixture, B: TenantFixture;
+let statementA: string, statementB: string;
+
+const STATEMENTS = `{ statements(first: 10) { edges { node { id month timeZone openingBalance topUps total closingBalance closedAt
+  lines { kind description quantity unitPrice amount sources(first: 5) { edges { node { kind ledgerEntry { amount } } } } } } } } }`;
+const get = (path: string, key?: string) => fetch(`${t.url}${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+
+beforeAll(async () => {
+  t = await startTestApp();
+  A = await t.tenant('Acme');
+  B = await t.tenant('Beta');
+  for (const f of [A, B]) ok(await t.gql(`mutation($t: ID!) { topUpBalance(tenantId: $t, amount: "100") { amount } }`, { t: gid('Tenant', f.tenantId) }));
+  // a correction whose note a spreadsheet would run as a formula
+  ok(await t.gql(`mutation($t: ID!) { adjustBalance(tenantId: $t, amount: "-12.5", note: "=HYPERLINK(\\"http://evil.example\\")") { amount } }`, { t: gid('Tenant', A.tenantId) }));
+  // into the next month in Asia/Shanghai: advanceClock runs the sweeps, which close the month's statements
+  const now = t.clock.now();
+  const nextMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 2));
+  ok(await t.gql(`mutation($s: Int!) { advanceClock(seconds: $s) }`, { s: Math.ceil((nextMonth.getTime() - now.getTime()) / 1000) }));
+  statementA = ok(await t.gql(STATEMENTS, {}, A.keys.admin)).statements.edges[0].node.id;
+  statementB = ok(await t.gql(STATEMENTS, {}, B.keys.admin)).statements.edges[0].node.id;
+});
+afterAll(() => t?.stop());
+
+describe('M2: statements over GraphQL and CSV', () => {
+  it('M2: the tenant reads its closed statement with its lines and their sources; reconciled totals', async () => {
+    const [edge, ...more] = ok(await t.gql(STATEMENTS, {}, A.keys.supervisor)).statements.edges;
+    expect(more).toEqual([]);
+    expect(edge.node).toMatchObject({ id: statementA, timeZone: 'Asia/Shanghai', openingBalance: '0.000', topUps: '100.000', total: '12.500', closingBalance: '87.500' });
+    expect(edge.node.lines).toEqual([
+      { kind: 'ADJUSTMENT', description: '=HYPERLINK("http://evil.example")', quantity: 1, unitPrice: '12.500', amount: '12.500', sources: { edges: [{ node: { kind: 'LEDGER_ENTRY', ledgerEntry: { amount: '-12.500' } } }] } },
+    ]);
+    const r = ok(await t.gql(`query($id: ID!) { statement(id: $id) { id } node(id: $id) { id } }`, { id: statementB }, A.keys.admin));
+    expect(r).toEqual({ statement: null, node: null });
+    expect(ok(await t.gql(STATEMENTS, {}, A.keys.partner)).statements.edges).toEqual([]);
+  });
+
+  it('M2: GET /exports/statements/<id>.csv: the lines then the totals, formula cells neutralised, amounts left as numbers', async () => {
+    const res = await get(`/exports/statements/${encodeURIComponent(statementA)}.csv`, A.keys.admin);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="statement-\d{4}-\d{2}\.csv"$/);
+    const rows = parseCsv(await res.text(), { bom: true, columns: true });
+    expect(rows.map((r) => [r.kind, r.description, r.quantity, r.unit_price, r.amount])).toEqual([
+      ['ADJUSTMENT', `'=HYPERLINK("http://evil.example")`, '1', '12.500', '12.500'],
+      ['OPENING_BALANCE', '', '', '', '0.000'],
+      ['TOP_UPS', '', '', '', '100.000'],
+      ['TOTAL', '', '', '', '12.500'],
+      ['CLOSING_BALANCE', '', '', '', '87.500'],
+    ]);
+    expect(rows.every((r) => r.time_zone === 'Asia/Shanghai' && r.currency === 'CNY')).toBe(true);
+  });
+
+  it('M2: the same isolation as statement(id:): another tenant, a PARTNER, a bad id are 404; the OPERATOR and a supervisor read it; no key is 401', async () => {
+    const path = `/exports/statements/${encodeURIComponent(statementA)}.csv`;
+    for (const key of [B.keys.admin, B.keys.supervisor, A.keys.partner]) expect((await get(path, key)).status).toBe(404);
+    for (const key of [t.operatorKey, A.keys.supervisor]) expect((await get(path, key)).status).toBe(200);
+    expect((await get(path)).status).toBe(401);
+    expect((await get('/exports/statements/nope.csv', A.keys.admin)).status).toBe(404);
+    expect((await get(`/exports/statements/${encodeURIComponent(gid('Order', '00000000-0000-0000-0000-000000000000'))}.csv`, A.keys.admin)).status).toBe(404);
+    expect((await get(`/exports/statements/${encodeURIComponent(statementB)}.csv`, B.keys.admin)).status).toBe(200);
+  });
+});
