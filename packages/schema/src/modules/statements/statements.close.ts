@@ -339,7 +339,7 @@ async function linesOf(tx: Tx, entries: LedgerEntry[], usage: UsageGroup[], usag
     .filter((e) => e.kind === 'ADJUSTMENT')
     .map((e) => ({
       kind: 'ADJUSTMENT',
-      description: e.description ? `${e.reference}: ${e.description}` : e.reference,
+      description: e.description || e.reference,
       tariffCode: null,
       quantity: 1,
       // an adjustment credits (or debits) the balance: on the statement it lessens (or adds to) the total

@@ -181,8 +181,8 @@ describe('M2: monthly statements', () => {
     const dec = (await statementOf(acme.tenantId, '2026-12'))!;
     expect((await lines(dec)).map((l) => [l.kind, l.quantity, l.unit_price, l.amount, l.description])).toEqual([
       ['CALL_MINUTES', 2, '0.250', '0.500', expect.stringContaining('privacy app m2 app')],
-      ['ADJUSTMENT', 1, '-20.000', '-20.000', 'adjustment: November’s rent refunded'],
-      ['ADJUSTMENT', 1, '1.500', '1.500', 'adjustment: undercharge'],
+      ['ADJUSTMENT', 1, '-20.000', '-20.000', 'November’s rent refunded'],
+      ['ADJUSTMENT', 1, '1.500', '1.500', 'undercharge'],
     ]);
     expect(dec).toMatchObject({ opening_balance: nov.closing_balance, top_ups: '10.000', total: '-18.000' });
     for (const st of [nov, dec]) {
