@@ -40,7 +40,7 @@ export async function packageUsagePerDay(ctx: ServiceContext, days: number): Pro
   const rows = await scopedFrom(ctx, 'voice_package_usages')
     .select([day.as('day'), (eb) => eb.fn.sum<string>('voice_package_usages.minutes').as('minutes')])
     .where('voice_package_usages.created_at', '>=', startOfDayInZone(first, timeZone))
-    .groupBy(day)
+    .groupBy(sql`1`)
     .execute();
   const used = new Map(rows.map((r) => [r.day, Number(r.minutes)]));
   return Array.from({ length: days }, (_, i) => {
