@@ -11,6 +11,8 @@ import { privacyApps } from './privacy-fixtures.js';
 import { isolationDeliveries } from './webhooks-fixtures.js';
 import { isolationCalls } from './calls-fixtures.js';
 import { isolationSms } from './sms-fixtures.js';
+import { isolationVoiceMessages } from './voice-fixtures.js';
+import { isolationStatements } from './statements-fixtures.js';
 
 /** One key of the isolation matrix: who it is, and its secret (null: a request without a key). */
 export interface MatrixRole {
@@ -167,6 +169,8 @@ export async function isolationWorld(t: TestApp): Promise<IsolationWorld> {
   await isolationDeliveries(t, [{ tenantKey: A.keys.admin, appId: apps.app1 }, { tenantKey: B.keys.admin, appId: apps.app3 }]);
   await isolationCalls(t, [{ tag: 'A', adminKey: A.keys.admin, x: '+862155600001' }, { tag: 'B', adminKey: B.keys.admin, x: '+862155600011' }]);
   await isolationSms(t, [{ tag: 'A', adminKey: A.keys.admin, x: '+862155600001', party: '13800000003' }, { tag: 'B', adminKey: B.keys.admin, x: '+862155600011', party: '13900000001' }]);
+  const [voiceA] = await isolationVoiceMessages(t, [{ tenantId: A.tenantId, adminKey: A.keys.admin }, { tenantId: B.tenantId, adminKey: B.keys.admin }]);
+  await isolationStatements(t, [A, B]);
   const system = t.app.systemContext();
   const partnerOf = async (tenant: TenantFixture, appId: string, name: string) => {
     const user = await createUser(system, { tenantId: tenant.tenantId, name, email: `${name.replace(/\W/g, '.')}@${tenant.tenantId.slice(0, 8)}.example`, role: 'PARTNER' });
@@ -182,6 +186,7 @@ export async function isolationWorld(t: TestApp): Promise<IsolationWorld> {
     { label: 'A PARTNER of app 1', role: 'PARTNER', tenantId: A.tenantId, appId: apps.app1, key: await partnerOf(A, apps.app1, 'Acme app one') },
     { label: 'A PARTNER of app 2', role: 'PARTNER', tenantId: A.tenantId, appId: apps.app2, key: await partnerOf(A, apps.app2, 'Acme app two') },
     { label: 'A PARTNER of no app', role: 'PARTNER', tenantId: A.tenantId, appId: null, key: A.keys.partner },
+    { label: 'A PARTNER of a voice app', role: 'PARTNER', tenantId: A.tenantId, appId: voiceA!.appId, key: voiceA!.partnerKey },
     ...tenantRoles('B', B),
     { label: 'B PARTNER of app 3', role: 'PARTNER', tenantId: B.tenantId, appId: apps.app3, key: await partnerOf(B, apps.app3, 'Beta app three') },
   ];

@@ -89,3 +89,34 @@ export async function voicePackage(w: VoiceWorld, tenantId: string, p: { total: 
 export function packageRow(w: VoiceWorld, id: string) {
   return (w.db as unknown as Db).selectFrom('voice_packages').select(['remaining_minutes', 'reserved_minutes']).where('id', '=', id).executeTakeFirstOrThrow() as Promise<{ remaining_minutes: number; reserved_minutes: number }>;
 }
+
+const ISO = {
+  send: `mutation($input: SendVoiceMessageInput!) { sendVoiceMessage(input: $input) { id } }`,
+  report: `mutation($r: [VoiceMessageReportInput!]!) { reportVoiceMessages(reports: $r) { status } }`,
+};
+
+/**
+ * V3 rows for the isolation matrix: in each tenant a voice app with a number and a package, and
+ * through the API (its admin key) two messages, one answered (usages, PACKAGE_USAGE_CHANGED) and one
+ * left queued: VoiceMessage rows and VOICE_MESSAGE_STATUS_CHANGED events of both tenants. Returns
+ * each voice app's id and a PARTNER key of it.
+ */
+export async function isolationVoiceMessages(t: TestApp, tenants: { tenantId: string; adminKey: string }[]): Promise<{ appId: string; partnerKey: string }[]> {
+  const w = voiceWorldOf(t);
+  const out: { appId: string; partnerKey: string }[] = [];
+  for (const { tenantId, adminKey } of tenants) {
+    const app = await voiceApp(w, tenantId, { name: `Voice ${tenantId.slice(0, 8)}` });
+    await voicePackage(w, tenantId, { total: 50, expiresAt: new Date(w.clock.now().getTime() + 90 * 86_400_000) });
+    const appGid = Buffer.from(`VoiceApp:${app.id}`).toString('base64');
+    const sent: string[] = [];
+    for (const text of ['Your parcel arrives today', 'Your appointment is at 3 pm']) {
+      const r = await t.gql(ISO.send, { input: { appId: appGid, to: '+8613800138000', text } }, adminKey);
+      if (r.errors) throw new Error(`voice message of ${tenantId}: ${JSON.stringify(r.errors)}`);
+      sent.push(r.data.sendVoiceMessage.id);
+    }
+    const r = await t.gql(ISO.report, { r: [{ messageId: sent[0], status: 'ANSWERED', durationSeconds: 75, at: w.clock.now().toISOString() }] }, adminKey);
+    if (r.errors || r.data.reportVoiceMessages[0].status !== 'STORED') throw new Error(`voice report of ${tenantId}: ${JSON.stringify(r)}`);
+    out.push({ appId: app.id, partnerKey: (await voicePartner(w, tenantId, app.id)).secret });
+  }
+  return out;
+}
