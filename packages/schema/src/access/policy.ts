@@ -36,7 +36,7 @@ export const READ_POLICY = {
   users: { types: ['User'], read: TENANT_DATA },
   api_keys: { types: ['ApiKey', 'CreatedApiKey'], read: { OPERATOR: 'ALL', TENANT_ADMIN: 'TENANT', SUPERVISOR: 'NONE', PARTNER: 'NONE' } },
   events: {
-    types: ['Event', 'QualificationStatusChange', 'NumberStatusChange', 'OrderStatusChange', 'ApplicationStatusChange', 'UnsubscribeBatchStatusChange', 'InstanceStatusChange', 'AgentStatusChange', 'BindingChange', 'PoolUsageChange', 'DeliveryChange', 'CallEventChange', 'CdrCreated', 'SmsChange', 'VoiceMessageStatusChange'],
+    types: ['Event', 'QualificationStatusChange', 'NumberStatusChange', 'OrderStatusChange', 'ApplicationStatusChange', 'UnsubscribeBatchStatusChange', 'InstanceStatusChange', 'AgentStatusChange', 'BindingChange', 'PoolUsageChange', 'DeliveryChange', 'CallEventChange', 'CdrCreated', 'SmsChange', 'VoiceMessageStatusChange', 'PackageUsageChange'],
     read: { OPERATOR: 'ALL', TENANT_ADMIN: 'TENANT', SUPERVISOR: 'TENANT', PARTNER: 'APP' },
   },
   qualifications: { types: ['Qualification'], read: TENANT_DATA },
@@ -48,7 +48,7 @@ export const READ_POLICY = {
   },
   number_applications: { types: ['NumberApplication', 'ApplicationStatusCount'], read: TENANT_DATA },
   application_materials: { types: ['HandlerMaterial'], read: TENANT_DATA },
-  tariffs: { types: ['Tariff'], read: { OPERATOR: 'ALL', TENANT_ADMIN: 'ALL', SUPERVISOR: 'ALL', PARTNER: 'NONE' } },
+  tariffs: { types: ['Tariff', 'VoicePackageQuote'], read: { OPERATOR: 'ALL', TENANT_ADMIN: 'ALL', SUPERVISOR: 'ALL', PARTNER: 'NONE' } },
   balances: { types: ['Balance'], read: TENANT_DATA },
   ledger_entries: { types: ['LedgerEntry'], read: TENANT_DATA },
   orders: { types: ['Order'], read: TENANT_DATA },
@@ -82,12 +82,12 @@ export const READ_POLICY = {
   sms_messages: { types: ['Sms'], read: APP_DATA },
   sms_message_ids: { types: [], read: APP_DATA },
   // voice messages (V1–V3): an app's numbers and messages are its PARTNER keys' too; fees and packages are billing data
-  voice_apps: { types: [], read: APP_DATA, appColumn: 'id' },
-  voice_numbers: { types: [], read: APP_DATA },
+  voice_apps: { types: ['VoiceApp'], read: APP_DATA, appColumn: 'id' },
+  voice_numbers: { types: ['VoiceNumber'], read: APP_DATA },
   voice_fee_charges: { types: [], read: TENANT_DATA },
-  voice_packages: { types: [], read: TENANT_DATA },
+  voice_packages: { types: ['VoicePackage'], read: TENANT_DATA },
   voice_messages: { types: ['VoiceMessage'], read: APP_DATA },
-  voice_package_usages: { types: [], read: TENANT_DATA },
+  voice_package_usages: { types: ['PackageUsageDay'], read: TENANT_DATA },
   // monthly statements (M2): billing data of the tenant; a line's sources are read under their own policies
   statements: { types: ['Statement'], read: TENANT_DATA },
   statement_lines: { types: ['StatementLine'], read: TENANT_DATA },
@@ -112,6 +112,7 @@ export const VALUE_TYPES: Readonly<Record<string, string>> = {
   CallEventError: 'part of a CallEventResult',
   SmsResult: 'a reportSms item outcome: its Sms under the sms_messages policy (C4)',
   SmsError: 'part of an SmsResult',
+  VoiceNumbersOpened: 'an openVoiceNumbers result: its Order and VoiceNumbers, each under its own policy (V1)',
   VoiceMessageReportResult: 'a reportVoiceMessages item outcome: its VoiceMessage under the voice_messages policy (V3)',
   VoiceMessageReportError: 'part of a VoiceMessageReportResult',
   StatementSource: 'a source record of a StatementLine: its order, order line, ledger entry or CDR, each under its own policy (M2)',
@@ -184,6 +185,9 @@ export const MUTATION_ROLES: Readonly<Record<string, readonly Role[]>> = {
   reportCallEvents: ['OPERATOR', 'TENANT_ADMIN', 'PARTNER'],
   reportSms: ['OPERATOR', 'TENANT_ADMIN', 'PARTNER'],
   // V3: a voice app's messages are sent by its tenant's admin or its PARTNER keys, and reported by the switch
+  createVoiceApp: ADMIN,
+  openVoiceNumbers: ADMIN,
+  buyVoicePackage: ADMIN,
   sendVoiceMessage: ['TENANT_ADMIN', 'PARTNER'],
   reportVoiceMessages: ['OPERATOR', 'TENANT_ADMIN', 'PARTNER'],
   // the user linked to the agent sets its status whatever its key's role; the service decides

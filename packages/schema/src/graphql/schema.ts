@@ -26,6 +26,7 @@ import '../modules/calls/cdrs.graphql.js';
 import '../modules/sms/sms.graphql.js';
 import '../modules/calls/calls.volume.graphql.js';
 import '../modules/statements/statements.graphql.js';
+import '../modules/voice/voice.graphql.js';
 import '../modules/voice/voice.messages.graphql.js';
 
 export const schema = enforceMutationPolicy(builder.toSchema({ sortSchema: true }));
