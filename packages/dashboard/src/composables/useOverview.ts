@@ -1,12 +1,11 @@
-import { computed, ref, watch } from 'vue';
-import { messageOf } from '../errors';
+import { computed, watch } from 'vue';
 import { CallVolumeQuery } from '../graphql/calls';
-import { ApplicationCountsQuery, OverviewEventsSubscription, PoolTotalsQuery, WebhookHealthQuery, type OverviewEventType } from '../graphql/overview';
+import type { EventType } from '../graphql/events';
+import { ApplicationCountsQuery, PoolTotalsQuery, WebhookHealthQuery } from '../graphql/overview';
 import { sections } from '../sections';
 import { useServerClock } from './useBindings';
 import { useLiveCalls } from './useLiveCalls';
-import { useLiveRead } from './useLiveRead';
-import { useLiveStream } from './useLiveStream';
+import { useEventDrivenReads, useLiveRead, type LiveRead } from './useLiveRead';
 import { useSession } from './useSession';
 
 const MINUTE = 60_000;
@@ -39,27 +38,12 @@ export function useOverview() {
     { shown: show.applications, read: applications, types: ['APPLICATION_STATUS_CHANGED'] },
     { shown: show.webhooks, read: webhooks, types: ['DELIVERY_CHANGED'] },
     { shown: show.calls, read: volume, types: ['CDR_CREATED'] },
-  ] satisfies { shown: boolean; read: { read(): Promise<void>; changed(): void }; types: OverviewEventType[] }[];
-  const shown = tiles.filter((t) => t.shown);
-  const types = [...new Set(shown.flatMap((t) => t.types))];
-
+  ] satisfies { shown: boolean; read: LiveRead; types: EventType[] }[];
   // PARTNER keys see none of these pages: no stream at all then
-  const positioned = ref(false);
-  const stream = shown.length
-    ? useLiveStream(OverviewEventsSubscription, {
-        variables: (after) => ({ after, types }),
-        cursorOf: (d) => d.events.cursor,
-        onPositioned: () => {
-          if (positioned.value) return;
-          positioned.value = true;
-          for (const t of shown) void t.read.read();
-        },
-        onItem: (d) => {
-          observe(d.events.occurredAt);
-          for (const t of shown) if ((t.types as string[]).includes(d.events.type)) t.read.changed();
-        },
-      })
-    : null;
+  const { positioned, error: streamError } = useEventDrivenReads(
+    tiles.filter((t) => t.shown),
+    (e) => observe(e.occurredAt),
+  );
 
   // read only once positioned: a CDR between an earlier read and the stream's position would be lost
   const minute = computed(() => (now.value === null ? null : Math.floor(now.value / MINUTE)));
@@ -77,6 +61,6 @@ export function useOverview() {
     inProgress: computed(() => calls?.rows.value.filter((r) => r.call.state !== 'ENDED').length ?? 0),
     callsLoading: computed(() => calls?.loading.value ?? false),
     callsError: computed(() => calls?.error.value ?? null),
-    streamError: computed(() => messageOf(stream?.error.value)),
+    streamError,
   };
 }

@@ -12,3 +12,12 @@ export type FeedEvent = ResultOf<typeof EventsSubscription>['events'];
 export const EventCursorQuery = graphql(`
   query EventCursor { eventCursor }
 `);
+
+/** The events of some types only, their cursor, type and time: what a page needs to know that its reads moved. */
+export const EventsOfTypesSubscription = graphql(`
+  subscription EventsOfTypes($after: String, $types: [EventType!]) {
+    events(after: $after, types: $types) { cursor type occurredAt }
+  }
+`);
+
+export type EventType = ResultOf<typeof EventsOfTypesSubscription>['events']['type'];

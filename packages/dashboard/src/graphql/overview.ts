@@ -1,12 +1,5 @@
 import { graphql, type ResultOf } from './tada';
 
-/** The overview's one stream: the events that move its tiles (each tile re-reads its counts). */
-export const OverviewEventsSubscription = graphql(`
-  subscription OverviewEvents($after: String, $types: [EventType!]) {
-    events(after: $after, types: $types) { cursor type occurredAt }
-  }
-`);
-
 /** P1: bound and free numbers of each app's pool (X-mode apps have none). */
 export const PoolTotalsQuery = graphql(`
   query PoolTotals($first: Int = 100) {
@@ -24,7 +17,6 @@ export const WebhookHealthQuery = graphql(`
   query WebhookHealth { webhookHealth { pending failing dead delivered lastFailureAt } }
 `);
 
-export type OverviewEventType = NonNullable<ResultOf<typeof OverviewEventsSubscription>['events']['type']>;
 export type ApplicationCount = ResultOf<typeof ApplicationCountsQuery>['applicationCounts'][number];
 export type WebhookHealth = ResultOf<typeof WebhookHealthQuery>['webhookHealth'];
 export type PoolApp = ResultOf<typeof PoolTotalsQuery>['privacyApps']['edges'][number]['node'];
