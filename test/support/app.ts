@@ -18,6 +18,8 @@ export async function startTestApp(
     redisUrl?: string;
     databaseUrl?: string;
     revocationCheckMs?: number;
+    /** WebSocket keep-alive in ms (default graphql-ws's 12 000). */
+    wsKeepAliveMs?: number;
     settings?: Partial<Settings>;
     /** Serve the built dashboard (packages/dashboard/dist) at `/`, for browser tests. */
     dashboard?: boolean;
@@ -40,6 +42,7 @@ export async function startTestApp(
     visibilityLag: opts.visibilityLag,
     dashboardDir: opts.dashboard ? defaultDashboardDir : null,
     revocationCheckMs: opts.revocationCheckMs ?? 300,
+    wsKeepAliveMs: opts.wsKeepAliveMs,
     settings: { ...defaultSettings, ...opts.settings },
   });
   const url = await app.start(0);

@@ -40,6 +40,8 @@ export interface AppOptions {
   migrate?: boolean;
   dashboardDir?: string | null;
   revocationCheckMs?: number;
+  /** WebSocket keep-alive: ping interval and pong deadline in ms, 0 for none (CALLPLANE_WS_KEEPALIVE_MS; default 12 000). */
+  wsKeepAliveMs?: number;
   /** Origins other than the server's own that browsers may call the API from (CORS); default none. */
   corsOrigins?: string[];
   /** How the hold on event delivery by long transactions is watched (RT1). */
@@ -95,7 +97,7 @@ export async function createApp(opts: AppOptions) {
     routes: moduleRoutes,
     dashboardDir: opts.dashboardDir === null ? undefined : (opts.dashboardDir ?? defaultDashboardDir),
   });
-  const ws = attachWebSocket(server, yoga, base, metrics, opts.revocationCheckMs);
+  const ws = attachWebSocket(server, yoga, base, metrics, opts.revocationCheckMs, opts.wsKeepAliveMs);
   const lag = watchVisibilityLag(database.db, log, metrics, opts.visibilityLag);
 
   let stopped = false;

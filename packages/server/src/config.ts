@@ -23,6 +23,14 @@ const Env = z.object({
   SMTP_URL: z.string().url().optional(),
   SMTP_FROM: z.string().default('Callplane <no-reply@callplane.local>'),
   CALLPLANE_CORS_ORIGINS: z.string().default(''),
+  CALLPLANE_WS_KEEPALIVE_MS: z.preprocess(
+    (v) => (v === '' ? undefined : v), // an empty value is the default, not 0 (no pings)
+    z.coerce
+      .number({ message: 'expected milliseconds: 0 (no pings) or 1000 to 600000' })
+      .int('expected whole milliseconds: 0 (no pings) or 1000 to 600000')
+      .refine((ms) => ms === 0 || (ms >= 1000 && ms <= 600_000), 'expected 0 (no pings) or 1000 to 600000 milliseconds')
+      .default(12_000),
+  ),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -45,6 +53,8 @@ export interface Config {
   smtpFrom: string;
   /** Origins other than the server's own that browsers may call the API from. */
   corsOrigins: string[];
+  /** WebSocket keep-alive: a ping this often, and a socket whose pong is not back this long after it is terminated; 0: none. */
+  wsKeepAliveMs: number;
 }
 
 /** Reads the environment once; a bad value names the variable and stops the start. */
@@ -71,5 +81,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: e.SMTP_URL || undefined,
     smtpFrom: e.SMTP_FROM,
     corsOrigins: e.CALLPLANE_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean),
+    wsKeepAliveMs: e.CALLPLANE_WS_KEEPALIVE_MS,
   };
 }

@@ -72,6 +72,7 @@ async function main() {
       migrate: false,
       dashboardDir,
       corsOrigins: config.corsOrigins,
+      wsKeepAliveMs: config.wsKeepAliveMs,
     });
     if (!config.inlineWorker) log.info('CALLPLANE_WORKER=off: jobs run in `pnpm callplane worker`');
     log.info(configureEmail(config.smtpUrl, config.smtpFrom));

@@ -21,6 +21,14 @@ export function createMetrics() {
     countWsConnections(count: () => number) {
       openWsConnections = count;
     },
+    /** Sockets graphql-ws's keep-alive terminated: no pong within CALLPLANE_WS_KEEPALIVE_MS of its ping (the client sees 1006). */
+    wsKeepAliveTerminations: new Counter({
+      name: 'callplane_ws_keepalive_terminations_total',
+      help: 'WebSocket connections the server terminated because their pong came later than the keep-alive interval',
+      registers: [registry],
+    }),
+    /** WebSocket closes by code as the server saw them (1006: no close frame, e.g. terminated or the client vanished). */
+    wsClosed: new Counter({ name: 'callplane_ws_closed_total', help: 'WebSocket connections closed, by close code', labelNames: ['code'], registers: [registry] }),
     eventsPublished: new Counter({ name: 'callplane_events_published_total', help: 'Events published to the bus', labelNames: ['type'], registers: [registry] }),
   };
 }

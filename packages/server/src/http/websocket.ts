@@ -11,6 +11,8 @@ import { bearer } from './yoga.js';
 import type { Metrics } from './metrics.js';
 
 export const CLOSE_FORBIDDEN = 4403;
+/** graphql-ws's own default: a ping every 12 s, and a socket whose pong is not back 12 s later is terminated. */
+export const DEFAULT_WS_KEEPALIVE_MS = 12_000;
 
 type Yoga = ReturnType<typeof createGraphQLServer>;
 
@@ -45,6 +47,8 @@ export function attachWebSocket(
   base: Pick<ServiceContext, 'db' | 'clock' | 'bus' | 'settings'>,
   metrics: Metrics,
   revocationCheckMs = 2000,
+  /** CALLPLANE_WS_KEEPALIVE_MS: ping interval and pong deadline of every socket; 0: no pings. */
+  keepAliveMs = DEFAULT_WS_KEEPALIVE_MS,
 ) {
   // the request path's cache of resolved keys (one per app): a thousand sockets of one key cost one look-up
   const keys = actorCache(base);
@@ -70,6 +74,16 @@ export function attachWebSocket(
       if (!sockets.size && byKey.get(actor.keyId) === sockets) byKey.delete(actor.keyId);
     });
   }
+
+  // graphql-ws terminates a socket only when its keep-alive pong is late: counted, with every close by code
+  wss.on('connection', (socket) => {
+    const terminate = socket.terminate.bind(socket);
+    socket.terminate = () => {
+      if (socket.readyState === socket.OPEN) metrics.wsKeepAliveTerminations.inc();
+      terminate();
+    };
+    socket.once('close', (code) => metrics.wsClosed.inc({ code: String(code) }));
+  });
 
   const disposable = useServer(
     {
@@ -128,6 +142,7 @@ export function attachWebSocket(
       },
     },
     wss,
+    keepAliveMs,
   );
 
   const watcher = setInterval(async () => {
