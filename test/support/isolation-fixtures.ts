@@ -12,6 +12,7 @@ import { isolationDeliveries } from './webhooks-fixtures.js';
 import { isolationCalls } from './calls-fixtures.js';
 import { isolationSms } from './sms-fixtures.js';
 import { isolationVoiceMessages } from './voice-fixtures.js';
+import { isolationVoiceCore } from './voice-core-fixtures.js';
 import { isolationStatements } from './statements-fixtures.js';
 
 /** One key of the isolation matrix: who it is, and its secret (null: a request without a key). */
@@ -211,6 +212,7 @@ export async function isolationWorld(t: TestApp): Promise<IsolationWorld> {
     { tenant: A, id: await tenantRows(t, A, numbers.A, { releaseUnsubscribed: false }) },
     { tenant: B, id: await tenantRows(t, B, numbers.B, { releaseUnsubscribed: true }) },
   ];
+  await isolationVoiceCore(t, [A, B]);
   await runningInstances(t, instances);
   return { eventCursor, A, B, apps, roles, spareStock };
 }
