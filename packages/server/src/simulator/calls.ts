@@ -19,6 +19,9 @@ export interface SimulatorStats {
   live: number;
   events: number;
   sms: number;
+  /** V3: voice messages sent (voice.ts), and of them answered; absent until a voice app sends. */
+  voiceMessages?: number;
+  voiceAnswered?: number;
   errors: number;
   elapsedSeconds: number;
 }

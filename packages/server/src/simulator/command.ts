@@ -35,13 +35,14 @@ async function simulate(opts: SimulateOptions) {
   const url = (opts.url ?? `http://127.0.0.1:${readConfig().port}`).replace(/\/+$/, '');
   await reachable(url);
   await withSession(async ({ ctx }) => {
-    const minted = await step('minting the simulator’s keys', () => mintSimulatorKeys(ctx, { tenant: opts.tenant, validForSeconds: opts.duration + 3600 }), (m) => `tenant "${m.keys.tenantName}": a TENANT_ADMIN key and ${m.keys.apps.length} PARTNER key(s), labelled simulator`);
+    const minted = await step('minting the simulator’s keys', () => mintSimulatorKeys(ctx, { tenant: opts.tenant, validForSeconds: opts.duration + 3600 }), (m) => `tenant "${m.keys.tenantName}": a TENANT_ADMIN key and ${m.keys.apps.length + (m.keys.voiceApps?.length ?? 0)} PARTNER key(s), labelled simulator`);
     const printer = progressPrinter(process.stderr);
     try {
       const sim = await startSimulator({ url, keys: minted.keys, rate: opts.rate, durationSeconds: opts.duration, speed: opts.speed, rejectedShare: opts.rejected, seed: opts.seed, onProgress: printer.progress, onError: printer.error });
       const apps = sim.apps.map((a) => `${a.name} (${a.bindings.length} bindings)`).join(', ') || 'none';
       const instances = sim.instances.map((i) => `${i.name} (${i.number})`).join(', ') || 'none';
-      process.stderr.write(`• simulating ${opts.rate} calls/s for ${opts.duration} s at speed ${opts.speed} against ${url}\n  privacy apps: ${apps}\n  instances: ${instances}\n`);
+      const voice = sim.voiceApps.map((a) => a.name).join(', ') || 'none';
+      process.stderr.write(`• simulating ${opts.rate} calls/s for ${opts.duration} s at speed ${opts.speed} against ${url}\n  privacy apps: ${apps}\n  instances: ${instances}\n  voice apps: ${voice}\n`);
       let interrupted = false;
       const interrupt = () => {
         if (interrupted) process.exit(130);

@@ -8,14 +8,15 @@ const MAX_ERRORS_SHOWN = 20;
 export function progressLine(s: SimulatorStats): string {
   return (
     `${s.elapsedSeconds.toFixed(0).padStart(4)} s  calls ${s.calls} (answered ${s.answered}, unanswered ${s.unanswered}, ` +
-    `rejected ${s.rejected}, live ${s.live})  events ${s.events}  sms ${s.sms}  errors ${s.errors}`
+    `rejected ${s.rejected}, live ${s.live})  events ${s.events}  sms ${s.sms}${s.voiceMessages ? `  voice ${s.voiceMessages}` : ''}  errors ${s.errors}`
   );
 }
 
 export function summaryLine(s: SimulatorStats): string {
   return (
     `simulated ${s.elapsedSeconds.toFixed(1)} s: ${s.calls} calls — ${s.answered} answered, ${s.unanswered} unanswered, ` +
-    `${s.rejected} rejected; ${s.events} call events reported, ${s.sms} SMS, ${s.errors} errors`
+    `${s.rejected} rejected; ${s.events} call events reported, ${s.sms} SMS, ${s.errors} errors` +
+    (s.voiceMessages ? `; ${s.voiceMessages} voice messages (${s.voiceAnswered ?? 0} answered)` : '')
   );
 }
 

@@ -16,6 +16,8 @@ export interface SimulatorKeys {
   admin: string;
   /** One PARTNER key per privacy app that routes from stored bindings (X-mode apps ask their own call control). */
   apps: { mode: string; name: string; key: string }[];
+  /** V3: one PARTNER key per voice app with an open number (its switch sends and reports messages). */
+  voiceApps?: { id: string; name: string; key: string }[];
 }
 
 /** The tenant: by id or exact name; default the demo tenant, else the first tenant with a privacy app. */
@@ -55,6 +57,15 @@ export async function mintSimulatorKeys(ctx: ServiceContext, opts: { tenant?: st
   const apps = await systemDb(ctx).selectFrom('privacy_apps').select(['id', 'mode', 'name']).where('tenant_id', '=', tenant.id).where('mode', '<>', 'X').orderBy('created_at').execute();
   const keys: SimulatorKeys = { tenantId: tenant.id, tenantName: tenant.name, admin: await mint('TENANT_ADMIN'), apps: [] };
   for (const app of apps) keys.apps.push({ mode: app.mode, name: app.name, key: await mint('PARTNER', app.id) });
+  const voiceApps = await systemDb(ctx)
+    .selectFrom('voice_apps')
+    .select(['id', 'name'])
+    .where('tenant_id', '=', tenant.id)
+    .where((eb) => eb.exists(eb.selectFrom('voice_numbers').select('voice_numbers.id').whereRef('voice_numbers.app_id', '=', 'voice_apps.id').where('voice_numbers.closed_at', 'is', null)))
+    .orderBy('created_at')
+    .execute();
+  keys.voiceApps = [];
+  for (const app of voiceApps) keys.voiceApps.push({ id: app.id, name: app.name, key: await mint('PARTNER', app.id) });
   return {
     keys,
     async revoke() {

@@ -8,6 +8,7 @@ import { instanceCall, privacyCall, refusing, sms, type CallRun, type SimulatorS
 import { seededRandom } from './random.js';
 import { eventReporter } from './reporter.js';
 import { loadApp, loadInstances, type SimApp, type SimInstance } from './world.js';
+import { simVoiceApps, voiceMessage, type SimVoiceApp } from './voice.js';
 
 export type { SimulatorStats } from './calls.js';
 
@@ -15,7 +16,7 @@ export interface SimulatorOptions {
   /** The server's base URL, e.g. http://127.0.0.1:4000. */
   url: string;
   /** TENANT_ADMIN key (instance calls) and the apps' PARTNER keys (setup.ts mints them). */
-  keys: { admin: string; apps: { key: string }[] };
+  keys: { admin: string; apps: { key: string }[]; voiceApps?: { id: string; name: string; key: string }[] };
   /** New calls per second. */
   rate: number;
   /** How long new calls start; unset: until stop(). */
@@ -31,6 +32,8 @@ export interface SimulatorOptions {
   rejectedShare?: number;
   /** Share of arrivals that also send an SMS; default 0.15. */
   smsShare?: number;
+  /** Share of arrivals that also send a voice message (when the tenant has a voice app with an open number); default 0.1. */
+  voiceShare?: number;
   flushMs?: number;
   progressEveryMs?: number;
   /** How often the apps' active bindings are read again (bindings expire: 2 h by default); default 300 s. */
@@ -44,6 +47,7 @@ export interface Simulator {
   stats: SimulatorStats;
   apps: SimApp[];
   instances: SimInstance[];
+  voiceApps: SimVoiceApp[];
   /** Ends the run early: calls hang up now. */
   stop(): Promise<SimulatorStats>;
   /** Resolves once the run ended and every event was sent; rejects when the server went away. */
@@ -86,7 +90,8 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
   }
   const instances = await loadInstances(admin);
   const pools = new Map<SimInstance, AgentPool>(instances.map((i) => [i, agentPool(i.ready)]));
-  if (!apps.length && !instances.length) throw new Error('nothing to call: the tenant has no privacy app with bindings and no running instance with agents');
+  const voiceApps = simVoiceApps((opts.keys.voiceApps ?? []).map((a) => ({ id: a.id, name: a.name, gql: graphqlClient(opts.url, a.key) })));
+  if (!apps.length && !instances.length && !voiceApps.length) throw new Error('nothing to call: the tenant has no privacy app with bindings, no running instance with agents and no voice app with an open number');
 
   const reporter = eventReporter({ flushMs: opts.flushMs ?? 250, onStored: (n) => (stats.events += n), onError });
   let ending = false;
@@ -122,8 +127,9 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
       const instance = random.pick(instances);
       track(instanceCall(run, instance, pools.get(instance)!));
     } else if (refusable.length && random.chance(opts.rejectedShare ?? 0.1)) track(privacyCall(run, random.pick(refusable), true));
-    else track(privacyCall(run, random.pick(apps)));
+    else if (apps.length) track(privacyCall(run, random.pick(apps)));
     if (apps.length && !smsOff && random.chance(opts.smsShare ?? 0.15)) track(sms(run, random.pick(apps)));
+    if (voiceApps.length && random.chance(opts.voiceShare ?? 0.1)) track(voiceMessage(run, random.pick(voiceApps)));
   };
 
   // P5: bindings expire; a long run (the in-server one) reads them again, and binds new ones when none is left
@@ -179,5 +185,5 @@ export async function startSimulator(opts: SimulatorOptions): Promise<Simulator>
 
   arrive(); // the first call at once: the dashboard moves as soon as the run starts
   scheduleArrival();
-  return { stats, apps, instances, stop: end, done };
+  return { stats, apps, instances, voiceApps, stop: end, done };
 }
