@@ -34,6 +34,12 @@ export type { Statement, StatementLine } from './modules/statements/statements.t
 export { ORDER_STATUSES, type Order, type OrderStatus } from './modules/billing/billing.table.js';
 export { setEmailTransport } from './modules/outbox/outbox.service.js';
 export { demoPrivacy } from './modules/privacy/privacy.demo.js';
+export { createVoiceApp } from './modules/voice/voice.apps.js';
+export { openVoiceNumbers } from './modules/voice/voice.numbers.js';
+export { chargeMonthlyFees } from './modules/voice/voice.fees.js';
+export { buyVoicePackage, voicePackageQuote } from './modules/voice/voice.packages.js';
+export { sendVoiceMessage } from './modules/voice/voice.send.js';
+export { reportVoiceMessages } from './modules/voice/voice.report.js';
 export { createInstance } from './modules/instances/instances.service.js';
 export { provisionInstance } from './modules/instances/instances.provision.js';
 export { createAgent } from './modules/instances/agents.service.js';

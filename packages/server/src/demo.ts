@@ -8,6 +8,7 @@ import {
 } from '@callplane/schema/core';
 import { demoInstance } from './demo-instances.js';
 import { demoNumbers } from './demo-numbers.js';
+import { demoVoice } from './demo-voice.js';
 
 export const DEMO_TENANT = 'Demo Telecom Ltd';
 
@@ -118,7 +119,7 @@ const demoQualifications: DemoStep = async (ctx, w) => {
 };
 
 /** Later modules append their step here (numbers, instances, privacy apps …), in dependency order. */
-export const demoSteps: DemoStep[] = [demoQualifications, demoNumbers, demoInstance, demoPrivacy];
+export const demoSteps: DemoStep[] = [demoQualifications, demoNumbers, demoInstance, demoPrivacy, demoVoice];
 
 /** The plain-text summary of a seeding, keys included (printed once). */
 export function demoSeedNotice(seed: DemoSeed, baseUrl?: string): string {
