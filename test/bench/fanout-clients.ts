@@ -2,7 +2,9 @@
  * The fan-out benchmark's subscribers, in a process of their own: SOCKETS sockets with SUBS
  * subscriptions each, over graphql-ws (Callplane) or plain frames (the bare baseline). Talks to the
  * runner over IPC: 'ready' once every subscription got the warm-up event, then for each 'arm' the
- * delivery times (epoch ms) of one event to every subscription.
+ * delivery times (epoch ms) of one event to every subscription. A socket that closes abnormally
+ * (1006: the server terminated it, or it vanished) is reported ('closed', with its code) and its
+ * subscriptions are no longer waited for, so that a run with drops ends and says so.
  */
 import { createClient } from 'graphql-ws';
 import WebSocket from 'ws';
@@ -16,16 +18,49 @@ const now = () => performance.timeOrigin + performance.now();
 let arrivals: number[] = [];
 let expected = SOCKETS * SUBS;
 let onRound: (() => void) | null = null;
-const arrived = () => {
+/** Sockets still open, and what each got in the current round. */
+let live = SOCKETS;
+const gotThisRound = new Array<number>(SOCKETS).fill(0);
+let exiting = false;
+const roundDone = () => {
+  if (arrivals.length >= expected) onRound?.();
+};
+const arrivedOn = (s: number) => () => {
   arrivals.push(now());
-  if (arrivals.length === expected) onRound?.();
+  gotThisRound[s]!++;
+  roundDone();
+};
+/** Socket `s` closed with `code`: unless it was our own goodbye, its subscriptions are counted out. */
+const dropped = (s: number, code: number) => {
+  if (exiting || code === 1000) return;
+  live--;
+  expected -= SUBS - gotThisRound[s]!;
+  process.send!({ type: 'closed', code });
+  roundDone();
+};
+const newRound = () => {
+  arrivals = [];
+  gotThisRound.fill(0);
+  expected = live * SUBS;
 };
 
 async function openCallplane(after: string) {
   for (let s = 0; s < SOCKETS; s++) {
-    const client = createClient({ url, webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${key}` }, retryAttempts: 0, lazy: false });
+    const client = createClient({
+      url,
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${key}` },
+      retryAttempts: 0,
+      lazy: false,
+      on: { closed: (e) => dropped(s, (e as { code: number }).code) },
+    });
+    const next = arrivedOn(s);
     for (let i = 0; i < SUBS; i++)
-      client.subscribe({ query: 'subscription($after: String) { events(after: $after, types: [TENANT_CREATED]) { cursor } }', variables: { after } }, { next: arrived, error: (e) => console.error(e), complete: () => {} });
+      client.subscribe(
+        { query: 'subscription($after: String) { events(after: $after, types: [TENANT_CREATED]) { cursor } }', variables: { after } },
+        // a dropped socket errors its subscriptions with the close event: counted once per socket above
+        { next, error: (e) => void ((e as { code?: number }).code === undefined && console.error(e)), complete: () => {} },
+      );
     if (s % 50 === 49) await new Promise((r) => setTimeout(r, 0));
   }
 }
@@ -34,7 +69,8 @@ async function openBare() {
   for (let s = 0; s < SOCKETS; s++) {
     const ws = new WebSocket(url);
     // the bare server sends one frame per subscription, as graphql-ws does
-    ws.on('message', arrived);
+    ws.on('message', arrivedOn(s));
+    ws.on('close', (code) => dropped(s, code));
     await new Promise((r) => ws.once('open', r));
   }
 }
@@ -46,17 +82,19 @@ process.on('message', async (m: { type: string; after?: string }) => {
     else await openBare();
     process.send!({ type: 'opened' });
     await round; // the warm-up event reached every subscription
-    arrivals = [];
+    newRound();
     process.send!({ type: 'ready' });
   }
   if (m.type === 'arm') {
-    arrivals = [];
-    expected = SOCKETS * SUBS;
+    newRound();
     await new Promise<void>((r) => {
       onRound = r;
       process.send!({ type: 'armed' });
     });
     process.send!({ type: 'round', arrivals });
   }
-  if (m.type === 'exit') process.exit(0);
+  if (m.type === 'exit') {
+    exiting = true;
+    process.exit(0);
+  }
 });

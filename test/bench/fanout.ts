@@ -1,11 +1,14 @@
 /**
- * `pnpm bench fanout [--sockets N] [--subs N] [--check] [--profile]`: one event to SOCKETS × SUBS `events`
+ * `pnpm bench fanout [--sockets N] [--subs N] [--keepalive-ms N] [--check] [--profile]`: one event to SOCKETS × SUBS `events`
  * subscriptions of one server process (default 1 000 × 50 = 50 000), subscribers in a process of
  * their own. Prints delivery latency (p50, p99, max), the database reads per event (the shared
  * reader's and the streams' own), memory per idle subscription, and the same delivery from a bare
  * `ws` server that sends one frame per subscription. Goal (RT5): p99 < 1 s and a handful of reads
  * per event, whatever the number of subscriptions. `--profile` records the server's CPU profile
- * during Callplane's delivery rounds (not the set-up) and prints where it went.
+ * during Callplane's delivery rounds (not the set-up) and prints where it went. Sockets closed
+ * abnormally are counted on both sides: the clients' close codes, and the server's keep-alive
+ * terminations (`--keepalive-ms`, default CALLPLANE_WS_KEEPALIVE_MS or 12 000) and closes by code
+ * from /metrics; with drops, the rounds wait only for the sockets still open.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -18,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { defaultSettings, inTransaction, ownStreamReads, sharedReads, sharedRenders, SYSTEM } from '@callplane/schema';
 import { createApp } from '@callplane/server';
+import { loadConfig } from '@callplane/server/config.ts';
 import { seedOperatorKey } from '../support/context.js';
 import { throwAwayDatabase } from './database.js';
 import { summariseProfile } from './profile.js';
@@ -39,7 +43,21 @@ const heap = () => {
 function clients(mode: 'callplane' | 'bare', url: string, key: string, sockets: number, subs: number) {
   const child = fork(CLIENTS, [mode, url, key, String(sockets), String(subs)], { execArgv: ['--import', 'tsx', '--max-old-space-size=8192'] });
   const next = (type: string) => new Promise<any>((resolve) => child.on('message', function on(m: any) { if (m.type === type) { child.off('message', on); resolve(m); } }));
-  return { child, next };
+  /** Sockets the clients saw close abnormally, by close code. */
+  const closed = new Map<number, number>();
+  child.on('message', (m: any) => void (m.type === 'closed' && closed.set(m.code, (closed.get(m.code) ?? 0) + 1)));
+  return { child, next, closed };
+}
+
+const byCode = (counts: Iterable<[string | number, number]>) => [...counts].map(([code, n]) => `${code}: ${n}`).join(', ') || 'none';
+const sum = (counts: Iterable<[unknown, number]>) => [...counts].reduce((a, [, n]) => a + n, 0);
+
+/** The server's own count of keep-alive terminations and of closes by code, read from /metrics. */
+async function serverCloses(httpUrl: string) {
+  const text = await (await fetch(`${httpUrl}/metrics`)).text();
+  const terminated = Number(/^callplane_ws_keepalive_terminations_total (\S+)$/m.exec(text)?.[1] ?? 0);
+  const closes = [...text.matchAll(/^callplane_ws_closed_total\{code="(\d+)"\} (\S+)$/gm)].map((m) => [m[1]!, Number(m[2])] as [string, number]);
+  return { terminated, closes };
 }
 
 /** Fires `rounds` events; each round's latencies are arrival − commit time. */
@@ -78,9 +96,12 @@ export const fanout: Bench = async ({ check, args }) => {
   const sockets = flag(args, '--sockets', 1000);
   const subs = flag(args, '--subs', 50);
   const total = sockets * subs;
+  const keepAliveAt = args.indexOf('--keepalive-ms');
+  const keepAliveMs = keepAliveAt >= 0 ? loadConfig({ CALLPLANE_WS_KEEPALIVE_MS: args[keepAliveAt + 1] }).wsKeepAliveMs : loadConfig({ CALLPLANE_WS_KEEPALIVE_MS: process.env.CALLPLANE_WS_KEEPALIVE_MS }).wsKeepAliveMs;
   const db = await throwAwayDatabase('fanout');
-  const app = await createApp({ databaseUrl: db.url, logLevel: 'silent', dashboardDir: null, inlineWorker: false, settings: { ...defaultSettings, eventPollMs: 60_000 } });
-  const url = (await app.start(0)).replace('http', 'ws') + '/graphql';
+  const app = await createApp({ databaseUrl: db.url, logLevel: 'silent', dashboardDir: null, inlineWorker: false, wsKeepAliveMs: keepAliveMs, settings: { ...defaultSettings, eventPollMs: 60_000 } });
+  const httpUrl = await app.start(0);
+  const url = httpUrl.replace('http', 'ws') + '/graphql';
   const system = app.systemContext();
   const key = await seedOperatorKey(system);
   const emit = (name: string) => inTransaction({ ...system, actor: SYSTEM }, (tx) => tx.emit({ type: 'TENANT_CREATED', tenantId: null, subjectId: name, payload: {} }));
@@ -108,6 +129,7 @@ export const fanout: Bench = async ({ check, args }) => {
     const sharedPerEvent = (sharedReads.count - reads.shared) / ROUNDS;
     const ownPerEvent = (ownStreamReads.count - reads.own) / ROUNDS;
     const rendersPerEvent = (sharedRenders.count - reads.renders) / ROUNDS;
+    const server = await serverCloses(httpUrl);
     c.child.send({ type: 'exit' });
 
     // bare: a ws server that sends one small frame per subscription to every socket
@@ -136,9 +158,11 @@ export const fanout: Bench = async ({ check, args }) => {
     console.log(`database reads per event: ${sharedPerEvent.toFixed(1)} by the shared reader, ${ownPerEvent.toFixed(1)} by streams on their own`);
     console.log(`GraphQL executions per event: ${rendersPerEvent.toFixed(1)} (one per document, variables and access scope)`);
     console.log(`memory per idle subscription: ${(perSub / 1024).toFixed(1)} KiB of server heap`);
+    const keepAlive = keepAliveMs ? `${keepAliveMs} ms` : 'off';
+    console.log(`sockets closed abnormally (keep-alive ${keepAlive}): Callplane's clients saw ${sum(c.closed)} (${byCode(c.closed)}), the server terminated ${server.terminated} for a late pong and saw closes ${byCode(server.closes)}; bare ws clients saw ${sum(bare.closed)} (${byCode(bare.closed)})`);
     if (profile) console.log(`\nserver CPU profile of the delivery rounds (kept in ${profile}):\n${summariseProfile(profile, [{ name: 'delivery', fromUs: 0, toUs: Infinity }], 15)}`);
-    if (check && (p99 >= 1000 || sharedPerEvent + ownPerEvent > 5)) {
-      console.log('goal missed: p99 < 1 s and at most 5 reads per event');
+    if (check && (p99 >= 1000 || sharedPerEvent + ownPerEvent > 5 || sum(c.closed) > 0)) {
+      console.log('goal missed: p99 < 1 s, at most 5 reads per event, and no socket dropped');
       ok = false;
     }
   } finally {
