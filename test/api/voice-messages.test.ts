@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collect, startTestApp, type TestApp } from '../support/app.js';
 import type { TenantFixture } from '../support/context.js';
 import { gid, ok } from '../support/graphql.js';
-import { voiceApp, voicePackage, voicePartner, voiceWorldOf, type VoiceWorld } from '../support/voice-fixtures.js';
+import { apiVoiceApp, apiVoicePackage, apiVoiceTenant } from '../support/voice-fixtures.js';
 
 /**
  * V3 over GraphQL: sendVoiceMessage by the app's admin or PARTNER key (another app's PARTNER key is
@@ -11,35 +11,28 @@ import { voiceApp, voicePackage, voicePartner, voiceWorldOf, type VoiceWorld } f
  */
 
 let t: TestApp;
-let w: VoiceWorld;
 let A: TenantFixture, B: TenantFixture;
 const apps = {} as Record<'one' | 'two' | 'beta', { id: string; gid: string; key: string }>;
 const TO = '+8613800138000';
-const DAY = 86_400_000;
 
 const Q = {
-  send: `mutation($input: SendVoiceMessageInput!) { sendVoiceMessage(input: $input) { id appId to text templateId templateParams status billedMinutes } }`,
+  send: `mutation($input: SendVoiceMessageInput!) { sendVoiceMessage(input: $input) { id appId app { id name } fromNumber { e164 } to text templateId templateParams status billedMinutes } }`,
   report: `mutation($r: [VoiceMessageReportInput!]!) { reportVoiceMessages(reports: $r) { index messageId status message { id status durationSeconds billedMinutes unbilledMinutes } error { code field message } } }`,
   list: `query($app: ID, $status: VoiceMessageStatus, $after: String) { voiceMessages(first: 2, appId: $app, status: $status, after: $after) {
     edges { node { id to status appId } } pageInfo { hasNextPage endCursor } } }`,
   node: `query($id: ID!) { node(id: $id) { ... on VoiceMessage { id status } } }`,
 };
 
-async function app(tenant: TenantFixture, name: string) {
-  const { id } = await voiceApp(w, tenant.tenantId, { name });
-  return { id, gid: gid('VoiceApp', id), key: (await voicePartner(w, tenant.tenantId, id)).secret };
-}
-
 beforeAll(async () => {
   t = await startTestApp();
-  w = voiceWorldOf(t);
   A = await t.tenant('Acme');
   B = await t.tenant('Beta');
-  apps.one = await app(A, 'Acme parcels');
-  apps.two = await app(A, 'Acme reminders');
-  apps.beta = await app(B, 'Beta alerts');
-  await voicePackage(w, A.tenantId, { total: 100, expiresAt: new Date(t.clock.now().getTime() + 30 * DAY) });
-  await voicePackage(w, B.tenantId, { total: 1, expiresAt: new Date(t.clock.now().getTime() + 30 * DAY) });
+  // V1, V2 through the API: apps, their numbers, and Acme's package (Beta has none yet)
+  for (const tenant of [A, B]) await apiVoiceTenant(t, tenant);
+  apps.one = await apiVoiceApp(t, A, 'Acme parcels');
+  apps.two = await apiVoiceApp(t, A, 'Acme reminders');
+  apps.beta = await apiVoiceApp(t, B, 'Beta alerts');
+  await apiVoicePackage(t, A, 1000);
 });
 afterAll(() => t?.stop());
 
@@ -50,7 +43,8 @@ const report = async (reports: Record<string, unknown>[], key: string) =>
 describe('V3 over GraphQL', () => {
   it('V3: the app’s PARTNER key and its tenant’s admin send; another app’s PARTNER key, another tenant and a SUPERVISOR are refused', async () => {
     const m = ok(await send({ appId: apps.one.gid }, apps.one.key)).sendVoiceMessage;
-    expect(m).toMatchObject({ appId: apps.one.gid, to: TO, status: 'QUEUED', billedMinutes: 0, text: 'Your parcel arrives today' });
+    expect(m).toMatchObject({ appId: apps.one.gid, app: { id: apps.one.gid, name: 'Acme parcels' }, to: TO, status: 'QUEUED', billedMinutes: 0, text: 'Your parcel arrives today' });
+    expect(m.fromNumber.e164).toMatch(/^\+86512656/);
     const tpl = ok(await send({ appId: apps.one.gid, text: null, templateId: 'parcel', templateParams: ['SF1', '14:00'] }, A.keys.admin)).sendVoiceMessage;
     expect(tpl).toMatchObject({ templateId: 'parcel', templateParams: ['SF1', '14:00'], text: null });
     for (const key of [apps.two.key, apps.beta.key, B.keys.admin])
@@ -58,6 +52,7 @@ describe('V3 over GraphQL', () => {
     expect((await send({ appId: apps.one.gid }, A.keys.supervisor)).errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
     expect((await send({ appId: apps.one.gid, to: '123' }, apps.one.key)).errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_INPUT', field: 'to' });
     expect((await send({ appId: apps.one.gid, text: 'x'.repeat(501) }, apps.one.key)).errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_INPUT', field: 'text' });
+    expect((await send({ appId: gid('Tenant', A.tenantId) }, apps.one.key)).errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_ID' });
   });
 
   it('V3: the switch reports outcomes per item: ANSWERED bills ceil(duration / 60), a repeat is ALREADY_REPORTED, another app’s message is UNKNOWN_VOICE_MESSAGE', async () => {
@@ -89,11 +84,13 @@ describe('V3 over GraphQL', () => {
     expect((await t.gql(Q.report, { r: [{ messageId: theirs.id, status: 'REJECTED', at: t.clock.now().toISOString() }] }, A.keys.supervisor)).errors?.[0]?.extensions).toMatchObject({ code: 'FORBIDDEN' });
   });
 
-  it('V3: NO_MINUTES_LEFT over HTTP, and the message list stays as it was', async () => {
-    ok(await send({ appId: apps.beta.gid }, apps.beta.key));
+  it('V3: NO_MINUTES_LEFT over HTTP writes no message; once a package is bought the same send is queued', async () => {
     const refused = await send({ appId: apps.beta.gid }, apps.beta.key);
     expect(refused.errors?.[0]?.extensions).toMatchObject({ code: 'NO_MINUTES_LEFT' });
     expect(refused.errors?.[0]?.message).toMatch(/minute/);
+    expect(ok(await t.gql(Q.list, {}, B.keys.admin)).voiceMessages.edges).toEqual([]);
+    await apiVoicePackage(t, B, 1000);
+    expect(ok(await send({ appId: apps.beta.gid }, apps.beta.key)).sendVoiceMessage.status).toBe('QUEUED');
     expect(ok(await t.gql(Q.list, {}, B.keys.admin)).voiceMessages.edges).toHaveLength(1);
   });
 

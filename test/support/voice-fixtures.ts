@@ -4,6 +4,8 @@
 import { authenticate, createApiKey, createUser, importNumbers, type Actor, type Clock, type ServiceContext } from '@callplane/schema';
 import type { Kysely } from 'kysely';
 import type { TestApp } from './app.js';
+import type { TenantFixture } from './context.js';
+import { gid, ok } from './graphql.js';
 
 /** What the fixtures need of a service world or of a started app. */
 export interface VoiceWorld {
@@ -119,4 +121,39 @@ export async function isolationVoiceMessages(t: TestApp, tenants: { tenantId: st
     out.push({ appId: app.id, partnerKey: (await voicePartner(w, tenantId, app.id)).secret });
   }
   return out;
+}
+
+const API = {
+  submit: `mutation($input: QualificationInput!) { submitQualification(input: $input) { id } }`,
+  approve: `mutation($id: ID!) { reviewQualification(id: $id, decision: APPROVE) { status } }`,
+  topUp: `mutation($t: ID!) { topUpBalance(tenantId: $t, amount: "5000") { amount } }`,
+  import: `mutation($rows: [NumberImportRow!]!) { importNumbers(rows: $rows) { errors { row field message } } }`,
+  app: `mutation($name: String!) { createVoiceApp(input: { name: $name }) { id } }`,
+  open: `mutation($app: ID!) { openVoiceNumbers(input: { appId: $app, count: 1, city: "苏州" }) { numbers { id } } }`,
+  buy: `mutation($minutes: Int!) { buyVoicePackage(input: { minutes: $minutes }) { id } }`,
+};
+
+let suzhou = Math.floor(Math.random() * 9000);
+
+/** A tenant ready for voice apps through the API: an APPROVED STANDARD qualification and 5 000 CNY. */
+export async function apiVoiceTenant(t: TestApp, tenant: TenantFixture): Promise<void> {
+  const { minimalQualificationInput } = await import('@callplane/schema/testing');
+  const q = ok(await t.gql(API.submit, { input: { ...minimalQualificationInput, kind: 'STANDARD' } }, tenant.keys.admin)).submitQualification.id;
+  ok(await t.gql(API.approve, { id: q }));
+  ok(await t.gql(API.topUp, { t: gid('Tenant', tenant.tenantId) }));
+}
+
+/** V1 through the API: the admin creates a voice app and opens one number of Suzhou for it (stock imported by the OPERATOR); a PARTNER key of it. */
+export async function apiVoiceApp(t: TestApp, tenant: TenantFixture, name: string): Promise<{ id: string; gid: string; key: string }> {
+  const imported = ok(await t.gql(API.import, { rows: [{ number: `0512-6560 ${String(++suzhou).padStart(4, '0')}`, type: 'LOCAL', province: '江苏', city: '苏州', carrier: 'CHINA_TELECOM' }] }));
+  if (imported.importNumbers.errors.length) throw new Error(JSON.stringify(imported.importNumbers.errors));
+  const appGid = ok(await t.gql(API.app, { name }, tenant.keys.admin)).createVoiceApp.id as string;
+  ok(await t.gql(API.open, { app: appGid }, tenant.keys.admin));
+  const id = Buffer.from(appGid, 'base64').toString().split(':')[1]!;
+  return { id, gid: appGid, key: (await voicePartner(voiceWorldOf(t), tenant.tenantId, id)).secret };
+}
+
+/** V2 through the API: the admin buys a custom package of `minutes`. */
+export async function apiVoicePackage(t: TestApp, tenant: TenantFixture, minutes: number): Promise<string> {
+  return ok(await t.gql(API.buy, { minutes }, tenant.keys.admin)).buyVoicePackage.id as string;
 }

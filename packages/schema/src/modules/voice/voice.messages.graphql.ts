@@ -4,10 +4,10 @@ import { decodeGlobalID, encodeGlobalID } from '@pothos/plugin-relay';
 import { builder } from '../../graphql/builder.js';
 import { keysetConnection } from '../../graphql/connection.js';
 import { loadScopedRows } from '../../graphql/loaders.js';
-import { DomainError } from '../../errors.js';
 import { statusChangeSubscription } from '../events/events.graphql.js';
 import type { StoredEvent } from '../events/events.service.js';
 import { TenantRef } from '../tenants/tenants.graphql.js';
+import { VoiceAppRef, VoiceNumberRef } from './voice.graphql.js';
 import { voiceMessagesQuery } from './voice.messages.queries.js';
 import { MAX_VOICE_REPORTS, REPORTED_STATUSES, reportVoiceMessages, type VoiceReportResult } from './voice.report.js';
 import { MAX_TEMPLATE_PARAMS, MAX_VOICE_TEXT, sendVoiceMessage } from './voice.send.js';
@@ -39,7 +39,9 @@ export const VoiceMessageRef = builder.loadableNode('VoiceMessage', {
   load: (ids: string[], ctx) => loadScopedRows(ctx, 'voice_messages', ids),
   sort: (m) => m.id,
   fields: (t) => ({
-    appId: t.id({ description: 'The VoiceApp’s global id.', resolve: (m) => encodeGlobalID('VoiceApp', m.app_id) }),
+    app: t.field({ type: VoiceAppRef, nullable: true, resolve: (m) => m.app_id }),
+    appId: t.id({ description: 'The VoiceApp’s global id (also when the app itself is not readable).', resolve: (m) => encodeGlobalID('VoiceApp', m.app_id) }),
+    fromNumber: t.field({ type: VoiceNumberRef, nullable: true, description: 'The app’s number the message is played from.', resolve: (m) => m.voice_number_id }),
     to: t.exposeString('to_e164', { description: 'The callee, E.164.' }),
     text: t.exposeString('text', { nullable: true, description: 'The text read out (or templateId).' }),
     templateId: t.exposeString('template_id', { nullable: true }),
@@ -60,12 +62,12 @@ export const VoiceMessageRef = builder.loadableNode('VoiceMessage', {
 const SendInput = builder.inputType('SendVoiceMessageInput', {
   description: `V3: a message to one callee: either a text (at most ${MAX_VOICE_TEXT} characters) or a template with its parameters (at most ${MAX_TEMPLATE_PARAMS}).`,
   fields: (t) => ({
-    appId: t.id({ description: 'The VoiceApp.' }),
+    appId: t.globalID({ for: VoiceAppRef, description: 'The VoiceApp.' }),
     to: t.string({ description: 'The callee (E.164, or a national Chinese number).' }),
     text: t.string({ required: false }),
     templateId: t.string({ required: false }),
     templateParams: t.stringList({ required: false }),
-    fromNumberId: t.id({ required: false, description: 'A VoiceNumber of the app to call from; default: its first open number.' }),
+    fromNumberId: t.globalID({ for: VoiceNumberRef, required: false, description: 'A VoiceNumber of the app to call from; default: its first open number.' }),
   }),
 });
 
@@ -76,11 +78,7 @@ builder.mutationField('sendVoiceMessage', (t) =>
       'V3: queues a voice message (the app’s TENANT_ADMIN or one of its PARTNER keys). One minute is held on the tenant’s unexpired package that expires first; with none left: NO_MINUTES_LEFT and nothing is written. VOICE_NUMBER_NOT_OPEN: the app has no open number.',
     args: { input: t.arg({ type: SendInput }) },
     resolve: (_r, { input }, ctx) =>
-      sendVoiceMessage(ctx, {
-        ...input,
-        appId: rowIdOf(input.appId, 'VoiceApp'),
-        fromNumberId: input.fromNumberId ? rowIdOf(input.fromNumberId, 'VoiceNumber') || 'none' : null,
-      }),
+      sendVoiceMessage(ctx, { ...input, appId: input.appId.id, fromNumberId: input.fromNumberId?.id ?? null }),
   }),
 );
 
@@ -135,11 +133,8 @@ builder.queryField('voiceMessages', (t) =>
       type: VoiceMessageRef,
       description: 'V3: the voice messages the key may see, newest first; by app (a VoiceApp id) and status.',
       authScopes: { authenticated: true },
-      args: { appId: t.arg.id({ required: false }), status: t.arg({ type: VoiceMessageStatusEnum, required: false }) },
-      resolve: (_r, args, ctx) => {
-        if (args.appId && !rowIdOf(args.appId, 'VoiceApp')) throw new DomainError('INVALID_ID', 'appId is not a VoiceApp id', 'appId');
-        return keysetConnection(args, voiceMessagesQuery(ctx, { appId: args.appId ? rowIdOf(args.appId, 'VoiceApp') : null, status: args.status }), 'voice_messages');
-      },
+      args: { appId: t.arg.globalID({ for: VoiceAppRef, required: false }), status: t.arg({ type: VoiceMessageStatusEnum, required: false }) },
+      resolve: (_r, args, ctx) => keysetConnection(args, voiceMessagesQuery(ctx, { appId: args.appId?.id, status: args.status }), 'voice_messages'),
     },
     { name: 'VoiceMessageConnection' },
     { name: 'VoiceMessageEdge' },
@@ -156,6 +151,7 @@ const StatusChangeRef = builder.objectRef<StoredEvent>('VoiceMessageStatusChange
     status: t.field({ type: VoiceMessageStatusEnum, resolve: (e) => payload(e, 'status') }),
     to: t.string({ resolve: (e) => payload(e, 'to') }),
     billedMinutes: t.int({ resolve: (e) => payload(e, 'billedMinutes') ?? 0 }),
+    app: t.field({ type: VoiceAppRef, nullable: true, resolve: (e) => e.appId }),
     appId: t.id({ description: 'The VoiceApp’s global id.', resolve: (e) => encodeGlobalID('VoiceApp', e.appId ?? '') }),
     occurredAt: t.field({ type: 'DateTime', resolve: (e) => e.occurredAt }),
   }),
