@@ -23,10 +23,13 @@ const DEAD_POOL_CHECK_MS = 60_000;
  * graphile-worker's 4 hours, then does so every minute while it runs (jobs/liveness.ts).
  */
 export async function startWorker(pool: pg.Pool, taskList: TaskList, concurrency = 2): Promise<Runner> {
-  await unlockDeadPools(pool);
   const liveness = poolLiveness(pool);
   const runner = await run({ pgPool: pool, taskList, concurrency, pollInterval: 1000, noHandleSignals: true, logger: quietLogger(), parsedCronItems: parseCronItems([SWEEP_CRON]), preset: liveness.preset });
-  const check = setInterval(() => void unlockDeadPools(pool).catch((err) => console.error(`[jobs] unlocking the jobs of dead workers failed: ${err}`)), DEAD_POOL_CHECK_MS);
+  // after run(), which installs graphile-worker's schema when missing; this process's own pools take
+  // no job before they hold their lock, so they are never taken for dead here
+  const unlock = () => unlockDeadPools(pool).catch((err) => console.error(`[jobs] unlocking the jobs of dead workers failed: ${err}`));
+  await unlock();
+  const check = setInterval(() => void unlock(), DEAD_POOL_CHECK_MS);
   check.unref();
   const ended = runner.promise.then(
     () => {},
