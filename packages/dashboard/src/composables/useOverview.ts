@@ -2,6 +2,7 @@ import { computed, watch } from 'vue';
 import { CallVolumeQuery } from '../graphql/calls';
 import type { EventType } from '../graphql/events';
 import { ApplicationCountsQuery, PoolTotalsQuery, WebhookHealthQuery } from '../graphql/overview';
+import { PackageUsageQuery } from '../graphql/voice';
 import { sections } from '../sections';
 import { useServerClock } from './useBindings';
 import { useLiveCalls } from './useLiveCalls';
@@ -25,11 +26,12 @@ function mayOpen(name: string): boolean {
  */
 export function useOverview() {
   const { now, observe } = useServerClock();
-  const show = { pools: mayOpen('pools'), calls: mayOpen('calls'), applications: mayOpen('applications'), webhooks: mayOpen('webhooks') };
+  const show = { pools: mayOpen('pools'), calls: mayOpen('calls'), applications: mayOpen('applications'), webhooks: mayOpen('webhooks'), packages: mayOpen('packages') };
 
   const pools = useLiveRead(PoolTotalsQuery, () => ({}));
   const applications = useLiveRead(ApplicationCountsQuery, () => ({}));
   const webhooks = useLiveRead(WebhookHealthQuery, () => ({}));
+  const packages = useLiveRead(PackageUsageQuery, () => ({ days: 7, activeOnly: true }));
   // the last hour by the server clock: read once the clock is known, again as each minute turns
   const volume = useLiveRead(CallVolumeQuery, () => (now.value === null ? null : { since: new Date(now.value - HOUR).toISOString() }));
 
@@ -38,6 +40,7 @@ export function useOverview() {
     { shown: show.applications, read: applications, types: ['APPLICATION_STATUS_CHANGED'] },
     { shown: show.webhooks, read: webhooks, types: ['DELIVERY_CHANGED'] },
     { shown: show.calls, read: volume, types: ['CDR_CREATED'] },
+    { shown: show.packages, read: packages, types: ['PACKAGE_USAGE_CHANGED'] },
   ] satisfies { shown: boolean; read: LiveRead; types: EventType[] }[];
   // PARTNER keys see none of these pages: no stream at all then
   const { positioned, error: streamError } = useEventDrivenReads(
@@ -56,6 +59,7 @@ export function useOverview() {
     pools,
     applications,
     webhooks,
+    packages,
     volume,
     /** C1: calls ringing, queued or talking (ended rows linger on the live table; not counted here). */
     inProgress: computed(() => calls?.rows.value.filter((r) => r.call.state !== 'ENDED').length ?? 0),
