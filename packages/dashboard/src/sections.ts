@@ -41,6 +41,8 @@ export const sections: Section[] = [
   { path: 'calls', name: 'calls', title: 'Live calls', label: 'Live calls', roles: READERS, component: () => import('./pages/CallsPage.vue') },
   { path: 'webhooks', name: 'webhooks', title: 'Webhooks', label: 'Webhooks', roles: READERS, component: () => import('./pages/WebhooksPage.vue') },
   { path: 'orders', name: 'orders', title: 'Orders and balance', label: 'Orders', roles: READERS, component: () => import('./pages/OrdersPage.vue') },
+  { path: 'voice', name: 'voice', title: 'Voice messages', label: 'Voice messages', roles: READERS, component: () => import('./pages/VoicePage.vue') },
+  { path: 'voice/packages', name: 'packages', title: 'Voice messages › Minute packages', label: 'Minute packages', roles: READERS, component: () => import('./pages/PackagesPage.vue') },
   { path: 'statements', name: 'statements', title: 'Statements', label: 'Statements', roles: READERS, component: () => import('./pages/StatementsPage.vue') },
   { path: 'statements/:id', name: 'statement', title: 'Statements › Month', roles: READERS, component: () => import('./pages/StatementPage.vue') },
 ];
