@@ -1,4 +1,4 @@
-import { closeStatement } from '@callplane/schema';
+import { closeStatement, ManualClock } from '@callplane/schema';
 import type { TestApp } from './app.js';
 import type { TenantFixture } from './context.js';
 import { gid, ok } from './graphql.js';
@@ -10,13 +10,15 @@ import { gid, ok } from './graphql.js';
  * as the monthly job would: a Statement with an ADJUSTMENT line, whose source is the ledger entry.
  */
 export async function isolationStatements(t: TestApp, tenants: TenantFixture[]): Promise<void> {
-  const now = t.clock.now();
+  const clock = t.clock;
+  if (!(clock instanceof ManualClock)) throw new Error('isolationStatements moves a manual clock');
+  const now = clock.now();
   // Asia/Shanghai is UTC+8 all year: the current month there began at its first day 00:00 +08:00
   const local = new Date(now.getTime() + 8 * 3_600_000);
   const monthStart = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), 1) - 8 * 3_600_000;
   const last = new Date(monthStart - 3_600_000 + 8 * 3_600_000);
   const month = `${last.getUTCFullYear()}-${String(last.getUTCMonth() + 1).padStart(2, '0')}`;
-  t.clock.set(new Date(monthStart - 3_600_000));
+  clock.set(new Date(monthStart - 3_600_000));
   try {
     for (const f of tenants) {
       const tenantId = gid('Tenant', f.tenantId);
@@ -24,7 +26,7 @@ export async function isolationStatements(t: TestApp, tenants: TenantFixture[]):
       ok(await t.gql(`mutation($t: ID!) { adjustBalance(tenantId: $t, amount: "-1.5", note: "last month's correction") { amount } }`, { t: tenantId }));
     }
   } finally {
-    t.clock.set(now);
+    clock.set(now);
   }
   for (const f of tenants) await closeStatement(t.app.systemContext(), f.tenantId, month);
 }
