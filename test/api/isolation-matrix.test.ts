@@ -436,6 +436,15 @@ describe('isolation matrix: exports and downloads', () => {
       }
   });
 
+  it('M2: a statement’s CSV downloads (200) for a role that may read the statement and is 404, like a missing one, for the others', async () => {
+    for (const who of roles())
+      for (const st of rows.get('statements')!) {
+        const res = await get(`/exports/statements/${encodeURIComponent(gid('Statement', String(st.id)))}.csv`, who.key);
+        await res.arrayBuffer();
+        check(`${who.label}: /exports/statements/ of ${owner('statements', st)} ${keyOf(st).slice(0, 8)}`, res.status, mayRead(who, 'statements', st) ? 200 : 404);
+      }
+  });
+
   it('a document downloads (200) for a role that may read it and is 404, like a missing one, for the others', async () => {
     const missing = await get('/documents/00000000-0000-0000-0000-000000000000', t.operatorKey);
     check('a missing document is 404', missing.status, 404);
