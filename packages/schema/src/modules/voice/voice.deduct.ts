@@ -4,7 +4,8 @@
 //
 // Lock order, the same everywhere, so that no two changes wait on each other in a cycle:
 //   1. voice_messages rows (a report batch locks all of its messages in id order first);
-//   2. the tenant's unexpired voice_packages, in (expires_at, id) order, FOR UPDATE.
+//   2. voice_packages, in (expires_at, id) order, FOR UPDATE, all that a change may touch before it
+//      changes any (lockPackagesFor): a release never locks its package ahead of the others.
 // A minute held by another queued message is never taken: deductions take at most
 // remaining − reserved of each package (the table's check refuses anything else anyway).
 import { sql } from 'kysely';
@@ -22,6 +23,27 @@ export function lockUnexpiredPackages(tx: Tx, tenantId: string, at: Date): Promi
     .selectAll()
     .where('tenant_id', '=', tenantId)
     .where('expires_at', '>', at)
+    .orderBy('expires_at')
+    .orderBy('id')
+    .forUpdate()
+    .execute();
+}
+
+/**
+ * Every package a message's outcome may touch, locked in the one order before any is changed: the
+ * packages of the messages' tenants unexpired at `from` (deductions) and the ones they hold a minute
+ * on (releases, even when expired since). A report batch locks them all at once, so that its items
+ * never take a lock out of order.
+ */
+export async function lockPackagesFor(tx: Tx, messages: readonly { tenant_id: string; reserved_package_id: string | null }[], from: Date): Promise<void> {
+  if (!messages.length) return;
+  const tenants = [...new Set(messages.map((m) => m.tenant_id))];
+  const held = [...new Set(messages.flatMap((m) => (m.reserved_package_id ? [m.reserved_package_id] : [])))];
+  await tx.trx
+    .selectFrom('voice_packages')
+    .select('id')
+    .where('tenant_id', 'in', tenants)
+    .where((eb) => (held.length ? eb.or([eb('expires_at', '>', from), eb('id', 'in', held)]) : eb('expires_at', '>', from)))
     .orderBy('expires_at')
     .orderBy('id')
     .forUpdate()

@@ -227,6 +227,24 @@ describe('V3: outcomes and deduction', () => {
   });
 });
 
+describe('V3: sends and reports at once', () => {
+  it('V3: sends and outcomes racing over two packages all succeed (one lock order, no deadlock) and the minutes add up', async () => {
+    const { app, partner, packageIds } = await tenantWithApp([{ total: 100, remaining: 3, expiresInDays: 5 }, { total: 100, expiresInDays: 50 }]);
+    const queued = [];
+    for (let i = 0; i < 6; i++) queued.push(await send(partner, app.id));
+    const outcomes = await Promise.allSettled([
+      ...queued.map((m, i) => report(partner, m.id, 'ANSWERED', 61 + i)),
+      ...queued.map(() => send(partner, app.id)),
+    ]);
+    expect(outcomes.filter((o) => o.status === 'rejected').map((o) => String((o as PromiseRejectedResult).reason))).toEqual([]);
+    const [soon, late] = await Promise.all(packageIds.map((id) => packageRow(w, id)));
+    // 6 answered × 2 minutes from 103 minutes; 6 new messages hold one each
+    expect(soon!.remaining_minutes + late!.remaining_minutes).toBe(103 - 12);
+    expect(soon!.reserved_minutes + late!.reserved_minutes).toBe(6);
+    expect(soon!.remaining_minutes).toBeGreaterThanOrEqual(soon!.reserved_minutes);
+  });
+});
+
 describe('V3: the timeout', () => {
   it('V3: a message with no outcome within the timeout is FAILED by its job, its minute released; one answered in time is not', async () => {
     const { app, partner, packageIds } = await tenantWithApp([{ total: 10, expiresInDays: 10 }]);

@@ -10,7 +10,7 @@ import { inTransaction, lockRow, type Tx } from '../../db/transaction.js';
 import { DomainError, ForbiddenError, ValidationError } from '../../errors.js';
 import { requireActor, scopedFrom, systemDb, validIds } from '../../access/scope.js';
 import { MAX_FUTURE_MS } from '../calls/calls.input.js';
-import { billableMinutes, deductMinutes, releaseMinute } from './voice.deduct.js';
+import { billableMinutes, deductMinutes, lockPackagesFor, releaseMinute } from './voice.deduct.js';
 import { emitMessageStatus } from './voice.send.js';
 import type { VoiceMessage, VoiceMessageStatus } from './voice.table.js';
 
@@ -79,6 +79,8 @@ export async function reportVoiceMessages(ctx: ServiceContext, reports: readonly
     const ids = [...new Set(valid.map((v) => v.r.messageId))].sort();
     const locked = await scopedFrom({ db: tx.trx, actor: ctx.actor }, 'voice_messages').selectAll().where('voice_messages.id', 'in', ids).orderBy('voice_messages.id').forUpdate().execute();
     const current = new Map(locked.map((m) => [m.id, m]));
+    const earliest = new Date(Math.min(...valid.map((v) => v.r.at.getTime())));
+    await lockPackagesFor(tx, locked, earliest);
     for (const { index, r } of valid) {
       const m = current.get(r.messageId);
       if (!m) {
@@ -123,6 +125,7 @@ async function finish(
   status: Exclude<ReportedStatus, 'DELIVERING'>,
   o: { durationSeconds: number | null; failureReason: string | null; at: Date },
 ): Promise<VoiceMessage> {
+  await lockPackagesFor(tx, [m], o.at);
   if (m.reserved_package_id) await releaseMinute(tx, m.reserved_package_id);
   const billed = status === 'ANSWERED' ? billableMinutes(o.durationSeconds ?? 0) : 0;
   const { unbilled } = await deductMinutes(tx, { tenantId: m.tenant_id, messageId: m.id }, billed, o.at);
