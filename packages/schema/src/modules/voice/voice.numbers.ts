@@ -58,12 +58,8 @@ export async function openVoiceNumbers(ctx: ServiceContext, input: OpenVoiceNumb
         tenant_id: tenantId,
         qualification_id: app.qualification_id,
         call_type: 'INBOUND_OUTBOUND',
-        // no term: the voice module's monthly job charges the function fee, never the N4 renewal
-        term_start: null,
+        // no term (stock has none either): the voice module's monthly job charges the function fee, never the N4 renewal
         term_end: null,
-        auto_renew: false,
-        reserved_until: null,
-        grace_until: null,
         updated_at: tx.now,
       })
       .where('id', 'in', taken.map((n) => n.id))
