@@ -136,4 +136,26 @@ describe('V1: voice apps and numbers over HTTP', () => {
     const buy = await http(BUY, { input: { minutes: 1_000 } }, voicePartner);
     expect(firstError(buy)?.extensions?.code).toBe('FORBIDDEN');
   });
+
+  it('V1: the durable monthly job charges the open numbers at 00:00 on the 1st in Shanghai when the clock gets there (advanceClock), once', async () => {
+    const FEES = `{ orders(first: 50) { edges { node { kind status total lines { kind amount periodStart } } } } }`;
+    const feeOrders = async () => (ok(await http(FEES, {}, A.keys.admin)).orders.edges as any[]).map((e) => e.node).filter((o) => o.kind === 'VOICE_MONTHLY_FEE');
+    expect(await feeOrders()).toEqual([]);
+    const shanghaiMonth = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit' }).format(t.clock.now());
+    const [y, m] = shanghaiMonth.split('-').map(Number) as [number, number];
+    const nextMonthStart = Date.UTC(m === 12 ? y + 1 : y, m === 12 ? 0 : m, 1) - 8 * 3_600_000;
+    const seconds = Math.ceil((nextMonthStart - t.clock.now().getTime()) / 1000);
+    const advance = async (s: number) => ok(await t.gql(`mutation($s: Int!) { advanceClock(seconds: $s) }`, { s }));
+    await advance(seconds - 60);
+    expect(await feeOrders()).toEqual([]); // a minute early: the job waits for its time
+    await advance(61);
+    const charged = await t.afterJobs(feeOrders, (o) => o.length > 0, 'monthly fee');
+    const periodStart = new Date(nextMonthStart).toISOString();
+    expect(charged).toEqual([
+      { kind: 'VOICE_MONTHLY_FEE', status: 'PAID', total: '100.000', lines: [{ kind: 'VOICE_NUMBER_FEE', amount: '50.000', periodStart }, { kind: 'VOICE_NUMBER_FEE', amount: '50.000', periodStart }] },
+    ]);
+    await advance(3600);
+    expect(await feeOrders()).toHaveLength(1);
+  });
 });
+
