@@ -121,6 +121,7 @@ export const sweepMonthlyFees: Sweep = async (ctx) => {
       date_trunc('month', ${now}::timestamptz at time zone t.time_zone),
       interval '1 month') as m(month)
     where (vn.closed_at is null or vn.closed_at >= (m.month at time zone t.time_zone))
+      and (vn.closed_at is null or vn.closed_at > ${now}::timestamptz - make_interval(months => ${SWEEP_MONTHS_BACK + 1}))
       and not exists (select 1 from voice_fee_charges c where c.voice_number_id = vn.id and c.month = m.month::date)
     order by month, vn.tenant_id`.execute(systemDb(ctx));
   for (const m of missing.rows) await chargeMonthlyFees(ctx, m.tenant_id, m.month);
