@@ -123,13 +123,15 @@ export const fanout: Bench = async ({ check, args }) => {
     const profiler = args.includes('--profile') ? await startProfile() : null;
     const callplane = await rounds(c, () => emit('bench').then(() => {}));
     const profile = await profiler?.();
+    // the drops of the set-up and the rounds, before the full collection below can stall the server
+    const clientDrops = new Map(c.closed);
+    const server = await serverCloses(httpUrl);
     // read after the rounds: a full collection of this large heap stalls the server (on a busy
     // machine for longer than graphql-ws waits for a pong), which must not fall into a round
     const perSub = (heap() - heapBefore) / total;
     const sharedPerEvent = (sharedReads.count - reads.shared) / ROUNDS;
     const ownPerEvent = (ownStreamReads.count - reads.own) / ROUNDS;
     const rendersPerEvent = (sharedRenders.count - reads.renders) / ROUNDS;
-    const server = await serverCloses(httpUrl);
     c.child.send({ type: 'exit' });
 
     // bare: a ws server that sends one small frame per subscription to every socket
@@ -159,9 +161,9 @@ export const fanout: Bench = async ({ check, args }) => {
     console.log(`GraphQL executions per event: ${rendersPerEvent.toFixed(1)} (one per document, variables and access scope)`);
     console.log(`memory per idle subscription: ${(perSub / 1024).toFixed(1)} KiB of server heap`);
     const keepAlive = keepAliveMs ? `${keepAliveMs} ms` : 'off';
-    console.log(`sockets closed abnormally (keep-alive ${keepAlive}): Callplane's clients saw ${sum(c.closed)} (${byCode(c.closed)}), the server terminated ${server.terminated} for a late pong and saw closes ${byCode(server.closes)}; bare ws clients saw ${sum(bare.closed)} (${byCode(bare.closed)})`);
+    console.log(`sockets closed abnormally during set-up and rounds (keep-alive ${keepAlive}): Callplane's clients saw ${sum(clientDrops)} (${byCode(clientDrops)}), the server terminated ${server.terminated} for a late pong and saw closes ${byCode(server.closes)}; bare ws clients saw ${sum(bare.closed)} (${byCode(bare.closed)})`);
     if (profile) console.log(`\nserver CPU profile of the delivery rounds (kept in ${profile}):\n${summariseProfile(profile, [{ name: 'delivery', fromUs: 0, toUs: Infinity }], 15)}`);
-    if (check && (p99 >= 1000 || sharedPerEvent + ownPerEvent > 5 || sum(c.closed) > 0)) {
+    if (check && (p99 >= 1000 || sharedPerEvent + ownPerEvent > 5 || sum(clientDrops) > 0)) {
       console.log('goal missed: p99 < 1 s, at most 5 reads per event, and no socket dropped');
       ok = false;
     }
