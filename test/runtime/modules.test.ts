@@ -41,7 +41,7 @@ describe('modules are composed explicitly (DESIGN §4)', () => {
     const declared = MODULES.flatMap((m) => Object.keys(m.tasks ?? {}));
     expect([...allTasks().keys()]).toEqual(expect.arrayContaining(declared));
     expect(declared.sort()).toEqual(
-      ['applications.activate', 'applications.allocate', 'applications.materialsDeadline', 'billing.expireOrder', 'jobs.sweepOverdue', 'numbers.termCheck', 'numbers.unsubscribe', 'outbox.send', 'instances.provision', 'privacy.expireBinding', 'webhooks.deliver', 'voice.failStaleMessage'].sort(),
+      ['applications.activate', 'applications.allocate', 'applications.materialsDeadline', 'billing.expireOrder', 'jobs.sweepOverdue', 'numbers.termCheck', 'numbers.unsubscribe', 'outbox.send', 'instances.provision', 'privacy.expireBinding', 'webhooks.deliver', 'voice.failStaleMessage', 'voice.monthlyFee', 'statements.close'].sort(),
     );
   });
 

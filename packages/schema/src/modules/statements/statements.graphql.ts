@@ -6,7 +6,8 @@ import { scopedFrom } from '../../access/scope.js';
 import { TenantRef } from '../tenants/tenants.graphql.js';
 import { LedgerEntryRef, OrderLineRef, OrderRef } from '../billing/billing.graphql.js';
 import { CdrRef } from '../calls/cdrs.graphql.js';
-import { entriesOfStatement, linesOfStatements, monthOf, sourcesOfLine, statementsQuery, type StatementSourceRecord } from './statements.queries.js';
+import { entriesOfStatement, linesOfStatements, monthOf, statementsQuery, type StatementSourceRecord } from './statements.queries.js';
+import { sourcesOfLine } from './statements.sources.js';
 import { STATEMENT_LINE_KINDS, type Statement, type StatementLine } from './statements.table.js';
 
 const StatementLineKindEnum = builder.enumType('StatementLineKind', {

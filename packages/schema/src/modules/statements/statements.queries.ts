@@ -1,9 +1,7 @@
-// M2: statements as the key may read them (scopedFrom), their lines, and each line's source records.
-import type { DefaultConnectionArguments, PageInfoShape } from '@pothos/plugin-relay';
+// M2: statements as the key may read them (scopedFrom), their lines, and the query of a line's CDRs.
 import { sql } from 'kysely';
 import type { ServiceContext } from '../../context.js';
 import { scopedFrom, UUID } from '../../access/scope.js';
-import { keysetConnection } from '../../graphql/connection.js';
 import { calendarDate } from '../../shared/calendar.js';
 import type { Cdr } from '../calls/calls.table.js';
 import type { OrderLine } from '../billing/billing.table.js';
@@ -42,7 +40,7 @@ export interface StatementSourceRecord {
  * numbers or not, stored before the close — the same rows whose billable minutes the line counts.
  * A query, not a list of ids, so that a line of 100 000 CDRs costs no row per CDR.
  */
-function cdrsOfLine(ctx: ServiceContext, line: StatementLine, s: Statement) {
+export function cdrsOfLine(ctx: ServiceContext, line: StatementLine, s: Statement) {
   const tollFree = sql<boolean>`exists (select 1 from numbers n where n.e164 = cdrs.x_e164 and n.type = 'TOLL_FREE_400')`;
   return scopedFrom(ctx, 'cdrs')
     .selectAll()
@@ -53,40 +51,6 @@ function cdrsOfLine(ctx: ServiceContext, line: StatementLine, s: Statement) {
     .where(sql<boolean>`cdrs.app_id is not distinct from ${line.cdr_app_id}::uuid`)
     .where(sql<boolean>`cdrs.instance_id is not distinct from ${line.cdr_instance_id}::uuid`)
     .where(line.cdr_toll_free ? tollFree : sql<boolean>`not ${tollFree}`);
-}
-
-/** M2: a line's source records, a page at a time (Relay connection). */
-export async function sourcesOfLine(ctx: ServiceContext, line: StatementLine, args: DefaultConnectionArguments) {
-  if (line.cdr_toll_free !== null) {
-    const s = await statementsQuery(ctx).where('statements.id', '=', line.statement_id).executeTakeFirst();
-    if (!s) return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
-    const page = await keysetConnection(args, cdrsOfLine(ctx, line, s), 'cdrs');
-    return mapNodes(page, async (cdrs) => cdrs.map((cdr): StatementSourceRecord => ({ kind: 'CDR', orderId: null, orderLine: null, ledgerEntryId: null, cdr })));
-  }
-  const query = scopedFrom(ctx, 'statement_line_sources').selectAll().where('statement_line_sources.statement_line_id', '=', line.id);
-  const page = await keysetConnection(args, query, 'statement_line_sources');
-  return mapNodes(page, async (rows) => {
-    const ids = rows.map((r) => r.order_line_id).filter((id): id is string => !!id);
-    const orderLines = ids.length ? await scopedFrom(ctx, 'order_lines').selectAll().where('order_lines.id', 'in', ids).execute() : [];
-    const byId = new Map(orderLines.map((l) => [l.id, l]));
-    return rows.map(
-      (r): StatementSourceRecord => ({
-        kind: r.order_line_id ? 'ORDER_LINE' : 'LEDGER_ENTRY',
-        orderId: r.order_id,
-        orderLine: r.order_line_id ? (byId.get(r.order_line_id) ?? null) : null,
-        ledgerEntryId: r.ledger_entry_id,
-        cdr: null,
-      }),
-    );
-  });
-}
-
-type Page<T> = { edges: readonly ({ cursor: string; node: T } | null)[]; pageInfo: PageInfoShape };
-
-async function mapNodes<T, U>(page: Page<T>, map: (nodes: T[]) => Promise<U[]>): Promise<Page<U>> {
-  const edges = page.edges.filter((e): e is { cursor: string; node: T } => !!e);
-  const nodes = await map(edges.map((e) => e.node));
-  return { ...page, edges: edges.map((e, i) => ({ cursor: e.cursor, node: nodes[i]! })) };
 }
 
 /** The ledger entries a statement holds (its month's movements). */

@@ -10,7 +10,8 @@ import type { CallEventInput } from '../calls/calls.input.js';
 import { adjustBalance, balanceOf, setTariff, topUpBalance } from '../billing/billing.service.js';
 import { money } from '../billing/money.js';
 import { closeDueStatements, closeStatement, sweepDueStatements, TOLL_FREE_NOTE } from './statements.close.js';
-import { linesOfStatements, sourcesOfLine } from './statements.queries.js';
+import { linesOfStatements } from './statements.queries.js';
+import { sourcesOfLine } from './statements.sources.js';
 import type { Statement } from './statements.table.js';
 
 /** M2 in the service: month bounds, lines and their sources, reconciliation, idempotence, immutability. */
