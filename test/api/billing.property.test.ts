@@ -238,7 +238,7 @@ describe('issue 14: balances and statements against a reference computation', ()
         const runs: TenantRun[] = [];
         for (const zone of zones) runs.push(await setUpTenant(zone, start));
         // what happens, and when: the steps, the 1sts of the next two months in each zone (the monthly
-        // jobs' time), and the renewal of each rented number a month after its purchase
+        // fees' time, and ten minutes later the statements'), and the renewal of each rented number a month after its purchase
         const timeline: { at: Date; run?: () => Promise<void> }[] = steps.map((s, i) => {
           const at = new Date(start.getTime() + s.day * 86_400_000 + 3_600_000 + i * 60_000);
           const r = runs[s.tenant % runs.length]!;
@@ -246,6 +246,8 @@ describe('issue 14: balances and statements against a reference computation', ()
         });
         for (const r of runs) {
           for (const k of [1, 2]) timeline.push({ at: new Date(monthStart(r.m0 + k, r.zone).getTime() + 1000), run: async () => feesAt(r, r.m0 + k) });
+          // the statements close ten minutes into the 1st
+          for (const k of [1, 2]) timeline.push({ at: new Date(monthStart(r.m0 + k, r.zone).getTime() + 10 * 60_000) });
           const renewal = new Date(monthStart(r.m0 + 1, r.zone).getTime() + (start.getTime() - monthStart(r.m0, r.zone).getTime()) + 60_000);
           timeline.push({ at: renewal, run: async () => void r.moves.push({ month: r.m0 + 1, amount: -LOCAL_RENT, topUp: false }) });
         }

@@ -26,7 +26,8 @@ export async function isolationStatements(t: TestApp, tenants: TenantFixture[]):
       ok(await t.gql(`mutation($t: ID!) { adjustBalance(tenantId: $t, amount: "-1.5", note: "last month's correction") { amount } }`, { t: tenantId }));
     }
   } finally {
-    clock.set(now);
+    // a statement closes ten minutes into the month (statements.close.ts CLOSE_GRACE_MS)
+    clock.set(new Date(Math.max(now.getTime(), monthStart + 11 * 60_000)));
   }
   for (const f of tenants) await closeStatement(t.app.systemContext(), f.tenantId, month);
 }

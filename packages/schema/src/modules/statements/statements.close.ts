@@ -19,6 +19,14 @@ export const CALL_MINUTE_TARIFF = 'CALL_MINUTE';
 export const USAGE_ORDER_KIND = 'MONTHLY_USAGE';
 export const USAGE_LINE_KIND = 'CALL_MINUTES';
 export const TOLL_FREE_NOTE = 'covered by the 400 number’s monthly minimum spend (N5): not charged again';
+/**
+ * A month's statement closes this long into the 1st: the switch reports the calls that ended in
+ * the month's last seconds a moment after it ended, and their minutes belong to that month. (A
+ * money movement committed later still goes on the next statement; a CDR stored later is not charged.)
+ */
+export const CLOSE_GRACE_MS = 10 * 60_000;
+/** The time by which months have ended for closing. */
+const closingTime = (now: Date) => new Date(now.getTime() - CLOSE_GRACE_MS);
 
 /** A usage line is paid when its order is: nothing else to do. */
 export const usageLinePaid: OrderLineEffect = async () => {};
@@ -30,15 +38,15 @@ async function dueMonths(ctx: ServiceContext, tenantId: string): Promise<{ month
   if (!tenant) return null;
   const last = await db.selectFrom('statements').select('month').where('tenant_id', '=', tenantId).orderBy('month', 'desc').limit(1).executeTakeFirst();
   const first = last ? addCalendarMonths(calendarDate(last.month).slice(0, 7), 1) : monthInZone(tenant.created_at, tenant.time_zone);
-  const lastEnded = addCalendarMonths(monthInZone(ctx.clock.now(), tenant.time_zone), -1);
+  const lastEnded = addCalendarMonths(monthInZone(closingTime(ctx.clock.now()), tenant.time_zone), -1);
   const months: Month[] = [];
   for (let m = first; m <= lastEnded; m = addCalendarMonths(m, 1)) months.push(m);
   return { months, timeZone: tenant.time_zone };
 }
 
 /**
- * M2: closes every month of the tenant that has ended and has no statement yet (oldest first), then
- * queues the job for the next first of the month. Idempotent: a rerun, a restart, the sweep and
+ * M2: closes every month of the tenant that has ended (CLOSE_GRACE_MS ago) and has no statement yet
+ * (oldest first), then queues the job for the next first of the month. Idempotent: a rerun, a restart, the sweep and
  * the job running at once close each month once (unique (tenant, month), under the balance lock).
  * A job that runs early closes nothing and queues itself again.
  */
@@ -50,14 +58,14 @@ export async function closeDueStatements(ctx: ServiceContext, tenantId: string):
     const s = await closeStatement(ctx, tenantId, month);
     if (s) closed.push(s);
   }
-  const next = monthBounds(addCalendarMonths(monthInZone(ctx.clock.now(), due.timeZone), 1), due.timeZone).start;
+  const next = new Date(monthBounds(addCalendarMonths(monthInZone(closingTime(ctx.clock.now()), due.timeZone), 1), due.timeZone).start.getTime() + CLOSE_GRACE_MS);
   await scheduleJob(systemDb(ctx), CLOSE_STATEMENTS_TASK, { tenantId }, { runAt: next, jobKey: `statements:${tenantId}` });
   return closed;
 }
 
 /** Safety net of the monthly job: tenants whose last ended month has no statement. */
 export const sweepDueStatements: Sweep = async (ctx) => {
-  const now = ctx.clock.now();
+  const now = closingTime(ctx.clock.now());
   const overdue = await systemDb(ctx)
     .selectFrom('tenants as t')
     .select('t.id')
@@ -153,7 +161,7 @@ export async function closeStatement(ctx: ServiceContext, tenantId: string, mont
     await lockBalance(tx, tenantId);
     const tenant = await tx.trx.selectFrom('tenants').select('time_zone').where('id', '=', tenantId).executeTakeFirstOrThrow();
     const { start, end } = monthBounds(month, tenant.time_zone);
-    if (end > tx.now) throw new Error(`the month ${month} has not ended yet`);
+    if (end > closingTime(tx.now)) throw new Error(`the month ${month} has not ended ${CLOSE_GRACE_MS / 60_000} minutes ago yet`);
     const existing = await tx.trx.selectFrom('statements').select('id').where('tenant_id', '=', tenantId).where('month', '=', `${month}-01`).executeTakeFirst();
     if (existing) return null;
     const previous = await tx.trx

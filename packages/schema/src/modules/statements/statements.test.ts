@@ -105,7 +105,10 @@ describe('M2: monthly statements', () => {
     expect(await statementOf(utcTenant, '2026-11')).toBeUndefined(); // not yet the 1st in UTC
     const shanghai = await statementOf(acme.tenantId, '2026-11');
     expect(shanghai).toMatchObject({ time_zone: 'Asia/Shanghai', period_start: new Date('2026-10-31T16:00:00Z'), period_end: new Date('2026-11-30T16:00:00Z'), top_ups: '100000.000' });
-    at('2026-12-01T00:00:00Z');
+    at('2026-12-01T00:09:59Z');
+    await sweepDueStatements(s.w.ctx());
+    expect(await statementOf(utcTenant, '2026-11')).toBeUndefined(); // the calls of the month's last seconds are still being reported
+    at('2026-12-01T00:10:00Z');
     await sweepDueStatements(s.w.ctx());
     expect(await statementOf(utcTenant, '2026-11')).toMatchObject({ period_start: new Date('2026-11-01T00:00:00Z'), period_end: new Date('2026-12-01T00:00:00Z'), top_ups: '107.000' });
   });
@@ -163,7 +166,7 @@ describe('M2: monthly statements', () => {
     at('2026-12-15T00:00:00Z');
     expect(await closeDueStatements(s.w.ctx(), acme.tenantId)).toEqual([]);
     const job = await sql<{ flags: Record<string, unknown> }>`select flags from graphile_worker.jobs where key = ${`statements:${acme.tenantId}`}`.execute(s.w.db);
-    expect(Object.keys(job.rows[0]!.flags)).toEqual(['due:2026-12-31T16:00:00.000Z']);
+    expect(Object.keys(job.rows[0]!.flags)).toEqual(['due:2026-12-31T16:10:00.000Z']); // 00:10 on 1 January in Shanghai
   });
 
   it('M2: reconciliation: closing − opening = top-ups − total = the sum of the statement’s ledger entries, and each month opens where the last closed', async () => {
@@ -176,7 +179,7 @@ describe('M2: monthly statements', () => {
     // a transaction that began on 30 November (Shanghai) and committed after November closed: on December's statement
     at('2026-11-30T15:00:00Z');
     await topUpBalance(s.w.ctx(), { tenantId: acme.tenantId, amount: '3', note: 'late commit' });
-    at('2027-01-01T00:00:00Z');
+    at('2027-01-01T00:10:00Z');
     await sweepDueStatements(s.w.ctx());
     const nov = (await statementOf(acme.tenantId, '2026-11'))!;
     const dec = (await statementOf(acme.tenantId, '2026-12'))!;
