@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 const SUMMARY = /simulated [\d.]+ s: (\d+) calls — (\d+) answered, (\d+) unanswered, (\d+) rejected; (\d+) call events reported, (\d+) SMS, (\d+) errors/;
-const PROGRESS = /^\s+\d+ s {2}calls \d+ \(answered \d+, unanswered \d+, rejected \d+, live \d+\) {2}events \d+ {2}sms \d+ {2}errors \d+$/m;
+const PROGRESS = /^\s+\d+ s {2}calls \d+ \(answered \d+, unanswered \d+, rejected \d+, live \d+\) {2}events \d+ {2}sms \d+( {2}voice \d+)? {2}errors \d+$/m;
 const LIVE = `{ liveCalls(first: 100) { edges { node { switchCallId state } } } }`;
 // the CDRs of calls that ended up to an hour past the server's (manual) clock: the switch's clock runs on
 const CDRS = `query($to: DateTime) { cdrs(first: 100, to: $to) { edges { node { switchCallId answeredAt endedAt billableMinutes failureReason instance { id } app { id } } } } }`;
@@ -55,6 +55,7 @@ describe('pnpm callplane simulate', { timeout: 120_000 }, () => {
     await p.waitFor(/• simulating 8 calls\/s for 6 s at speed 30/);
     expect(p.stderr()).toMatch(/privacy apps: Demo rides \(AXB\) \(3 bindings\), Demo shop \(AX\) \(2 bindings\), Demo couriers \(AXE\) \(3 bindings\)/);
     expect(p.stderr()).toMatch(/instances: Demo Contact Center \(\+86\d+\)/);
+    expect(p.stderr()).toMatch(/voice apps: Demo notifications/);
     // while it runs, the tenant sees its calls live
     await waitUntil(async () => simCalls(ok(await t.gql(LIVE, {}, adminKey)).liveCalls.edges), (calls) => calls.length > 0, 'live calls');
 
@@ -95,7 +96,8 @@ describe('pnpm callplane simulate', { timeout: 120_000 }, () => {
     const db: Db = connect(t.databaseUrl, { max: 1 });
     try {
       const keys = await db.db.selectFrom('api_keys').select(['role', 'revoked_at']).where('label', '=', 'simulator').execute();
-      expect(keys.map((k) => k.role).sort()).toEqual(['PARTNER', 'PARTNER', 'PARTNER', 'TENANT_ADMIN']);
+      // a PARTNER key per privacy app and one for the demo's voice app (V3)
+      expect(keys.map((k) => k.role).sort()).toEqual(['PARTNER', 'PARTNER', 'PARTNER', 'PARTNER', 'TENANT_ADMIN']);
       expect(keys.every((k) => k.revoked_at), 'keys revoked').toBe(true);
     } finally {
       await db.close();

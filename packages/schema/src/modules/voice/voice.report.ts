@@ -105,14 +105,15 @@ export async function reportVoiceMessages(ctx: ServiceContext, reports: readonly
 
 async function applyReport(tx: Tx, m: VoiceMessage, r: VoiceReportInput): Promise<{ status: 'STORED' | 'ALREADY_REPORTED'; message: VoiceMessage }> {
   if (isFinal(m.status)) return { status: 'ALREADY_REPORTED', message: m };
-  if (r.at < m.queued_at) throw new ValidationError('at', 'at is before the message was sent');
+  // a switch whose clock runs behind the platform's reports times before the send: taken as the send's
+  const at = r.at < m.queued_at ? m.queued_at : r.at;
   if (r.status === 'DELIVERING') {
     if (m.status === 'DELIVERING') return { status: 'STORED', message: m };
     const delivering = await tx.trx.updateTable('voice_messages').set({ status: 'DELIVERING', updated_at: tx.now }).where('id', '=', m.id).returningAll().executeTakeFirstOrThrow();
     await emitMessageStatus(tx, delivering);
     return { status: 'STORED', message: delivering };
   }
-  return { status: 'STORED', message: await finish(tx, m, r.status, { durationSeconds: r.durationSeconds ?? null, failureReason: r.failureReason ?? null, at: r.at }) };
+  return { status: 'STORED', message: await finish(tx, m, r.status, { durationSeconds: r.durationSeconds ?? null, failureReason: r.failureReason ?? null, at }) };
 }
 
 /**
