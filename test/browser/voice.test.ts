@@ -80,7 +80,7 @@ describe('dashboard: voice messages and minute packages (V1, V2, V3)', () => {
     await tileRemaining('9,997');
     await screenshot(page, 'v01-overview-package-tile');
 
-    await page.getByRole('link', { name: 'Minute packages' }).first().click();
+    await page.locator('nav').getByRole('link', { name: 'Minute packages' }).click();
     const bars = page.locator('[data-testid="package-bars"]');
     await page.locator('[data-testid="package-bars"][data-remaining="9997"] canvas').waitFor();
     await page.locator('[data-testid="packages"] [data-metric="remaining"] .figure-value', { hasText: /^9,997$/ }).waitFor();
@@ -118,6 +118,28 @@ describe('dashboard: voice messages and minute packages (V1, V2, V3)', () => {
   }, 120_000);
 });
 
+describe('dashboard: buying minutes (V2)', () => {
+  it('V2: the admin sees the quote of a custom package (a bad quantity named under its field), buys it from the balance, and its bar joins the chart', async () => {
+    const { context, page, pageErrors } = await openUser(browser, t.url);
+    await signIn(page, acme.keys.admin);
+    await page.locator('[data-testid="live-indicator"]', { hasText: 'Live' }).waitFor();
+    await page.locator('nav').getByRole('link', { name: 'Minute packages' }).click();
+    const form = page.locator('[data-testid="package-buy"]');
+    await form.locator('[data-testid="package-quote"]', { hasText: '1,050.00 CNY' }).waitFor();
+    await form.locator('select[name="fixedPackage"]').selectOption({ label: 'Custom minutes…' });
+    await form.locator('input[name="minutes"]').fill('1500');
+    await form.locator('.field-error', { hasText: /steps of 1000 minutes/ }).waitFor();
+    await form.locator('input[name="minutes"]').fill('1000');
+    await form.locator('[data-testid="package-quote"]', { hasText: /110\.00 CNY.*0\.11/ }).waitFor();
+    await form.getByRole('button', { name: 'Buy' }).click();
+    await form.getByRole('status').filter({ hasText: '1,000 minutes bought' }).waitFor();
+    await page.locator('[data-testid="package-bars"][data-remaining="1000,9994"]').waitFor();
+    await screenshot(page, 'v04-package-bought');
+    expect(pageErrors).toEqual([]);
+    await context.close();
+  }, 60_000);
+});
+
 describe('dashboard: statements (M2)', () => {
   it('M2: a closed month’s statement opens from the list with its lines, a line opens onto its source records, the printable view has no chrome, and the CSV downloads', async () => {
     ok(await t.gql(Q.adjust, { t: gid('Tenant', acme.tenantId), a: '-12.5', n: 'Goodwill correction' }));
@@ -140,8 +162,8 @@ describe('dashboard: statements (M2)', () => {
     expect(await statement.locator('[data-testid="statement-total"]').textContent()).toBe(total);
     // the package bought (V2), the number's opening month (V1) and the correction, each down to its records
     const lines = statement.locator('[data-testid="statement-lines"]');
-    await lines.locator('tr[data-line="VOICE_PACKAGE"]').getByRole('button', { name: /Sources/ }).click();
-    await lines.locator('[data-testid="statement-sources"] tr[data-source="ORDER_LINE"]', { hasText: '1,050.00 CNY' }).waitFor();
+    for (const packageLine of await lines.locator('tr[data-line="VOICE_PACKAGE"]').all()) await packageLine.getByRole('button', { name: /Sources/ }).click();
+    for (const price of ['1,050.00 CNY', '110.00 CNY']) await lines.locator('[data-testid="statement-sources"] tr[data-source="ORDER_LINE"]', { hasText: price }).waitFor();
     await lines.locator('tr[data-line="VOICE_NUMBER_FEE"]').waitFor();
     await lines.locator('tr[data-line="ADJUSTMENT"]').getByRole('button', { name: /Sources/ }).click();
     await lines.locator('[data-testid="statement-sources"] tr[data-source="LEDGER_ENTRY"]', { hasText: 'Goodwill correction' }).waitFor();

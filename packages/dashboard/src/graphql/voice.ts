@@ -67,3 +67,22 @@ export type VoicePackage = ResultOf<typeof VoicePackageFields>;
 export type UsageDay = ResultOf<typeof PackageUsageQuery>['packageUsagePerDay'][number];
 export type VoiceMessage = ResultOf<typeof VoiceMessageFields>;
 export type VoiceNumber = ResultOf<typeof VoiceNumbersQuery>['voiceNumbers']['edges'][number]['node'];
+
+/** V2: what a package costs before buying it: minutes (custom) or a fixed package. */
+export const VoicePackageQuoteQuery = graphql(`
+  query VoicePackageQuote($minutes: Int, $fixedPackage: VoiceFixedPackage) {
+    voicePackageQuote(minutes: $minutes, fixedPackage: $fixedPackage) { kind fixedPackage tariffCode minutes unitPrice price }
+  }
+`);
+
+export const BuyVoicePackageMutation = graphql(
+  `
+    mutation BuyVoicePackage($input: BuyVoicePackageInput!) {
+      buyVoicePackage(input: $input) { ...VoicePackageFields order { id orderNo total } }
+    }
+  `,
+  [VoicePackageFields],
+);
+
+export const FIXED_PACKAGES = ['FIXED_10K', 'FIXED_100K', 'FIXED_500K', 'FIXED_1M', 'FIXED_3M'] as const;
+export type FixedPackage = (typeof FIXED_PACKAGES)[number];
