@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { applyForLocalNumber, approvedQualification } from '../support/application-fixtures.js';
 import { startTestApp, type TestApp } from '../support/app.js';
-import { launchBrowser, openUser, screenshot, signIn } from '../support/browser.js';
+import { controlSockets, launchBrowser, openUser, screenshot, signIn } from '../support/browser.js';
 import type { TenantFixture } from '../support/context.js';
 import { ok } from '../support/graphql.js';
 import { partnerKey } from '../support/partner-keys.js';
@@ -111,6 +111,24 @@ describe('dashboard: the overview (issue 14)', () => {
     expect(pageErrors).toEqual([]);
     await context.close();
   }, 120_000);
+
+  it('RT3: a binding made while the connection is down moves the pool tile once it is back (replayed after its cursor), without a reload', async () => {
+    const { context, page, pageErrors } = await openUser(browser, t.url);
+    const sockets = await controlSockets(context);
+    await signIn(page, acme.keys.supervisor);
+    const indicator = page.locator('[data-testid="live-indicator"]');
+    await indicator.filter({ hasText: 'Live' }).waitFor();
+    await figure(page, 'pools', 'bound', 1);
+    await sockets.drop(page);
+    await indicator.filter({ hasText: /Offline|Reconnecting/ }).waitFor();
+    ok(await t.gql(Q.bind, { app: rides, input: { a: '13800000005', b: '13800000006', x: '+862155630002' } }, acme.keys.admin));
+    await sockets.restore(page);
+    await indicator.filter({ hasText: 'Live' }).waitFor({ timeout: 20_000 });
+    await figure(page, 'pools', 'bound', 2);
+    await figure(page, 'pools', 'free', 0);
+    expect(pageErrors).toEqual([]);
+    await context.close();
+  }, 60_000);
 
   it('§1: a PARTNER key’s overview has no tiles (their pages are not its to open), only its event feed', async () => {
     const { context, page, pageErrors } = await openUser(browser, t.url);
