@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors.js';
 import type { NumberRow } from '../numbers/numbers.table.js';
 import { requireInstanceManager } from './agents.guards.js';
 import type { FlowDefinition } from './flows.definition.js';
+import { voiceNumberUse } from '../voice/voice.numbers.use.js';
 import { emitFlowNumbersChanged, leaveInstance, lockFlow } from './flows.service.js';
 
 /**
@@ -29,6 +30,8 @@ export async function bindNumberToFlow(ctx: ServiceContext, numberId: string, fl
       .executeTakeFirst();
     if (owner && owner.id !== instance.id)
       throw new ConflictError('NUMBER_IN_USE', `${number.e164} is the number of instance '${owner.name}': it can only be bound to that instance's flows`, 'numberId');
+    const voice = await voiceNumberUse(tx.trx, number);
+    if (voice) throw new ConflictError('NUMBER_IN_USE', voice, 'numberId');
     const previous = await tx.trx.selectFrom('flow_numbers').selectAll().where('number_id', '=', number.id).executeTakeFirst();
     if (previous?.flow_id === flow.id) return number;
     const binding = { number_id: number.id, flow_id: flow.id, tenant_id: flow.tenant_id, instance_id: flow.instance_id, bound_at: tx.now };

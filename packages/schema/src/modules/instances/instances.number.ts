@@ -4,6 +4,7 @@ import type { Actor } from '../../access/actor.js';
 import { scopedFrom } from '../../access/scope.js';
 import type { Database } from '../../db/database.js';
 import type { ErrorCode } from '../../errors.js';
+import { voiceNumberUse } from '../voice/voice.numbers.use.js';
 import type { NumberRow } from '../numbers/numbers.table.js';
 
 export interface NumberProblem {
@@ -42,6 +43,8 @@ export async function numberProblem(
   if (self) bound = bound.where('flow_numbers.instance_id', '!=', self);
   const binding = await bound.executeTakeFirst();
   if (binding) return inUse(`${n.e164} is bound to flow '${binding.flow}' of instance '${binding.instance}'`);
+  const voice = await voiceNumberUse(reader.db, n);
+  if (voice) return { code: 'NUMBER_IN_USE', reason: voice };
   return null;
 }
 

@@ -8,6 +8,7 @@ import { assertCanDisplayAsCaller } from '../numbers/numbers.guards.js';
 import type { UnsubscribeCheck } from '../numbers/unsubscribe.service.js';
 import { afterEnded, appOf, lockX, settleExpired } from './privacy.end.js';
 import { activeOnX, emitPoolUsage } from './privacy.usage.js';
+import { openVoiceNumbersAmong } from '../voice/voice.numbers.use.js';
 import type { PoolNumber, PrivacyApp } from './privacy.table.js';
 
 export const MAX_POOL_BATCH = 100;
@@ -44,6 +45,7 @@ export async function moveNumbersToPool(ctx: ServiceContext, appId: string, numb
     const poolOf = new Map(pooled.map((p) => [p.number_id, p.app_id]));
     const flows = ids.length ? await tx.trx.selectFrom('flow_numbers').select('number_id').where('number_id', 'in', ids).execute() : [];
     const flowBound = new Set(flows.map((f) => f.number_id));
+    const voice = await openVoiceNumbersAmong(tx.trx, ids);
     const fresh = numberIds.flatMap((id, i) => {
       const field = `numberIds.${i}`;
       const n = byId.get(id);
@@ -55,6 +57,7 @@ export async function moveNumbersToPool(ctx: ServiceContext, appId: string, numb
       }
       if (n.status !== 'ACTIVE') throw new DomainError('NUMBER_NOT_ACTIVE', `${n.e164} is ${n.status}, not ACTIVE`, field);
       if (n.instance_id || flowBound.has(n.id)) throw new DomainError('NUMBER_IN_USE', `${n.e164} serves a call-center instance`, field);
+      if (voice.has(n.id)) throw new DomainError('NUMBER_IN_USE', `${n.e164} plays the voice messages of voice app '${voice.get(n.id)}'`, field);
       const inPool = poolOf.get(n.id);
       if (inPool && inPool !== app.id) throw new DomainError('NUMBER_IN_USE', `${n.e164} is in another app's pool: transfer it instead`, field);
       return inPool ? [] : [n];
