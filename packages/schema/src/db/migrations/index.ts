@@ -13,6 +13,7 @@ import * as sms from './2026_12_01_0011_sms.js';
 import * as voice from './2026_12_01_0012_voice.js';
 import * as statements from './2026_12_01_0013_statements.js';
 import * as voiceMore from './2026_12_01_0014_voice_more.js';
+import * as statementsMore from './2026_12_01_0016_statements_more.js';
 
 /** Every migration, keyed by its dated name; files are frozen once shipped. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_01_0012_voice': voice,
   '2026_12_01_0013_statements': statements,
   '2026_12_01_0014_voice_more': voiceMore,
+  '2026_12_01_0016_statements_more': statementsMore,
 };
