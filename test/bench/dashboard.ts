@@ -99,7 +99,8 @@ export const dashboard: Bench = async ({ check, args }) => {
     const calls = await open(browser, url);
     await signIn(calls.page, tenant.keys.admin);
     await calls.page.locator('[data-testid="live-indicator"]', { hasText: 'Live' }).waitFor();
-    await calls.page.getByRole('link', { name: 'Live calls' }).click();
+    // the sidebar's link (the overview's calls tile links there too)
+    await calls.page.locator('nav').getByRole('link', { name: 'Live calls', exact: true }).click();
     await calls.page.getByText('No call in progress.').waitFor();
     const baseline = await open(browser);
     await baseline.page.setContent(bareTablePage(`ws://127.0.0.1:${(bare.address() as { port: number }).port}`));

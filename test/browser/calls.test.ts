@@ -64,7 +64,8 @@ afterAll(async () => {
 async function openSection(page: Page, key: string, link: string) {
   await signIn(page, key);
   await page.locator('[data-testid="live-indicator"]', { hasText: 'Live' }).waitFor();
-  await page.getByRole('link', { name: link }).click();
+  // the sidebar's link: the overview's tiles link to the same pages
+  await page.locator('nav').getByRole('link', { name: link, exact: true }).click();
 }
 
 const callRow = (page: Page, id: string): Locator => page.locator(`[data-testid="live-calls"] tr[data-call="${id}"]`);
