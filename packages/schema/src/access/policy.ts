@@ -83,6 +83,7 @@ export const READ_POLICY = {
   sms_message_ids: { types: [], read: APP_DATA },
   // voice messages (V1–V3): an app's numbers and messages are its PARTNER keys' too; fees and packages are billing data
   voice_apps: { types: ['VoiceApp'], read: APP_DATA, appColumn: 'id' },
+  voice_app_secrets: { types: [], read: { OPERATOR: 'NONE', TENANT_ADMIN: 'NONE', SUPERVISOR: 'NONE', PARTNER: 'NONE' } },
   voice_numbers: { types: ['VoiceNumber'], read: APP_DATA },
   voice_fee_charges: { types: [], read: TENANT_DATA },
   voice_packages: { types: ['VoicePackage'], read: TENANT_DATA },

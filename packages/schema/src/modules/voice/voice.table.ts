@@ -18,6 +18,10 @@ export interface VoiceAppsTable {
   qualification_id: string | null;
   /** Where the outcome of the app's messages is pushed (migration 0014). */
   status_url: string | null;
+  /** When the current signing secret was made (migration 0017); null: none yet. */
+  secret_created_at: Date | null;
+  /** After a rotation, the previous secret signs and is accepted until then. */
+  previous_secret_valid_until: Date | null;
   created_by: string | null;
   created_at: ColumnType<Date, Date, never>;
   updated_at: Date;
@@ -99,8 +103,20 @@ export interface VoicePackageUsagesTable {
   created_at: ColumnType<Date, Date, never>;
 }
 
+/** The signing secrets of a voice app's pushes (migration 0017), as privacy apps' (PrivacyAppSecretsTable). */
+export interface VoiceAppSecretsTable {
+  id: Generated<string>;
+  app_id: string;
+  tenant_id: string;
+  secret: string;
+  created_at: ColumnType<Date, Date, never>;
+  /** null: the current secret. */
+  valid_until: Date | null;
+}
+
 export interface VoiceTables {
   voice_apps: VoiceAppsTable;
+  voice_app_secrets: VoiceAppSecretsTable;
   voice_numbers: VoiceNumbersTable;
   voice_fee_charges: VoiceFeeChargesTable;
   voice_packages: VoicePackagesTable;
