@@ -1,5 +1,5 @@
 // M2: closing a tenant's monthly statement, on the first of the next month in its time zone.
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { ServiceContext } from '../../context.js';
 import { inTransaction, type Tx } from '../../db/transaction.js';
 import { systemDb } from '../../access/scope.js';
@@ -10,6 +10,7 @@ import { createOrder, lockBalance, settleOrder, type NewOrderLine, type OrderLin
 import type { LedgerEntry, OrderLine } from '../billing/billing.table.js';
 import { formatMoney, money, type Money } from '../billing/money.js';
 import type { Statement, StatementLineKind } from './statements.table.js';
+import { inUsageWindow, usageWindow, type UsageWindow } from './statements.window.js';
 
 /** The job's name; its handler is registered by the module list (modules.ts). */
 export const CLOSE_STATEMENTS_TASK = 'statements.close';
@@ -19,10 +20,14 @@ export const CALL_MINUTE_TARIFF = 'CALL_MINUTE';
 export const USAGE_ORDER_KIND = 'MONTHLY_USAGE';
 export const USAGE_LINE_KIND = 'CALL_MINUTES';
 export const TOLL_FREE_NOTE = 'covered by the 400 number’s monthly minimum spend (N5): not charged again';
+/** A statement line of the package minutes a voice app's messages took (V3): 0 CNY. */
+export const VOICE_LINE_KIND = 'VOICE_MINUTES';
+export const VOICE_MINUTES_NOTE = 'paid by the prepaid minute packages (V2) when they were bought: not charged again';
 /**
  * A month's statement closes this long into the 1st: the switch reports the calls that ended in
  * the month's last seconds a moment after it ended, and their minutes belong to that month. (A
- * money movement committed later still goes on the next statement; a CDR stored later is not charged.)
+ * money movement committed later goes on the next statement, and so does a CDR or a voice
+ * message's outcome stored later: statements.window.ts.)
  */
 export const CLOSE_GRACE_MS = 10 * 60_000;
 /** The time by which months have ended for closing. */
@@ -95,6 +100,7 @@ interface NewLine {
   amount: Money;
   note?: string | null;
   cdr?: { appId: string | null; instanceId: string | null; tollFree: boolean };
+  voiceAppId?: string;
   sources: { orderId: string | null; orderLineId: string | null; ledgerEntryId: string | null }[];
 }
 
@@ -115,9 +121,29 @@ function kindOf(line: Pick<OrderLine, 'kind' | 'tariff_code'>): StatementLineKin
       return 'OTHER';
   }
 }
-const KIND_ORDER: readonly StatementLineKind[] = ['NUMBER_RENT', 'MINIMUM_SPEND_400', 'VOICE_NUMBER_FEE', 'VOICE_PACKAGE', 'CALL_MINUTES', 'OTHER', 'ADJUSTMENT'];
+const KIND_ORDER: readonly StatementLineKind[] = ['NUMBER_RENT', 'MINIMUM_SPEND_400', 'VOICE_NUMBER_FEE', 'VOICE_PACKAGE', 'CALL_MINUTES', 'VOICE_MINUTES', 'OTHER', 'ADJUSTMENT'];
 
-interface UsageGroup {
+/** A voice app's minutes: 0 CNY, its sources the messages (a query, statements.queries.ts). */
+const voiceLine = (g: VoiceGroup): NewLine => ({
+  kind: VOICE_LINE_KIND,
+  description: describeVoice(g),
+  tariffCode: null,
+  quantity: g.minutes,
+  unitPrice: money(0),
+  amount: money(0),
+  note: VOICE_MINUTES_NOTE,
+  voiceAppId: g.app_id,
+  sources: [],
+});
+
+/** Records of earlier months that a statement holds because the switch reported them after their month closed. */
+interface Late {
+  /** How many, and their months (YYYY-MM, comma-separated). */
+  late: number;
+  late_months: string | null;
+}
+
+interface UsageGroup extends Late {
   app_id: string | null;
   instance_id: string | null;
   toll_free: boolean;
@@ -126,17 +152,27 @@ interface UsageGroup {
   name: string | null;
 }
 
-/** Billable minutes of the month's CDRs per privacy app or instance, on 400 numbers or not (C2: billable_minutes). */
-async function usageOfMonth(tx: Tx, tenantId: string, start: Date, end: Date): Promise<UsageGroup[]> {
+/** How many records of `at` are from before the period's start, and their months (YYYY-MM in the tenant's zone, joined as `t`). */
+const lateOf = (at: RawBuilder<unknown>, start: Date) => {
+  const month = sql`to_char(${at} at time zone t.time_zone, 'YYYY-MM')`;
+  return sql`count(*) filter (where ${at} < ${start}::timestamptz)::int as late,
+    string_agg(distinct ${month}, ', ' order by ${month}) filter (where ${at} < ${start}::timestamptz) as late_months`;
+};
+
+/**
+ * Billable minutes of the statement's CDRs (statements.window.ts) per privacy app or instance, on
+ * 400 numbers or not (C2: billable_minutes).
+ */
+async function callUsage(tx: Tx, tenantId: string, w: UsageWindow, start: Date): Promise<UsageGroup[]> {
   const r = await sql<UsageGroup>`
-    select u.app_id, u.instance_id, u.toll_free, u.minutes::int as minutes, u.calls::int as calls,
+    select u.app_id, u.instance_id, u.toll_free, u.minutes::int as minutes, u.calls::int as calls, u.late, u.late_months,
            coalesce(pa.name, i.name) as name
     from (
       select c.app_id, c.instance_id,
              exists (select 1 from numbers n where n.e164 = c.x_e164 and n.type = 'TOLL_FREE_400') as toll_free,
-             sum(c.billable_minutes) as minutes, count(*) as calls
-      from cdrs c
-      where c.tenant_id = ${tenantId} and c.ended_at >= ${start} and c.ended_at < ${end} and c.created_at <= ${tx.now}
+             sum(c.billable_minutes) as minutes, count(*) as calls, ${lateOf(sql.ref('c.ended_at'), start)}
+      from cdrs c join tenants t on t.id = c.tenant_id
+      where c.tenant_id = ${tenantId} and ${inUsageWindow(w, sql.ref('c.ended_at'), sql.ref('c.created_at'))}
       group by 1, 2, 3
     ) u
     left join privacy_apps pa on pa.id = u.app_id
@@ -145,8 +181,40 @@ async function usageOfMonth(tx: Tx, tenantId: string, start: Date, end: Date): P
   return r.rows;
 }
 
+interface VoiceGroup extends Late {
+  app_id: string;
+  name: string | null;
+  minutes: number;
+  messages: number;
+}
+
+/**
+ * V3: the package minutes the statement's voice messages took, per voice app: a message's own time
+ * is its outcome's (reported_at), its storing time its deduction's (voice_package_usages).
+ */
+async function voiceUsage(tx: Tx, tenantId: string, w: UsageWindow, start: Date): Promise<VoiceGroup[]> {
+  const r = await sql<VoiceGroup>`
+    select v.app_id, a.name, v.minutes::int as minutes, v.messages::int as messages, v.late, v.late_months
+    from (
+      select m.app_id, sum(u.minutes) as minutes, count(*) as messages, ${lateOf(sql.ref('m.reported_at'), start)}
+      from voice_messages m join tenants t on t.id = m.tenant_id
+      join (select message_id, sum(minutes) as minutes, max(created_at) as created_at from voice_package_usages where tenant_id = ${tenantId} group by 1) u on u.message_id = m.id
+      where m.tenant_id = ${tenantId} and ${inUsageWindow(w, sql.ref('m.reported_at'), sql.ref('u.created_at'))}
+      group by 1
+    ) v
+    left join voice_apps a on a.id = v.app_id
+    order by a.name nulls last, v.app_id`.execute(tx.trx);
+  return r.rows;
+}
+
+const lateNote = (g: Late, what: string) => (g.late ? `, ${g.late} of them ${what} in ${g.late_months}, reported after that month’s statement closed` : '');
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 const describeUsage = (g: UsageGroup) =>
-  `Call minutes, ${g.app_id ? 'privacy app' : g.instance_id ? 'call-center instance' : 'no app'}${g.name ? ` ${g.name}` : ''}${g.toll_free ? ', on 400 numbers' : ''} (${g.calls} call${g.calls === 1 ? '' : 's'})`;
+  `Call minutes, ${g.app_id ? 'privacy app' : g.instance_id ? 'call-center instance' : 'no app'}${g.name ? ` ${g.name}` : ''}${g.toll_free ? ', on 400 numbers' : ''} (${plural(g.calls, 'call')}${lateNote(g, 'ended')})`;
+
+const describeVoice = (g: VoiceGroup) =>
+  `Voice-message minutes, voice app${g.name ? ` ${g.name}` : ''} (${plural(g.messages, 'message')}${lateNote(g, 'answered')}): paid by the prepaid minute packages (V2, V3)`;
 
 /**
  * M2: closes one month's statement of a tenant (a month that has ended), in one transaction: the
@@ -166,7 +234,7 @@ export async function closeStatement(ctx: ServiceContext, tenantId: string, mont
     if (existing) return null;
     const previous = await tx.trx
       .selectFrom('statements')
-      .select('closing_balance')
+      .select(['closing_balance', 'period_end', 'closed_at'])
       .where('tenant_id', '=', tenantId)
       .where('month', '<', `${month}-01`)
       .orderBy('month', 'desc')
@@ -174,8 +242,11 @@ export async function closeStatement(ctx: ServiceContext, tenantId: string, mont
       .executeTakeFirst();
     const first = await tx.trx.selectFrom('statements').select(sql<Date>`min(period_start)`.as('from')).where('tenant_id', '=', tenantId).executeTakeFirst();
 
-    // call minutes: charged per app or instance; on 400 numbers covered by the minimum spend
-    const usage = await usageOfMonth(tx, tenantId, start, end);
+    // call minutes: charged per app or instance; on 400 numbers covered by the minimum spend. The
+    // CDRs stored since the previous close (a late one of an earlier month too) up to this one.
+    const held = usageWindow({ period_end: end, closed_at: tx.now }, previous);
+    const usage = await callUsage(tx, tenantId, held, start);
+    const voice = await voiceUsage(tx, tenantId, held, start);
     const charged = usage.filter((g) => !g.toll_free && g.minutes > 0);
     let usageOrderId: string | null = null;
     if (charged.length) {
@@ -222,7 +293,7 @@ export async function closeStatement(ctx: ServiceContext, tenantId: string, mont
           ).sum,
         );
 
-    const lines = await linesOf(tx, entries, usage, usageOrderId);
+    const lines = await linesOf(tx, entries, usage, usageOrderId, voice);
     const topUps = entries.filter((e) => e.kind === 'TOP_UP').reduce((s, e) => s.plus(e.amount), money(0));
     const total = lines.reduce((s, l) => s.plus(l.amount), money(0));
     const closing = entries.reduce((s, e) => s.plus(e.amount), opening);
@@ -265,6 +336,7 @@ export async function closeStatement(ctx: ServiceContext, tenantId: string, mont
           cdr_app_id: l.cdr?.appId ?? null,
           cdr_instance_id: l.cdr?.instanceId ?? null,
           cdr_toll_free: l.cdr ? l.cdr.tollFree : null,
+          voice_app_id: l.voiceAppId ?? null,
           created_at: tx.now,
         })
         .returning('id')
@@ -291,7 +363,7 @@ export async function closeStatement(ctx: ServiceContext, tenantId: string, mont
 }
 
 /** The lines of a statement: the order lines its payments paid (grouped by kind and price), the usage, the adjustments. */
-async function linesOf(tx: Tx, entries: LedgerEntry[], usage: UsageGroup[], usageOrderId: string | null): Promise<NewLine[]> {
+async function linesOf(tx: Tx, entries: LedgerEntry[], usage: UsageGroup[], usageOrderId: string | null, voice: VoiceGroup[]): Promise<NewLine[]> {
   const payments = new Map(entries.filter((e) => e.kind === 'ORDER_PAYMENT' && e.order_id).map((e) => [e.order_id!, e]));
   const orderLines = payments.size
     ? await tx.trx.selectFrom('order_lines').selectAll().where('order_id', 'in', [...payments.keys()]).orderBy('created_at').orderBy('order_id').orderBy('position').execute()
@@ -356,5 +428,5 @@ async function linesOf(tx: Tx, entries: LedgerEntry[], usage: UsageGroup[], usag
       sources: [{ orderId: e.order_id, orderLineId: null, ledgerEntryId: e.id }],
     }));
   const grouped = [...groups.values()].map((l) => (l.sources.length > 1 ? { ...l, description: `${l.description} (${l.sources.length} items)` } : l));
-  return [...grouped, ...usageLines, ...adjustments].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
+  return [...grouped, ...usageLines, ...voice.map(voiceLine), ...adjustments].sort((a, b) => KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind));
 }

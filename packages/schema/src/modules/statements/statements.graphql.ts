@@ -6,6 +6,7 @@ import { scopedFrom } from '../../access/scope.js';
 import { TenantRef } from '../tenants/tenants.graphql.js';
 import { LedgerEntryRef, OrderLineRef, OrderRef } from '../billing/billing.graphql.js';
 import { CdrRef } from '../calls/cdrs.graphql.js';
+import { VoiceMessageRef } from '../voice/voice.messages.graphql.js';
 import { entriesOfStatement, linesOfStatements, monthOf, statementsQuery, type StatementSourceRecord } from './statements.queries.js';
 import { sourcesOfLine } from './statements.sources.js';
 import { STATEMENT_LINE_KINDS, type Statement, type StatementLine } from './statements.table.js';
@@ -13,18 +14,19 @@ import { STATEMENT_LINE_KINDS, type Statement, type StatementLine } from './stat
 const StatementLineKindEnum = builder.enumType('StatementLineKind', {
   values: STATEMENT_LINE_KINDS,
   description:
-    'NUMBER_RENT (number purchases and renewals), MINIMUM_SPEND_400 (400 numbers’ monthly minimum spend, N5), VOICE_NUMBER_FEE (V1), VOICE_PACKAGE (V2), CALL_MINUTES (per privacy app or instance), OTHER, ADJUSTMENT (a correction: negative when it credits).',
+    'NUMBER_RENT (number purchases and renewals), MINIMUM_SPEND_400 (400 numbers’ monthly minimum spend, N5), VOICE_NUMBER_FEE (V1), VOICE_PACKAGE (V2), CALL_MINUTES (per privacy app or instance, charged at close), VOICE_MINUTES (per voice app: the package minutes its messages took, 0 CNY: the packages paid for them), OTHER, ADJUSTMENT (a correction: negative when it credits).',
 });
-const StatementSourceKindEnum = builder.enumType('StatementSourceKind', { values: ['ORDER_LINE', 'LEDGER_ENTRY', 'CDR'] as const });
+const StatementSourceKindEnum = builder.enumType('StatementSourceKind', { values: ['ORDER_LINE', 'LEDGER_ENTRY', 'CDR', 'VOICE_MESSAGE'] as const });
 
 const StatementSourceRef = builder.objectRef<StatementSourceRecord>('StatementSource').implement({
-  description: 'A record a statement line is made of: an order line with its order and payment, an adjustment’s ledger entry, or a CDR.',
+  description: 'A record a statement line is made of: an order line with its order and payment, an adjustment’s ledger entry, a CDR (CALL_MINUTES) or a voice message (VOICE_MINUTES).',
   fields: (t) => ({
     kind: t.field({ type: StatementSourceKindEnum, resolve: (s) => s.kind }),
     order: t.field({ type: OrderRef, nullable: true, resolve: (s) => s.orderId }),
     orderLine: t.field({ type: OrderLineRef, nullable: true, resolve: (s) => s.orderLine }),
     ledgerEntry: t.field({ type: LedgerEntryRef, nullable: true, description: 'The payment of the order, or the adjustment.', resolve: (s) => s.ledgerEntryId }),
     cdr: t.field({ type: CdrRef, nullable: true, resolve: (s) => s.cdr }),
+    voiceMessage: t.field({ type: VoiceMessageRef, nullable: true, resolve: (s) => s.voiceMessage ?? null }),
   }),
 });
 
@@ -38,10 +40,10 @@ export const StatementLineRef = builder.loadableNode('StatementLine', {
     kind: t.field({ type: StatementLineKindEnum, resolve: (l) => l.kind }),
     description: t.exposeString('description'),
     tariffCode: t.exposeString('tariff_code', { nullable: true }),
-    quantity: t.exposeInt('quantity', { description: 'Months, packages or package minutes, numbers, call minutes; 1 for an adjustment.' }),
+    quantity: t.exposeInt('quantity', { description: 'Months, packages or package minutes, numbers, call minutes, voice-message minutes; 1 for an adjustment.' }),
     unitPrice: t.field({ type: 'Decimal', resolve: (l) => l.unit_price }),
     amount: t.field({ type: 'Decimal', description: 'Signed: a credit (ADJUSTMENT) is negative.', resolve: (l) => l.amount }),
-    note: t.exposeString('note', { nullable: true, description: 'Why a line is not charged (call minutes on 400 numbers).' }),
+    note: t.exposeString('note', { nullable: true, description: 'Why a line is not charged (call minutes on 400 numbers, voice-message minutes).' }),
     order: t.field({
       type: OrderRef,
       nullable: true,
@@ -53,7 +55,8 @@ export const StatementLineRef = builder.loadableNode('StatementLine', {
     }),
     sources: t.connection({
       type: StatementSourceRef,
-      description: 'The records the line is made of, a page at a time: order lines, an adjustment’s ledger entry, or (CALL_MINUTES) the CDRs of the month.',
+      description:
+        'The records the line is made of, a page at a time: order lines, an adjustment’s ledger entry, (CALL_MINUTES) the CDRs or (VOICE_MINUTES) the voice messages the statement holds: those stored since the previous statement closed, a late one of an earlier month too.',
       resolve: (l, args, ctx) => sourcesOfLine(ctx, l, args),
     }),
   }),

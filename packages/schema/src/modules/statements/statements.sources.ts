@@ -4,15 +4,21 @@ import type { DefaultConnectionArguments, PageInfoShape } from '@pothos/plugin-r
 import type { ServiceContext } from '../../context.js';
 import { scopedFrom } from '../../access/scope.js';
 import { keysetConnection } from '../../graphql/connection.js';
-import { cdrsOfLine, statementsQuery, type StatementSourceRecord } from './statements.queries.js';
+import { cdrsOfLine, statementsQuery, usageWindowOf, voiceMessagesOfLine, type StatementSourceRecord } from './statements.queries.js';
 import type { StatementLine } from './statements.table.js';
 
 /** M2: a line's source records, a page at a time (Relay connection). */
 export async function sourcesOfLine(ctx: ServiceContext, line: StatementLine, args: DefaultConnectionArguments) {
-  if (line.cdr_toll_free !== null) {
+  // usage lines name their records by a query over the statement's window (statements.window.ts)
+  if (line.cdr_toll_free !== null || line.voice_app_id !== null) {
     const s = await statementsQuery(ctx).where('statements.id', '=', line.statement_id).executeTakeFirst();
     if (!s) return { edges: [], pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null } };
-    const page = await keysetConnection(args, cdrsOfLine(ctx, line, s), 'cdrs');
+    const w = await usageWindowOf(ctx, s);
+    if (line.voice_app_id !== null) {
+      const page = await keysetConnection(args, voiceMessagesOfLine(ctx, line, w), 'voice_messages');
+      return mapNodes(page, async (messages) => messages.map((voiceMessage): StatementSourceRecord => ({ kind: 'VOICE_MESSAGE', orderId: null, orderLine: null, ledgerEntryId: null, cdr: null, voiceMessage })));
+    }
+    const page = await keysetConnection(args, cdrsOfLine(ctx, line, w), 'cdrs');
     return mapNodes(page, async (cdrs) => cdrs.map((cdr): StatementSourceRecord => ({ kind: 'CDR', orderId: null, orderLine: null, ledgerEntryId: null, cdr })));
   }
   const query = scopedFrom(ctx, 'statement_line_sources').selectAll().where('statement_line_sources.statement_line_id', '=', line.id);

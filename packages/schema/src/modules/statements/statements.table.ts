@@ -3,7 +3,7 @@ import type { ColumnType, Generated, Selectable } from 'kysely';
 /** numeric(14,3) travels as a string both ways (M1). */
 type Money = ColumnType<string, string, string>;
 
-export const STATEMENT_LINE_KINDS = ['NUMBER_RENT', 'MINIMUM_SPEND_400', 'VOICE_NUMBER_FEE', 'VOICE_PACKAGE', 'CALL_MINUTES', 'OTHER', 'ADJUSTMENT'] as const;
+export const STATEMENT_LINE_KINDS = ['NUMBER_RENT', 'MINIMUM_SPEND_400', 'VOICE_NUMBER_FEE', 'VOICE_PACKAGE', 'CALL_MINUTES', 'VOICE_MINUTES', 'OTHER', 'ADJUSTMENT'] as const;
 export type StatementLineKind = (typeof STATEMENT_LINE_KINDS)[number];
 
 export interface StatementsTable {
@@ -42,6 +42,8 @@ export interface StatementLinesTable {
   cdr_app_id: string | null;
   cdr_instance_id: string | null;
   cdr_toll_free: boolean | null;
+  /** VOICE_MINUTES: the voice app whose messages the line counts (migration 0016). */
+  voice_app_id: ColumnType<string | null, string | null | undefined, never>;
   created_at: Date;
 }
 
