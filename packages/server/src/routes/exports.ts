@@ -80,6 +80,18 @@ export async function* mapPages<Row>(source: AsyncGenerator<Row[]>, toRecords: (
   for await (const page of source) yield* await toRecords(page);
 }
 
+/**
+ * Every text cell of every export (N8 numbers and orders, C2 CDRs, M2 statements): one a
+ * spreadsheet would run as a formula (it starts with =, +, -, @, a tab or a carriage return) is
+ * prefixed with an apostrophe, so that it shows as the text it is (OWASP's CSV injection advice). A
+ * plain number stays a number: a signed decimal ("-12.000", a credit; "+8613800000003", an E.164
+ * number) runs nothing.
+ */
+export function csvCell(v: string): string {
+  return /^[=+\-@\t\r]/.test(v) && !/^[+-]?\d+(\.\d+)?$/.test(v) ? `'${v}` : v;
+}
+
+/** Streams `records` as a CSV download, every cell through csvCell. */
 export async function sendCsv(res: import('node:http').ServerResponse, fileName: string, columns: readonly string[], records: AsyncGenerator<unknown[]>) {
   res.writeHead(200, {
     'content-type': 'text/csv; charset=utf-8',
@@ -90,7 +102,7 @@ export async function sendCsv(res: import('node:http').ServerResponse, fileName:
     header: true,
     columns: [...columns],
     bom: true,
-    cast: { date: (d) => d.toISOString(), boolean: (b) => (b ? 'true' : 'false') },
+    cast: { date: (d) => d.toISOString(), boolean: (b) => (b ? 'true' : 'false'), string: csvCell },
   });
   await pipeline(Readable.from(records), csv, res);
 }

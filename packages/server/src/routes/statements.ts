@@ -7,17 +7,9 @@ import { rowIdOf } from './cdrs.js';
  * M2: GET /exports/statements/<Statement global id, or its row id>.csv — one statement's lines,
  * then its totals (opening balance, top-ups, total, closing balance), read through the statements
  * policy like `statement(id:)`: a statement the key may not read is 404, like a missing one.
+ * Formula-like text cells are neutralised by sendCsv (csvCell), amounts stay numbers.
  */
 const COLUMNS = ['month', 'time_zone', 'position', 'kind', 'description', 'tariff_code', 'quantity', 'unit_price', 'amount', 'currency', 'note'] as const;
-
-/**
- * A cell a spreadsheet would run as a formula (it starts with =, +, - or @, or a tab or carriage
- * return) is prefixed with an apostrophe; plain decimal amounts ("-20.000") stay numbers.
- */
-export function guardCell(v: unknown): unknown {
-  if (typeof v !== 'string' || /^-?\d+(\.\d+)?$/.test(v)) return v;
-  return /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
-}
 
 export const statementExportRoute: Route = {
   method: 'GET',
@@ -35,14 +27,14 @@ export const statementExportRoute: Route = {
     const month = monthOf(statement);
     const lines = await linesOfStatements(ctx, [statement.id]);
     async function* records(): AsyncGenerator<unknown[]> {
-      for (const l of lines) yield [month, statement!.time_zone, l.position, l.kind, l.description, l.tariff_code, l.quantity, l.unit_price, l.amount, 'CNY', l.note].map(guardCell);
+      for (const l of lines) yield [month, statement!.time_zone, l.position, l.kind, l.description, l.tariff_code, l.quantity, l.unit_price, l.amount, 'CNY', l.note];
       for (const [kind, amount] of [
         ['OPENING_BALANCE', statement!.opening_balance],
         ['TOP_UPS', statement!.top_ups],
         ['TOTAL', statement!.total],
         ['CLOSING_BALANCE', statement!.closing_balance],
       ] as const)
-        yield [month, statement!.time_zone, null, kind, null, null, null, null, amount, 'CNY', null].map(guardCell);
+        yield [month, statement!.time_zone, null, kind, null, null, null, null, amount, 'CNY', null];
     }
     await sendCsv(res, `statement-${month}.csv`, COLUMNS, records());
   },
