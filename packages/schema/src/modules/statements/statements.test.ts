@@ -9,7 +9,10 @@ import { reportCallEvents } from '../calls/calls.report.js';
 import type { CallEventInput } from '../calls/calls.input.js';
 import { adjustBalance, balanceOf, setTariff, topUpBalance } from '../billing/billing.service.js';
 import { money } from '../billing/money.js';
-import { closeDueStatements, closeStatement, sweepDueStatements, TOLL_FREE_NOTE } from './statements.close.js';
+import { voiceApp, voicePackage, voicePartner } from '../../../../../test/support/voice-fixtures.js';
+import { sendVoiceMessage } from '../voice/voice.send.js';
+import { reportVoiceMessages } from '../voice/voice.report.js';
+import { closeDueStatements, closeStatement, sweepDueStatements, TOLL_FREE_NOTE, VOICE_MINUTES_NOTE } from './statements.close.js';
 import { linesOfStatements } from './statements.queries.js';
 import { sourcesOfLine } from './statements.sources.js';
 import type { Statement } from './statements.table.js';
@@ -200,6 +203,86 @@ describe('M2: monthly statements', () => {
       and not exists (select 1 from statement_entries se where se.ledger_entry_id = e.id)`.execute(s.w.db);
     expect(unplaced.rows[0]!.n).toBe(0);
     expect((await balanceOf(s.w.ctx(acme.admin))).amount).toBe(dec.closing_balance);
+  });
+
+  it('M2: a CDR reported after its month closed is charged on the next statement, once', async () => {
+    const ctx = s.w.ctx(acme.admin);
+    const dec = (await statementOf(acme.tenantId, '2026-12'))!;
+    const decCdrs = async () => (await sourcesOfLine(ctx, (await lines(dec))[0]!, { first: 10 })).edges.map((e) => e!.node.cdr!.id);
+    const decBefore = await decCdrs();
+    // the switch reports in January a call that ended on 20 December (2 minutes), after December closed;
+    // and a call that ended at 00:02 on 1 February in Shanghai, stored before January's close
+    at('2027-01-10T00:00:00Z');
+    await reportCallEvents(s.w.ctx(partner), call(90, new Date('2026-12-20T00:00:00Z')));
+    at('2027-01-31T16:03:00Z');
+    await reportCallEvents(s.w.ctx(partner), call(30, new Date('2027-01-31T16:02:00Z')));
+    at('2027-01-31T16:10:00Z');
+    await sweepDueStatements(s.w.ctx());
+    const jan = (await statementOf(acme.tenantId, '2027-01'))!;
+    const [line, ...more] = await lines(jan);
+    expect(more).toEqual([]);
+    expect(line).toMatchObject({ kind: 'CALL_MINUTES', quantity: 2, unit_price: '0.250', amount: '0.500' });
+    expect(line!.description).toBe('Call minutes, privacy app m2 app (1 call, 1 of them ended in 2026-12, reported after that month’s statement closed), 2027-01');
+    const janCdrs = (await sourcesOfLine(ctx, line!, { first: 10 })).edges.map((e) => e!.node.cdr!);
+    expect(janCdrs.map((c) => [c.ended_at, c.billable_minutes])).toEqual([[new Date('2026-12-20T00:00:00Z'), 2]]);
+    // December's statement is as it was: its sources do not take the late call in
+    expect(await decCdrs()).toEqual(decBefore);
+    // February charges the call of its first minutes, and not the late one again
+    at('2027-02-28T16:10:00Z');
+    await sweepDueStatements(s.w.ctx());
+    const feb = (await statementOf(acme.tenantId, '2027-02'))!;
+    expect((await lines(feb)).map((l) => [l.kind, l.quantity, l.amount, l.description])).toEqual([['CALL_MINUTES', 1, '0.250', 'Call minutes, privacy app m2 app (1 call), 2027-02']]);
+    // every minute of the app's CDRs charged exactly once, across the statements
+    const charged = await sql<{ n: number }>`select sum(quantity)::int as n from order_lines where kind = 'CALL_MINUTES' and subject_id = ${appId}`.execute(s.w.db);
+    const reported = await sql<{ n: number }>`select sum(billable_minutes)::int as n from cdrs where app_id = ${appId}`.execute(s.w.db);
+    expect(charged.rows[0]!.n).toBe(reported.rows[0]!.n);
+    expect(charged.rows[0]!.n).toBe(3 + 2 + 2 + 1);
+    expect(await closeDueStatements(s.w.ctx(), acme.tenantId)).toEqual([]);
+  });
+
+  it('M2: a VOICE_MINUTES line per voice app: the package minutes its messages took in the month, 0 CNY (paid by the packages), the messages as sources; a late outcome lands on the next month', async () => {
+    at('2027-03-05T00:00:00Z');
+    const tenantId = (await createTenant(s.w.ctx(), { name: 'Voicy' })).id;
+    const [parcels, clinic] = [await voiceApp(s.w, tenantId, { name: 'Parcels' }), await voiceApp(s.w, tenantId, { name: 'Clinic' })];
+    await voicePackage(s.w, tenantId, { total: 100, expiresAt: new Date('2027-06-01T00:00:00Z') });
+    const switches = { [parcels.id]: (await voicePartner(s.w, tenantId, parcels.id)).actor, [clinic.id]: (await voicePartner(s.w, tenantId, clinic.id)).actor };
+    const message = async (appId: string, seconds: number | null, reportAt?: Date) => {
+      const m = await sendVoiceMessage(s.w.ctx(switches[appId]), { appId, to: '+8613800138000', text: 'Your parcel arrives today' });
+      const report = () => reportVoiceMessages(s.w.ctx(switches[appId]), [{ messageId: m.id, status: seconds === null ? 'UNANSWERED' : 'ANSWERED', durationSeconds: seconds, at: reportAt ?? s.w.clock.now() }]);
+      if (!reportAt) expect((await report())[0]!.status).toBe('STORED');
+      return { id: m.id, report };
+    };
+    const answered = [await message(parcels.id, 75), await message(parcels.id, 61), await message(clinic.id, 30)];
+    await message(parcels.id, null);
+    // 23:59 on 31 March in Shanghai: answered at once, its outcome stored after March closed
+    at('2027-03-31T15:59:00Z');
+    const late = await message(clinic.id, 20, new Date('2027-03-31T15:59:30Z'));
+    at('2027-03-31T16:20:00Z');
+    await closeDueStatements(s.w.ctx(), tenantId);
+    at('2027-03-31T16:21:00Z');
+    expect((await late.report())[0]!.status).toBe('STORED');
+    const march = (await statementOf(tenantId, '2027-03'))!;
+    const got = await lines(march);
+    expect(got.map((l) => [l.kind, l.quantity, l.unit_price, l.amount, l.tariff_code, l.description, l.note])).toEqual([
+      ['VOICE_MINUTES', 1, '0.000', '0.000', null, 'Voice-message minutes, voice app Clinic (1 message): paid by the prepaid minute packages (V2, V3)', VOICE_MINUTES_NOTE],
+      ['VOICE_MINUTES', 4, '0.000', '0.000', null, 'Voice-message minutes, voice app Parcels (2 messages): paid by the prepaid minute packages (V2, V3)', VOICE_MINUTES_NOTE],
+    ]);
+    expect(march).toMatchObject({ total: '0.000', opening_balance: '0.000', closing_balance: '0.000' });
+    const ctx = s.w.ctx(acme.admin);
+    const sources = async (l: (typeof got)[number], c = s.w.ctx()) => (await sourcesOfLine(c, l, { first: 10 })).edges.map((e) => [e!.node.kind, e!.node.voiceMessage!.id, e!.node.voiceMessage!.billed_minutes]);
+    expect(await sources(got[0]!)).toEqual([['VOICE_MESSAGE', answered[2]!.id, 1]]);
+    expect((await sources(got[1]!)).sort()).toEqual([['VOICE_MESSAGE', answered[0]!.id, 2], ['VOICE_MESSAGE', answered[1]!.id, 2]].sort());
+    // another tenant's key, and the other app's PARTNER key, read none of them
+    expect(await sources(got[1]!, ctx)).toEqual([]);
+    expect(await sources(got[1]!, s.w.ctx(switches[clinic.id]))).toEqual([]);
+    // the late outcome: on April's statement, which says so
+    at('2027-04-30T16:10:00Z');
+    await closeDueStatements(s.w.ctx(), tenantId);
+    const [april, ...none] = await lines((await statementOf(tenantId, '2027-04'))!);
+    expect(none).toEqual([]);
+    expect(april).toMatchObject({ kind: 'VOICE_MINUTES', quantity: 1, amount: '0.000' });
+    expect(april!.description).toBe('Voice-message minutes, voice app Clinic (1 message, 1 of them answered in 2027-03, reported after that month’s statement closed): paid by the prepaid minute packages (V2, V3)');
+    expect(await sources(april!)).toEqual([['VOICE_MESSAGE', late.id, 1]]);
   });
 
   it('M2: a closed statement is immutable: no UPDATE path, the database refuses one', async () => {
