@@ -20,6 +20,8 @@ export interface SentEvent {
   eventId: string;
   callId: string;
   state: string;
+  /** The call's first event (CALLIN): its row comes into the DOM; every later one changes the row in place. */
+  first: boolean;
   sent: number;
   committed: number;
 }
@@ -56,7 +58,7 @@ export function callDriver(opts: { url: string; key: string; x: string; onCommit
       if (body.errors?.length) return void errors.push(body.errors[0]!.message);
       const stored = body.data!.reportCallEvents;
       for (const r of stored) if (r.status !== 'STORED') errors.push(r.error?.message ?? r.status);
-      opts.onCommitted(events.map((e, i) => ({ eventId: e.eventId, callId: e.callId, state: STEPS[batch[i]!.step]!.state, sent, committed })));
+      opts.onCommitted(events.map((e, i) => ({ eventId: e.eventId, callId: e.callId, state: STEPS[batch[i]!.step]!.state, first: batch[i]!.step === 0, sent, committed })));
     } catch (err) {
       errors.push((err as Error).message);
     } finally {

@@ -1,41 +1,51 @@
 /**
  * What `pnpm bench dashboard` runs in the browser: the recorder both pages carry (a
- * MutationObserver noting when each row's `data-event` changes), and the bare baseline page (a
+ * MutationObserver noting when each row's `data-event` changes, and a long-task observer), and the bare baseline page (a
  * table that a bare WebSocket updates in place, one DOM write per event, no framework).
  */
 import type { Page } from 'playwright-core';
 
 declare global {
   interface Window {
-    __seen: [string, number][];
+    __seen: Seen[];
+    __long: number[];
   }
 }
 
 /**
  * Installed before the page's own scripts: every change of a `data-event` attribute, with its time
- * (epoch ms). Kept as source text: a function compiled by tsx would carry helpers the page lacks.
+ * (epoch ms) and how: 'changed' (a row on screen changed) or 'added' (a row came into the DOM: a
+ * new call, or a row scrolled or shifted into view showing an event it had before). And the page's
+ * long tasks (> 50 ms of main thread at once: frames the page dropped). Kept as source text: a
+ * function compiled by tsx would carry helpers the page lacks.
  */
 export const recordRowChanges = `
   window.__seen = [];
-  const note = (el, t) => {
+  window.__long = [];
+  const note = (el, t, how) => {
     const id = el.getAttribute('data-event');
-    if (id) window.__seen.push([id, t]);
+    if (id) window.__seen.push([id, t, how]);
   };
   new MutationObserver((records) => {
     const t = performance.timeOrigin + performance.now();
     for (const r of records) {
-      if (r.type === 'attributes') note(r.target, t);
+      if (r.type === 'attributes') note(r.target, t, 'changed');
       else
         for (const n of r.addedNodes)
           if (n instanceof Element) {
-            if (n.hasAttribute('data-event')) note(n, t);
-            n.querySelectorAll('[data-event]').forEach((el) => note(el, t));
+            if (n.hasAttribute('data-event')) note(n, t, 'added');
+            n.querySelectorAll('[data-event]').forEach((el) => note(el, t, 'added'));
           }
     }
-  }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-event'] });`;
+  }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-event'] });
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) window.__long.push(e.duration);
+  }).observe({ type: 'longtask' });`;
 
-/** The changes recorded since the last call. */
-export const drainSeen = (page: Page) => page.evaluate(() => window.__seen.splice(0));
+export type Seen = [eventId: string, at: number, how: 'changed' | 'added'];
+
+/** The changes and long tasks recorded since the last call. */
+export const drainSeen = (page: Page) => page.evaluate(() => ({ seen: window.__seen.splice(0), long: window.__long.splice(0) }));
 
 /** The baseline page: rows keyed by call id, updated as each frame arrives; ended rows leave after 4 s. */
 export function bareTablePage(wsUrl: string): string {

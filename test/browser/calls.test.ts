@@ -41,6 +41,17 @@ async function report(callId: string, type: string, s: number, extra: Record<str
   expect(r.status, JSON.stringify(r.error)).toBe('STORED');
 }
 
+/** Reports a batch of events at once (up to 500, as a switch does). */
+async function reportAll(events: Record<string, unknown>[]) {
+  const res = await fetch(`${t.url}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${acme.keys.admin}` },
+    body: JSON.stringify({ query: Q.report, variables: { events } }),
+  });
+  const stored = ok((await res.json()) as GqlResult).reportCallEvents as { status: string }[];
+  expect(stored.filter((r) => r.status !== 'STORED')).toEqual([]);
+}
+
 const advance = async (seconds: number) => ok(await t.gql(`mutation($s: Int!) { advanceClock(seconds: $s) }`, { s: seconds }));
 
 beforeAll(async () => {
@@ -112,7 +123,7 @@ describe('dashboard: live calls and webhooks in the browser (C1, C2, C3)', () =>
     await report('b-2', 'DISCONNECT', 80, { failureReason: 'NO_ANSWER' });
     await a.locator('[data-testid="cdr-feed"] tr[data-cdr="b-2"] [data-column="billable"]', { hasText: /^0 min$/ }).waitFor();
     await a.locator('[data-testid="answer-rate"]', { hasText: /^50 % answered$/ }).waitFor();
-    expect(await a.locator('[data-testid="cdr-feed"] tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-cdr')))).toEqual(['b-2', 'b-1']);
+    expect(await a.locator('[data-testid="cdr-feed"] tbody tr[data-cdr]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-cdr')))).toEqual(['b-2', 'b-1']);
 
     expect(await sameDocument(a)).toBe(true);
     expect(pageErrors).toEqual([]);
@@ -179,6 +190,51 @@ describe('dashboard: live calls and webhooks in the browser (C1, C2, C3)', () =>
     await screenshot(a, 'c04-redelivered');
     expect(receiver.received.at(-1)?.status).toBe(200);
     expect(await sameDocument(a)).toBe(true);
+    expect(pageErrors).toEqual([]);
+    await context.close();
+  }, 120_000);
+  it('C1: with 1 000 calls in progress only the rows in view are in the DOM; scrolling the table brings the others, and a call in view still changes in place', async () => {
+    const { context, page: a, pageErrors } = await openUser(browser, t.url);
+    await openSection(a, acme.keys.admin, 'Live calls');
+    await a.locator('[data-testid="live-calls"]').getByText('No call in progress.').waitFor();
+    // 1 000 calls ringing, 10 ms apart: many-0999 is the newest
+    const start = t.clock.now().getTime() - 60_000;
+    const calls = Array.from({ length: 1000 }, (_, i) => ({
+      eventId: `many-in-${i}`,
+      callId: `many-${String(i).padStart(4, '0')}`,
+      type: 'CALLIN',
+      occurredAt: new Date(start + i * 10).toISOString(),
+      caller: `1380001${String(i).padStart(4, '0')}`,
+      called: X,
+    }));
+    for (let i = 0; i < calls.length; i += 500) await reportAll(calls.slice(i, i + 500));
+    await a.locator('[data-testid="live-count"]', { hasText: /^1000 live$/ }).waitFor();
+
+    const inDom = () => a.locator('[data-testid="live-calls"] tr[data-call]').count();
+    await callRow(a, 'many-0999').waitFor();
+    const atTop = await inDom();
+    // a screenful and a few either side, not 1 000 rows
+    expect(atTop).toBeGreaterThanOrEqual(10);
+    expect(atTop).toBeLessThanOrEqual(40);
+    expect(await callRow(a, 'many-0000').count()).toBe(0);
+    await screenshot(a, 'c06-thousand-calls-top');
+
+    // the scroll bar spans all 1 000: at its end the oldest call is on screen, the newest left the DOM
+    await a.locator('[data-testid="live-calls-scroll"]').evaluate((el) => (el.scrollTop = el.scrollHeight));
+    await callRow(a, 'many-0000').waitFor();
+    await callRow(a, 'many-0999').waitFor({ state: 'detached' });
+    expect(await inDom()).toBeLessThanOrEqual(40);
+    expect(await a.locator('[data-testid="live-calls"] tr[data-call]').last().getAttribute('data-call')).toBe('many-0000');
+    // halfway down: the calls of the middle
+    await a.locator('[data-testid="live-calls-scroll"]').evaluate((el) => (el.scrollTop = (el.scrollHeight - el.clientHeight) / 2));
+    await callRow(a, 'many-0500').waitFor();
+    await callRow(a, 'many-0000').waitFor({ state: 'detached' });
+
+    // a call in view is answered: its row changes where it is
+    await reportAll([{ eventId: 'many-answer-500', callId: 'many-0500', type: 'ANSWER', occurredAt: new Date(start + 20_000).toISOString() }]);
+    await callRow(a, 'many-0500').locator('[data-column="state"] .badge', { hasText: /^Talking$/ }).waitFor();
+    await a.locator('[data-testid="live-count"]', { hasText: /^1000 live$/ }).waitFor();
+    await screenshot(a, 'c07-thousand-calls-middle');
     expect(pageErrors).toEqual([]);
     await context.close();
   }, 120_000);
