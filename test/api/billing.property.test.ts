@@ -23,7 +23,10 @@ import { reportVoiceMessages } from '../../packages/schema/src/modules/voice/voi
  * 50 CNY per voice number and month (the opening month whole, no fee from the month after
  * unsubscribing), the package price table of seed 004, ceil(duration / 60 s) minutes, a local
  * number's rent of 50 CNY a month (renewed monthly), and call minutes at the CALL_MINUTE tariff's
- * 0.100 CNY charged when the month's statement closes.
+ * 0.100 CNY charged when the month's statement closes. Some calls are reported late: in the month
+ * after the one they ended in, once its statement closed; they are charged on the statement of the
+ * month they were reported in, once. Each statement's VOICE_MINUTES lines hold, per voice app, the
+ * package minutes its messages took in the month (0 CNY).
  */
 
 const CNY = 1000; // thousandths
@@ -42,7 +45,7 @@ type Action =
   | { kind: 'close' }
   | { kind: 'package'; minutes: number | null }
   | { kind: 'message'; seconds: number; answered: boolean }
-  | { kind: 'call'; seconds: number; answered: boolean };
+  | { kind: 'call'; seconds: number; answered: boolean; late: boolean };
 interface Step {
   day: number;
   tenant: number;
@@ -55,7 +58,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ kind: fc.constant('close' as const) }),
   fc.record({ kind: fc.constant('package' as const), minutes: fc.option(fc.integer({ min: 1, max: 120 }).map((k) => k * 1000), { nil: null }) }),
   fc.record({ kind: fc.constant('message' as const), seconds: fc.integer({ min: 0, max: 900 }), answered: fc.boolean() }),
-  fc.record({ kind: fc.constant('call' as const), seconds: fc.integer({ min: 0, max: 600 }), answered: fc.boolean() }),
+  fc.record({ kind: fc.constant('call' as const), seconds: fc.integer({ min: 0, max: 600 }), answered: fc.boolean(), late: fc.boolean() }),
 );
 const scenarioArb = fc.record({
   zones: fc.array(fc.constantFrom('Asia/Shanghai', 'UTC'), { minLength: 2, maxLength: 3 }),
@@ -90,9 +93,10 @@ interface TenantRun {
   voiceAppId: string;
   x: string;
   m0: number;
-  /** Reference: every money movement (signed thousandths) with its month, and the call minutes per month. */
+  /** Reference: every money movement (signed thousandths) with its month, the call minutes per statement month, the package minutes taken per month. */
   moves: { month: number; amount: number; topUp: boolean }[];
   callMinutes: Map<number, number>;
+  voiceMinutes: Map<number, number>;
   /** Reference: the open voice numbers' opening times (oldest first), the closed ones', the minutes left. */
   open: { numberId: string; openedAt: Date }[];
   closed: { openedAt: Date; closedAt: Date }[];
@@ -137,6 +141,7 @@ async function setUpTenant(zone: string, now: Date): Promise<TenantRun> {
       { month: m0, amount: -LOCAL_RENT, topUp: false },
     ],
     callMinutes: new Map(),
+    voiceMinutes: new Map(),
     open: [],
     closed: [],
     minutesLeft: 0,
@@ -186,12 +191,18 @@ async function apply(r: TenantRun, a: Action, now: Date): Promise<void> {
       const m = await send;
       const [result] = await reportVoiceMessages(ctx, [{ messageId: m.id, status: a.answered ? 'ANSWERED' : 'UNANSWERED', durationSeconds: a.answered ? a.seconds : null, at: now }]);
       expect(result!.status).toBe('STORED');
-      if (a.answered) r.minutesLeft -= Math.min(ceilMinutes(a.seconds), r.minutesLeft);
+      const taken = a.answered ? Math.min(ceilMinutes(a.seconds), r.minutesLeft) : 0;
+      r.minutesLeft -= taken;
+      r.voiceMinutes.set(month, (r.voiceMinutes.get(month) ?? 0) + taken);
       return;
     }
     case 'call': {
       const callId = `prop-call-${++serial}`;
-      const at = (s: number) => new Date(now.getTime() - (a.seconds + 6 - s) * 1000);
+      // a late call (the run's second month): it ended an hour before the month began, its month closed
+      const late = a.late && month > r.m0;
+      if (late) tally.lateCall = (tally.lateCall ?? 0) + 1;
+      const endedBy = late ? new Date(monthStart(month, r.zone).getTime() - 3_600_000) : now;
+      const at = (s: number) => new Date(endedBy.getTime() - (a.seconds + 6 - s) * 1000);
       const events = [
         { eventId: `${callId}-1`, callId, type: 'CALLIN' as const, occurredAt: at(0), caller: '+8613800001111', called: r.x },
         ...(a.answered ? [{ eventId: `${callId}-2`, callId, type: 'ANSWER' as const, occurredAt: at(5) }] : []),
@@ -200,8 +211,10 @@ async function apply(r: TenantRun, a: Action, now: Date): Promise<void> {
       const results = await reportCallEvents(w.ctx(r.partner), events);
       expect(results.map((x) => x.status)).toEqual(events.map(() => 'STORED'));
       const minutes = a.answered ? ceilMinutes(a.seconds) : 0;
-      const ended = monthIndex(at(5 + a.seconds), r.zone);
-      r.callMinutes.set(ended, (r.callMinutes.get(ended) ?? 0) + minutes);
+      // charged on the statement of the month it ended in, or (late) of the month it was reported in
+      const charged = late ? month : monthIndex(at(5 + a.seconds), r.zone);
+      expect(late ? charged - 1 : charged).toBe(monthIndex(at(5 + a.seconds), r.zone));
+      r.callMinutes.set(charged, (r.callMinutes.get(charged) ?? 0) + minutes);
       return;
     }
   }
@@ -270,6 +283,18 @@ describe('issue 14: balances and statements against a reference computation', ()
             .execute();
           expect(statements.map((st) => ({ ...st, month: dateOf(st.month) }))).toEqual(
             [r.m0, r.m0 + 1].map((m) => ({ month: monthLabel(m), ...reference(r, m) })),
+          );
+          // V3, M2: per voice app and month, the package minutes its messages took (0 CNY)
+          const voiceLines = await w.db
+            .selectFrom('statement_lines as l')
+            .innerJoin('statements as s', 's.id', 'l.statement_id')
+            .select(['s.month', 'l.voice_app_id', 'l.quantity', 'l.amount'])
+            .where('l.tenant_id', '=', r.tenantId)
+            .where('l.kind', '=', 'VOICE_MINUTES')
+            .orderBy('s.month')
+            .execute();
+          expect(voiceLines.map((l) => ({ ...l, month: dateOf(l.month) })), 'voice minutes per app and month').toEqual(
+            [r.m0, r.m0 + 1].filter((m) => r.voiceMinutes.get(m)).map((m) => ({ month: monthLabel(m), voice_app_id: r.voiceAppId, quantity: r.voiceMinutes.get(m), amount: '0.000' })),
           );
           const left = await w.db.selectFrom('voice_packages').select((eb) => eb.fn.coalesce(eb.fn.sum<number>('remaining_minutes'), eb.lit(0)).as('left')).where('tenant_id', '=', r.tenantId).executeTakeFirstOrThrow();
           expect(Number(left.left), 'minutes left in the packages').toBe(r.minutesLeft);
