@@ -42,7 +42,7 @@ const tile = (page: Page, block: string, metric: string, value: string) =>
 const agentRow = (page: Page, name: string): Locator => page.locator(`[data-testid="agent-board"] tr[data-agent="${name}"]`);
 
 async function createInstance(a: Page) {
-  await a.getByRole('link', { name: 'Instances' }).click();
+  await a.locator('nav').getByRole('link', { name: 'Instances', exact: true }).click();
   await a.getByText('No instances yet.').waitFor();
   const form = a.locator('[data-testid="instance-create"]');
   await form.locator('input[name="name"]').fill('Acme Support');
@@ -149,7 +149,7 @@ describe('dashboard: call-center instances in the browser (I1–I4)', () => {
   it('I1, I4: the description is edited in place; deleting takes the name typed back, then the instance leaves the list', async () => {
     const { context, page: a, pageErrors } = await openUser(browser, t.url);
     await signIn(a, acme.keys.admin);
-    await a.getByRole('link', { name: 'Instances' }).click();
+    await a.locator('nav').getByRole('link', { name: 'Instances', exact: true }).click();
     await a.locator('[data-testid="instance-list"]').getByRole('link', { name: 'Acme Support' }).click();
 
     await a.locator('[data-testid="instance-description"]').getByRole('button', { name: 'Edit' }).click();

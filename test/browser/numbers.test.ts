@@ -64,7 +64,7 @@ async function both(row: Locator, status: string, numberStatus: string) {
 }
 
 async function fileApplication(a: Page) {
-  await a.getByRole('link', { name: 'Applications' }).click();
+  await a.locator('nav').getByRole('link', { name: 'Applications', exact: true }).click();
   await a.getByText('No applications yet.').waitFor();
   await a.getByRole('link', { name: 'New application' }).click();
   await a.locator('select[name="purpose"]').selectOption('MARKETING');
@@ -107,7 +107,7 @@ describe('dashboard: numbers, applications and orders in the browser (N1–N8, M
     const operator = await openUser(browser, t.url);
     const b = operator.page;
     await signIn(b, t.operatorKey);
-    await b.getByRole('link', { name: 'Applications' }).click();
+    await b.locator('nav').getByRole('link', { name: 'Applications', exact: true }).click();
     const queued = b.locator(`[data-testid="application-review-queue"] tr[data-ticket="${ticket}"]`);
     await queued.waitFor();
     await screenshot(b, 'n03-operator-review-queue');
@@ -128,7 +128,7 @@ describe('dashboard: numbers, applications and orders in the browser (N1–N8, M
     await screenshot(a, 'n05-tenant-insufficient-balance');
 
     // The OPERATOR tops the tenant up on the orders page.
-    await b.getByRole('link', { name: 'Orders' }).click();
+    await b.locator('nav').getByRole('link', { name: 'Orders', exact: true }).click();
     await b.locator('select[name="tenantId"]').selectOption({ label: 'Acme' });
     await b.locator('input[name="amount"]').fill('1000');
     await b.locator('input[name="note"]').fill('bank transfer');
@@ -146,7 +146,7 @@ describe('dashboard: numbers, applications and orders in the browser (N1–N8, M
     await screenshot(a, 'n07-tenant-completed-live');
 
     // The numbers page lists both delivered numbers as ACTIVE; the stock chart shows what is left.
-    await a.getByRole('link', { name: 'Numbers' }).click();
+    await a.locator('nav').getByRole('link', { name: 'Numbers', exact: true }).click();
     await a.locator('[data-testid="stock-chart"] [data-region="上海/上海"]').waitFor();
     const number = a.locator('[data-testid="my-numbers"] tr[data-number="+861088880001"]');
     await number.locator('.badge', { hasText: 'Active' }).waitFor();
@@ -154,7 +154,7 @@ describe('dashboard: numbers, applications and orders in the browser (N1–N8, M
     await screenshot(a, 'n08-tenant-numbers');
 
     // The ledger shows the top-up and the payment.
-    await a.getByRole('link', { name: 'Orders' }).click();
+    await a.locator('nav').getByRole('link', { name: 'Orders', exact: true }).click();
     await a.locator('[data-testid="balance-amount"]', { hasText: '900.00 CNY' }).waitFor();
     await a.locator('[data-testid="order-list"] .badge', { hasText: 'Paid' }).waitFor();
     await screenshot(a, 'n09-tenant-orders-balance');
@@ -172,7 +172,7 @@ describe('dashboard: numbers, applications and orders in the browser (N1–N8, M
     const tenant = await openUser(browser, t.url);
     const a = tenant.page;
     await signIn(a, acme.keys.admin);
-    await a.getByRole('link', { name: 'Applications' }).click();
+    await a.locator('nav').getByRole('link', { name: 'Applications', exact: true }).click();
     await a.getByRole('link', { name: 'New application' }).click();
     await a.locator('select[name="type"]').selectOption('TOLL_FREE_400');
     await a.locator('select[name="tier"]').selectOption('GOLD');
@@ -204,7 +204,7 @@ describe('dashboard: numbers, applications and orders in the browser (N1–N8, M
     const operator = await openUser(browser, t.url);
     const b = operator.page;
     await signIn(b, t.operatorKey);
-    await b.getByRole('link', { name: 'Applications' }).click();
+    await b.locator('nav').getByRole('link', { name: 'Applications', exact: true }).click();
     const queued = b.locator(`[data-testid="application-review-queue"] tr[data-ticket="${ticket}"]`);
     await queued.getByRole('button', { name: 'Approve materials' }).waitFor();
     await queued.getByRole('button', { name: 'Details' }).click();
@@ -233,7 +233,7 @@ describe('dashboard: numbers, applications and orders in the browser (N1–N8, M
     const { instance } = await runningInstanceOn(t, acme, { name: 'Shanghai desk' });
     const { page: a, context, pageErrors } = await openUser(browser, t.url);
     await signIn(a, acme.keys.admin);
-    await a.getByRole('link', { name: 'Numbers' }).click();
+    await a.locator('nav').getByRole('link', { name: 'Numbers', exact: true }).click();
     // N1: a region picked on the chart is searched; a bad pattern is refused under its field.
     await a.locator('input[name="pattern"]').fill('66a');
     await a.locator('[data-testid="stock-chart"] [data-region="上海/上海"]').click();
@@ -266,7 +266,7 @@ describe('dashboard: numbers, applications and orders in the browser (N1–N8, M
     const [ordersCsv] = await Promise.all([a.waitForEvent('download'), a.locator('[data-testid="order-list"]').getByRole('button', { name: 'Export CSV' }).click()]);
     expect(ordersCsv.suggestedFilename()).toBe('orders.csv');
 
-    await a.getByRole('link', { name: 'Numbers' }).click();
+    await a.locator('nav').getByRole('link', { name: 'Numbers', exact: true }).click();
     await row.locator('.badge', { hasText: 'Active' }).waitFor();
     // N4: auto-renew was chosen at purchase; turn it off.
     const toggle = row.locator('input[name="autoRenew-+862166660001"]');
@@ -299,7 +299,7 @@ describe('dashboard: numbers, applications and orders in the browser (N1–N8, M
 
     const { page: b, context, pageErrors } = await openUser(browser, t.url);
     await signIn(b, t.operatorKey);
-    await b.getByRole('link', { name: 'Applications' }).click();
+    await b.locator('nav').getByRole('link', { name: 'Applications', exact: true }).click();
     const row = b.locator(`[data-testid="application-list"] tr[data-ticket="${ticketNo}"]`);
     await row.getByText(/no stock/).waitFor();
     await both(row, 'Approved', 'Approved');
@@ -316,14 +316,14 @@ describe('dashboard: numbers, applications and orders in the browser (N1–N8, M
     const { ticketNo } = await applyByApi('广东', '深圳');
     const tenant = await openUser(browser, t.url);
     await signIn(tenant.page, acme.keys.admin);
-    await tenant.page.getByRole('link', { name: 'Applications' }).click();
+    await tenant.page.locator('nav').getByRole('link', { name: 'Applications', exact: true }).click();
     const mine = tenant.page.locator(`[data-testid="application-list"] tr[data-ticket="${ticketNo}"]`);
     await both(mine, 'Pending review', 'Pending review');
 
     const operator = await openUser(browser, t.url);
     const b = operator.page;
     await signIn(b, t.operatorKey);
-    await b.getByRole('link', { name: 'Applications' }).click();
+    await b.locator('nav').getByRole('link', { name: 'Applications', exact: true }).click();
     await b.locator(`[data-testid="application-review-queue"] tr[data-ticket="${ticketNo}"]`).getByRole('button', { name: 'Reject' }).click();
     const dialog = b.getByRole('dialog');
     await dialog.locator('textarea[name="reason"]').fill('Marketing scripts need an opt-out sentence');
@@ -342,14 +342,14 @@ describe('dashboard: numbers, applications and orders in the browser (N1–N8, M
   it('a SUPERVISOR sees numbers, applications and orders read-only', async () => {
     const { page, context, pageErrors } = await openUser(browser, t.url);
     await signIn(page, acme.keys.supervisor);
-    await page.getByRole('link', { name: 'Applications' }).click();
+    await page.locator('nav').getByRole('link', { name: 'Applications', exact: true }).click();
     await page.locator('[data-testid="application-list"] tr[data-ticket]').first().waitFor();
     expect(await page.getByRole('link', { name: 'New application' }).count()).toBe(0);
     await screenshot(page, 'n18-supervisor-applications');
-    await page.getByRole('link', { name: 'Numbers' }).click();
+    await page.locator('nav').getByRole('link', { name: 'Numbers', exact: true }).click();
     await page.locator('[data-testid="my-numbers"] tr[data-number]').first().waitFor();
     expect(await page.locator('[data-testid="my-numbers"] input[type="checkbox"]').count()).toBe(0);
-    await page.getByRole('link', { name: 'Orders' }).click();
+    await page.locator('nav').getByRole('link', { name: 'Orders', exact: true }).click();
     await page.locator('[data-testid="order-list"] tr[data-order]').first().waitFor();
     expect(await page.getByRole('button', { name: 'Pay' }).count()).toBe(0);
     await screenshot(page, 'n19-supervisor-orders');

@@ -54,7 +54,7 @@ const usage = (page: Page, app: string, name: string, bound: number, total: numb
 async function openPools(page: Page, key: string) {
   await signIn(page, key);
   await page.locator('[data-testid="live-indicator"]', { hasText: 'Live' }).waitFor();
-  await page.getByRole('link', { name: 'Number pools' }).click();
+  await page.locator('nav').getByRole('link', { name: 'Number pools', exact: true }).click();
 }
 
 describe('dashboard: number pools in the browser (P1, P4, P5, P9)', () => {
@@ -103,7 +103,7 @@ describe('dashboard: number pools in the browser (P1, P4, P5, P9)', () => {
     await openPools(a, acme.keys.admin);
     await usage(a, 'Acme rides', '上海', 1, 2).waitFor();
 
-    await a.getByRole('link', { name: 'Bindings' }).click();
+    await a.locator('nav').getByRole('link', { name: 'Bindings', exact: true }).click();
     await a.locator('input[name="number"]').fill('139 0000 0012');
     await a.getByRole('button', { name: 'Search' }).click();
     const row = a.locator(`[data-testid="binding-list"] tr[data-binding="${bound.id}"]`);
@@ -122,7 +122,7 @@ describe('dashboard: number pools in the browser (P1, P4, P5, P9)', () => {
     await details.getByRole('button', { name: 'Unbind' }).click();
     await row.locator('[data-column="status"] .badge', { hasText: /^Unbound$/ }).waitFor();
     await details.getByRole('button', { name: 'Unbind' }).waitFor({ state: 'detached' });
-    await a.getByRole('link', { name: 'Number pools' }).click();
+    await a.locator('nav').getByRole('link', { name: 'Number pools', exact: true }).click();
     await usage(a, 'Acme rides', '上海', 0, 2).waitFor();
     expect(pageErrors).toEqual([]);
     await context.close();
@@ -135,12 +135,12 @@ describe('dashboard: number pools in the browser (P1, P4, P5, P9)', () => {
     const bound = (await http(Q.bind, { app: rides, input: { a: '13700000001', b: '13700000002', city: '上海' } }, acme.keys.admin)).bind;
     await usage(s, 'Acme rides', '上海', 1, 2).waitFor();
 
-    await s.getByRole('link', { name: 'Bindings' }).click();
+    await s.locator('nav').getByRole('link', { name: 'Bindings', exact: true }).click();
     await s.locator(`[data-testid="binding-list"] tr[data-binding="${bound.id}"]`).click();
     await s.locator('[data-testid="binding-details"] [data-fact="a"]', { hasText: '+8613700000001' }).waitFor();
     expect(await s.getByRole('button', { name: 'Unbind' }).count()).toBe(0);
 
-    await s.getByRole('link', { name: 'Privacy apps' }).click();
+    await s.locator('nav').getByRole('link', { name: 'Privacy apps', exact: true }).click();
     await s.locator('[data-testid="privacy-app-list"] tr[data-app="Acme rides"]').waitFor();
     expect(await s.getByRole('button', { name: 'Rotate secret' }).count()).toBe(0);
     expect(await s.locator('[data-testid="privacy-app-create"]').count()).toBe(0);
@@ -155,7 +155,7 @@ describe('dashboard: number pools in the browser (P1, P4, P5, P9)', () => {
     const extra = await apiNumbers(t, acme, ['021 5561 0009']);
     const { context, page: a, pageErrors } = await openUser(browser, t.url);
     await signIn(a, acme.keys.admin);
-    await a.getByRole('link', { name: 'Privacy apps' }).click();
+    await a.locator('nav').getByRole('link', { name: 'Privacy apps', exact: true }).click();
     const rides = a.locator('[data-testid="privacy-app-list"] tr[data-app="Acme rides"]');
     await rides.locator('[data-column="keys"] [data-key]', { hasText: 'Switch' }).waitFor();
 

@@ -64,7 +64,7 @@ describe('dashboard: qualifications in the browser (Q1, Q3, Q4)', () => {
     await a.locator('[data-testid="live-indicator"]', { hasText: 'Live' }).waitFor();
     await screenshot(a, '01-tenant-overview');
 
-    await a.getByRole('link', { name: 'Qualifications' }).click();
+    await a.locator('nav').getByRole('link', { name: 'Qualifications', exact: true }).click();
     await a.getByText('No qualifications yet.').waitFor();
     await a.getByRole('link', { name: 'New qualification' }).click();
     await a.locator('input[name="companyName"]').fill('Acme Telecom Ltd');
@@ -86,7 +86,7 @@ describe('dashboard: qualifications in the browser (Q1, Q3, Q4)', () => {
 
     await b.locator('[data-testid="event-feed"] tr', { hasText: 'Qualification status changed' }).waitFor();
     await screenshot(b, '04-operator-event-feed');
-    await b.getByRole('link', { name: 'Qualifications' }).click();
+    await b.locator('nav').getByRole('link', { name: 'Qualifications', exact: true }).click();
     const queued = row(b, 'review-queue', 'Acme Telecom Ltd');
     await queued.waitFor();
     await screenshot(b, '05-operator-queue');
@@ -113,7 +113,7 @@ describe('dashboard: qualifications in the browser (Q1, Q3, Q4)', () => {
   it('a SUPERVISOR sees the qualifications read-only; a reload keeps the session, sign-out ends it', async () => {
     const { page, context } = await openUser(browser, t.url);
     await signIn(page, acme.keys.supervisor);
-    await page.getByRole('link', { name: 'Qualifications' }).click();
+    await page.locator('nav').getByRole('link', { name: 'Qualifications', exact: true }).click();
     await row(page, 'qualification-list', 'Acme Telecom Ltd').locator('.badge', { hasText: 'Approved' }).waitFor();
     expect(await page.getByRole('link', { name: 'New qualification' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Approve' }).count()).toBe(0);
@@ -131,7 +131,7 @@ describe('dashboard: qualifications in the browser (Q1, Q3, Q4)', () => {
   it('Q1, Q4: an invalid credit code and a refused document are shown under their fields (extensions.field)', async () => {
     const { page, context } = await openUser(browser, t.url);
     await signIn(page, acme.keys.admin);
-    await page.getByRole('link', { name: 'Qualifications' }).click();
+    await page.locator('nav').getByRole('link', { name: 'Qualifications', exact: true }).click();
     await page.getByRole('link', { name: 'New qualification' }).click();
     await page.locator('input[name="companyName"]').fill('Typo Ltd');
     await page.locator('input[name="creditCode"]').fill('91350100M000100Y44');
@@ -177,14 +177,14 @@ describe('dashboard: qualifications in the browser (Q1, Q3, Q4)', () => {
     const tenant = await openUser(browser, t.url);
     const a = tenant.page;
     await signIn(a, gamma.keys.admin);
-    await a.getByRole('link', { name: 'Qualifications' }).click();
+    await a.locator('nav').getByRole('link', { name: 'Qualifications', exact: true }).click();
     const mine = row(a, 'qualification-list', 'Gamma Blurry Scan Ltd');
     await mine.locator('.badge', { hasText: 'Pending review' }).waitFor();
 
     const operator = await openUser(browser, t.url);
     const b = operator.page;
     await signIn(b, t.operatorKey);
-    await b.getByRole('link', { name: 'Qualifications' }).click();
+    await b.locator('nav').getByRole('link', { name: 'Qualifications', exact: true }).click();
     await row(b, 'review-queue', 'Gamma Blurry Scan Ltd').getByRole('button', { name: 'Reject' }).click();
     const dialog = b.getByRole('dialog');
     await dialog.locator('textarea[name="reason"]').fill('The business licence scan is unreadable');

@@ -97,7 +97,7 @@ describe('dashboard: voice messages and minute packages (V1, V2, V3)', () => {
     expect(await bars.getAttribute('data-remaining')).toBe('9995');
     await screenshot(page, 'v02-package-bars');
 
-    await page.getByRole('link', { name: 'Voice messages' }).click();
+    await page.locator('nav').getByRole('link', { name: 'Voice messages', exact: true }).click();
     await page.locator('[data-testid="voice-numbers"] tr[data-number]').waitFor();
     const rows = page.locator('[data-testid="voice-messages"] tr[data-message]');
     await expect.poll(() => rows.count()).toBe(3);
@@ -146,7 +146,7 @@ describe('dashboard: statements (M2)', () => {
     const { context, page, pageErrors } = await openUser(browser, t.url);
     await signIn(page, acme.keys.supervisor);
     await page.locator('[data-testid="live-indicator"]', { hasText: 'Live' }).waitFor();
-    await page.getByRole('link', { name: 'Statements' }).click();
+    await page.locator('nav').getByRole('link', { name: 'Statements', exact: true }).click();
     await page.locator('[data-testid="statement-list"]').getByText('No statement yet').waitFor();
 
     // the month closes while the page is open: it joins the list (STATEMENT_CLOSED)
