@@ -187,6 +187,7 @@ export const MUTATION_ROLES: Readonly<Record<string, readonly Role[]>> = {
   reportSms: ['OPERATOR', 'TENANT_ADMIN', 'PARTNER'],
   // V3: a voice app's messages are sent by its tenant's admin or its PARTNER keys, and reported by the switch
   createVoiceApp: ADMIN,
+  rotateVoiceAppSecret: ADMIN,
   openVoiceNumbers: ADMIN,
   buyVoicePackage: ADMIN,
   sendVoiceMessage: ['TENANT_ADMIN', 'PARTNER'],

@@ -28,5 +28,6 @@ import '../modules/calls/calls.volume.graphql.js';
 import '../modules/statements/statements.graphql.js';
 import '../modules/voice/voice.graphql.js';
 import '../modules/voice/voice.messages.graphql.js';
+import '../modules/voice/voice.push.graphql.js';
 
 export const schema = enforceMutationPolicy(builder.toSchema({ sortSchema: true }));

@@ -1,19 +1,16 @@
 // P1, P2, P6: privacy apps, their mode (fixed for life), callback URLs and signing secrets.
-import { randomBytes } from 'node:crypto';
-import { sql, type Kysely } from 'kysely';
 import type { ServiceContext } from '../../context.js';
-import type { Database } from '../../db/database.js';
 import { inTransaction, type Tx } from '../../db/transaction.js';
 import { DomainError } from '../../errors.js';
 import { findScoped, lockScoped, requireTenantAdmin, scopedFrom } from '../../access/scope.js';
 import { textLength } from '../../shared/text.js';
+import { addSecret, checkOverlap, DEFAULT_SECRET_OVERLAP_SECONDS, rotateSecret } from '../../shared/app-secrets.js';
 import { invalid, wrongMode } from './privacy.codes.js';
 import { checkUrl, parseParty } from './privacy.input.js';
 import { PRIVACY_MODES, type PrivacyApp, type PrivacyMode } from './privacy.table.js';
 
-/** How long the previous secret still signs and is accepted after a rotation, unless told: 24 hours; at most 7 days. */
-export const DEFAULT_SECRET_OVERLAP_SECONDS = 86_400;
-export const MAX_SECRET_OVERLAP_SECONDS = 7 * 86_400;
+// shared with voice apps (shared/app-secrets.ts); named here too for the privacy module's callers
+export { DEFAULT_SECRET_OVERLAP_SECONDS, MAX_SECRET_OVERLAP_SECONDS, signingSecrets } from '../../shared/app-secrets.js';
 
 export interface PrivacyAppInput {
   name: string;
@@ -35,8 +32,6 @@ export interface IssuedAppSecret {
   secret: string;
   previousValidUntil: Date | null;
 }
-
-const newSecret = () => `whsec_${randomBytes(32).toString('base64url')}`;
 
 function checkName(raw: string | null | undefined): string {
   const name = (raw ?? '').trim();
@@ -80,7 +75,6 @@ export async function createPrivacyApp(ctx: ServiceContext, input: PrivacyAppInp
     throw invalid('extensionLength', 'an AXE app has extensions of 1 to 4 digits');
   const urls = { status_url: checkUrl(input.statusUrl, 'statusUrl'), cdr_url: checkUrl(input.cdrUrl, 'cdrUrl'), sms_url: checkUrl(input.smsUrl, 'smsUrl') };
   const control = callControl(input.mode, input);
-  const secret = newSecret();
   return inTransaction(ctx, async (tx) => {
     await nameTaken(tx, tenantId, name);
     const app = await tx.trx
@@ -99,7 +93,7 @@ export async function createPrivacyApp(ctx: ServiceContext, input: PrivacyAppInp
       })
       .returningAll()
       .executeTakeFirstOrThrow();
-    await tx.trx.insertInto('privacy_app_secrets').values({ app_id: app.id, tenant_id: tenantId, secret, created_at: tx.now, valid_until: null }).execute();
+    const secret = await addSecret(tx, 'privacy_apps', app);
     await emitAppChanged(tx, app, 'CREATED');
     return { app, secret, previousValidUntil: null };
   });
@@ -137,44 +131,14 @@ export async function updatePrivacyApp(ctx: ServiceContext, appId: string, input
  */
 export async function rotateAppSecret(ctx: ServiceContext, appId: string, overlapSeconds = DEFAULT_SECRET_OVERLAP_SECONDS): Promise<IssuedAppSecret> {
   requireTenantAdmin(ctx.actor, 'a TENANT_ADMIN rotates app secrets');
-  if (!Number.isInteger(overlapSeconds) || overlapSeconds < 0 || overlapSeconds > MAX_SECRET_OVERLAP_SECONDS)
-    throw invalid('overlapSeconds', `0 to ${MAX_SECRET_OVERLAP_SECONDS} seconds (7 days)`);
-  const secret = newSecret();
+  checkOverlap(overlapSeconds, invalid);
   return inTransaction(ctx, async (tx) => {
     const app = await lockScoped(tx, ctx.actor, 'privacy_apps', appId, 'privacy app', 'appId');
-    const until = new Date(tx.now.getTime() + overlapSeconds * 1000);
-    await tx.trx
-      .updateTable('privacy_app_secrets')
-      .set((eb) => ({ valid_until: eb.fn('least', [eb.fn.coalesce('valid_until', eb.val(until)), eb.val(until)]) }))
-      .where('app_id', '=', app.id)
-      .where((eb) => eb.or([eb('valid_until', 'is', null), eb('valid_until', '>', tx.now)]))
-      .execute();
-    await tx.trx.insertInto('privacy_app_secrets').values({ app_id: app.id, tenant_id: app.tenant_id, secret, created_at: tx.now, valid_until: null }).execute();
-    const updated = await tx.trx
-      .updateTable('privacy_apps')
-      .set({ secret_created_at: tx.now, previous_secret_valid_until: until, updated_at: tx.now })
-      .where('id', '=', app.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const { secret, previousValidUntil } = await rotateSecret(tx, 'privacy_apps', app, overlapSeconds);
+    const updated = await tx.trx.selectFrom('privacy_apps').selectAll().where('id', '=', app.id).executeTakeFirstOrThrow();
     await emitAppChanged(tx, updated, 'SECRET_ROTATED');
-    return { app: updated, secret, previousValidUntil: until };
+    return { app: updated, secret, previousValidUntil };
   });
-}
-
-/**
- * C3: the secrets that sign an app's deliveries at `now`, newest first (during a rotation's
- * overlap, two). System work only (the webhook sender): no key reads secrets.
- */
-export async function signingSecrets(db: Kysely<Database>, appId: string, now: Date): Promise<string[]> {
-  const rows = await db
-    .selectFrom('privacy_app_secrets')
-    .select('secret')
-    .where('app_id', '=', appId)
-    .where((eb) => eb.or([eb('valid_until', 'is', null), eb('valid_until', '>', now)]))
-    .orderBy(sql`valid_until is null`, 'desc')
-    .orderBy('created_at', 'desc')
-    .execute();
-  return rows.map((r) => r.secret);
 }
 
 async function emitAppChanged(tx: Tx, app: PrivacyApp, change: 'CREATED' | 'UPDATED' | 'SECRET_ROTATED') {

@@ -8,6 +8,8 @@ import { findScoped, requireTenantAdmin, scopedFrom } from '../../access/scope.j
 import { characterCount } from '../../shared/text.js';
 import { requireApprovedQualification } from '../qualifications/qualifications.service.js';
 import { checkUrl } from '../privacy/privacy.input.js';
+import { addSecret } from '../../shared/app-secrets.js';
+import type { IssuedVoiceApp } from './voice.push.js';
 import type { VoiceApp } from './voice.table.js';
 
 export interface VoiceAppInput {
@@ -38,8 +40,8 @@ async function qualificationFor(ctx: ServiceContext, tenantId: string, qualifica
   return approved.id;
 }
 
-/** V1: a TENANT_ADMIN creates a voice-message app (names are unique in the tenant). */
-export async function createVoiceApp(ctx: ServiceContext, input: VoiceAppInput): Promise<VoiceApp> {
+/** V1: a TENANT_ADMIN creates a voice-message app (names are unique in the tenant); its signing secret (C3) is returned this once. */
+export async function createVoiceApp(ctx: ServiceContext, input: VoiceAppInput): Promise<IssuedVoiceApp> {
   const tenantId = requireTenantAdmin(ctx.actor, 'a TENANT_ADMIN creates voice apps');
   const name = checkName(input.name);
   const statusUrl = checkUrl(input.statusUrl, 'statusUrl');
@@ -49,18 +51,19 @@ export async function createVoiceApp(ctx: ServiceContext, input: VoiceAppInput):
     if (await tx.trx.selectFrom('voice_apps').select('id').where('tenant_id', '=', tenantId).where('name', '=', name).executeTakeFirst()) throw taken();
     const app = await tx.trx
       .insertInto('voice_apps')
-      .values({ tenant_id: tenantId, name, qualification_id: qualificationId, status_url: statusUrl, created_by: ctx.actor!.userId, created_at: tx.now, updated_at: tx.now })
+      .values({ tenant_id: tenantId, name, qualification_id: qualificationId, status_url: statusUrl, secret_created_at: tx.now, created_by: ctx.actor!.userId, created_at: tx.now, updated_at: tx.now })
       .returningAll()
       .executeTakeFirstOrThrow();
+    const secret = await addSecret(tx, 'voice_apps', app);
     await emitVoiceAppChanged(tx, app, 'CREATED');
-    return app;
+    return { ...app, secret };
   }).catch((err) => {
     // two creations racing for one name: the second gets the answer it would have got coming later
     throw uniqueViolation(err) === 'voice_apps_tenant_name' ? taken() : err;
   });
 }
 
-async function emitVoiceAppChanged(tx: Tx, app: VoiceApp, change: 'CREATED') {
+export async function emitVoiceAppChanged(tx: Tx, app: VoiceApp, change: 'CREATED' | 'SECRET_ROTATED') {
   await tx.emit({ type: 'VOICE_APP_CHANGED', tenantId: app.tenant_id, appId: app.id, subjectId: app.id, payload: { change, name: app.name } });
 }
 

@@ -200,7 +200,7 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   createVoiceApp: t.field({
     type: VoiceAppRef,
-    description: 'V1: a voice-message app, under an APPROVED STANDARD qualification of the tenant (Q2).',
+    description: 'V1: a voice-message app, under an APPROVED STANDARD qualification of the tenant (Q2); its signing secret (C3) is in `secret`, this once.',
     args: { input: t.arg({ type: VoiceAppInput }) },
     resolve: (_r, { input }, ctx) => createVoiceApp(ctx, { ...input, qualificationId: input.qualificationId?.id ?? null }),
   }),

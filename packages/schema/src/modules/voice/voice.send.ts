@@ -13,6 +13,7 @@ import { requiredText } from '../../shared/input-fields.js';
 import { characterCount } from '../../shared/text.js';
 import { parseNumber } from '../numbers/numbers.phone.js';
 import { holdMinute } from './voice.deduct.js';
+import { pushVoiceStatus } from './voice.push.js';
 import type { VoiceMessage } from './voice.table.js';
 
 /** Characters of a message's text (read out by text-to-speech). */
@@ -114,6 +115,8 @@ async function openNumberOf(tx: Tx, appId: string, fromNumberId: string | null |
 
 /** VOICE_MESSAGE_STATUS_CHANGED, seen by the tenant's keys and the app's PARTNER keys. */
 export async function emitMessageStatus(tx: Tx, m: VoiceMessage): Promise<void> {
+  // C3: a final outcome is pushed to the app's status URL too (voice.push.ts), in this transaction
+  await pushVoiceStatus(tx, m);
   await tx.emit({
     type: 'VOICE_MESSAGE_STATUS_CHANGED',
     tenantId: m.tenant_id,

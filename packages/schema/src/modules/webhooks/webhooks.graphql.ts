@@ -6,11 +6,18 @@ import { statusChangeSubscription } from '../events/events.graphql.js';
 import type { StoredEvent } from '../events/events.service.js';
 import { TenantRef } from '../tenants/tenants.graphql.js';
 import { PrivacyAppRef } from '../privacy/privacy.graphql.js';
+import { VoiceAppRef } from '../voice/voice.graphql.js';
 import { attemptsOf, deliveriesQuery, findDelivery, redeliverDelivery } from './webhooks.service.js';
 import { webhookHealth, type WebhookHealth } from './webhooks.health.js';
-import { DELIVERY_KINDS, DELIVERY_STATUSES, type Delivery, type DeliveryAttempt } from './webhooks.table.js';
+import { APP_KINDS, DELIVERY_KINDS, DELIVERY_STATUSES, type Delivery, type DeliveryAttempt } from './webhooks.table.js';
 
-const DeliveryKindEnum = builder.enumType('DeliveryKind', { values: DELIVERY_KINDS, description: 'C3: which URL of the app: CDR batches, call-status changes, SMS.' });
+const DeliveryKindEnum = builder.enumType('DeliveryKind', {
+  values: DELIVERY_KINDS,
+  description: 'C3: which URL of the app: a privacy app’s CDR batches, call-status changes, SMS; a voice app’s message outcomes (VOICE_STATUS, V3).',
+});
+const DeliveryAppKindEnum = builder.enumType('DeliveryAppKind', { values: APP_KINDS, description: 'Whose delivery: a privacy app’s (app) or a voice app’s (voiceApp).' });
+/** The apps whose deliveries a filter may name. */
+const DELIVERY_APPS = [PrivacyAppRef, VoiceAppRef];
 const DeliveryStatusEnum = builder.enumType('DeliveryStatus', {
   values: DELIVERY_STATUSES,
   description: 'PENDING: an attempt is due at nextAttemptAt; DELIVERED: a 2xx came in time; DEAD: 7 attempts failed (redeliverDelivery sends it again).',
@@ -36,7 +43,9 @@ export const DeliveryRef = builder.loadableNode('Delivery', {
     deliveryId: t.exposeString('id', { description: 'The `Callplane-Delivery-Id` header: the same on every retry, for the receiver to drop duplicates.' }),
     kind: t.field({ type: DeliveryKindEnum, resolve: (d) => d.kind }),
     status: t.field({ type: DeliveryStatusEnum, resolve: (d) => d.status }),
-    app: t.field({ type: PrivacyAppRef, nullable: true, resolve: (d) => d.app_id }),
+    appKind: t.field({ type: DeliveryAppKindEnum, resolve: (d) => d.app_kind }),
+    app: t.field({ type: PrivacyAppRef, nullable: true, description: 'The privacy app; null for a voice app’s delivery (voiceApp).', resolve: (d) => (d.app_kind === 'PRIVACY' ? d.app_id : null) }),
+    voiceApp: t.field({ type: VoiceAppRef, nullable: true, description: 'The voice app (VOICE_STATUS); null for a privacy app’s delivery (app).', resolve: (d) => (d.app_kind === 'VOICE' ? d.app_id : null) }),
     url: t.exposeString('url'),
     itemCount: t.exposeInt('item_count', { description: 'CDRs in the batch (at most 50); 1 for the other kinds.' }),
     items: t.field({ type: 'JSON', description: 'The `items` of the request body.', resolve: (d) => d.payload }),
@@ -60,9 +69,9 @@ export const DeliveryRef = builder.loadableNode('Delivery', {
 builder.queryFields((t) => ({
   deliveries: t.connection({
     type: DeliveryRef,
-    description: 'C3: the webhook deliveries the key may see (own tenant; a PARTNER key: its app), newest first.',
+    description: 'C3: the webhook deliveries the key may see (own tenant; a PARTNER key: its app), newest first; appId: a PrivacyApp or a VoiceApp.',
     authScopes: { authenticated: true },
-    args: { status: t.arg({ type: DeliveryStatusEnum, required: false }), appId: t.arg.globalID({ for: PrivacyAppRef, required: false }) },
+    args: { status: t.arg({ type: DeliveryStatusEnum, required: false }), appId: t.arg.globalID({ for: DELIVERY_APPS, required: false }) },
     resolve: (_r, args, ctx) => keysetConnection(args, deliveriesQuery(ctx, { status: args.status, appId: args.appId?.id }), 'deliveries'),
   }),
   delivery: t.field({
@@ -91,7 +100,7 @@ builder.queryField('webhookHealth', (t) =>
     type: WebhookHealthRef,
     description: 'C3: failing deliveries and dead letters the key may see (own tenant; a PARTNER key: its app), by app.',
     authScopes: { authenticated: true },
-    args: { appId: t.arg.globalID({ for: PrivacyAppRef, required: false }) },
+    args: { appId: t.arg.globalID({ for: DELIVERY_APPS, required: false, description: 'A PrivacyApp or a VoiceApp.' }) },
     resolve: (_r, args, ctx) => webhookHealth(ctx, { appId: args.appId?.id }),
   }),
 );

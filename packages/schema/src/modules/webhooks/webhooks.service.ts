@@ -1,18 +1,25 @@
-// C3: webhook deliveries of privacy apps: queued in the transaction of the change they report,
+// C3: webhook deliveries of privacy and voice apps: queued in the transaction of the change they report,
 // read through the policy, and redelivered by hand once dead.
 import type { ServiceContext } from '../../context.js';
 import { inTransaction, type Tx } from '../../db/transaction.js';
 import { DomainError, ForbiddenError } from '../../errors.js';
 import { findScoped, lockScoped, requireActor, scopedFrom, validIds } from '../../access/scope.js';
 import { scheduleJob } from '../../jobs/schedule.js';
-import type { Delivery, DeliveryAttempt, DeliveryKind, DeliveryStatus } from './webhooks.table.js';
+import type { Database } from '../../db/database.js';
+import type { AppKind, Delivery, DeliveryAttempt, DeliveryKind, DeliveryStatus } from './webhooks.table.js';
 
 /** C3: a CDR request carries at most this many CDRs; call-status changes and SMS go one per request. */
 export const MAX_CDRS_PER_DELIVERY = 50;
 /** The job that makes a delivery's next attempt (webhooks.send.ts). */
 export const DELIVER_TASK = 'webhooks.deliver';
 
-const URL_OF = { CDR: 'cdr_url', CALL_STATUS: 'status_url', SMS: 'sms_url' } as const;
+/** Each kind's app (table and kind) and URL column: privacy apps' three URLs, voice apps' status URL. */
+const TARGET_OF = {
+  CDR: { apps: 'privacy_apps', appKind: 'PRIVACY', url: 'cdr_url' },
+  CALL_STATUS: { apps: 'privacy_apps', appKind: 'PRIVACY', url: 'status_url' },
+  SMS: { apps: 'privacy_apps', appKind: 'PRIVACY', url: 'sms_url' },
+  VOICE_STATUS: { apps: 'voice_apps', appKind: 'VOICE', url: 'status_url' },
+} as const satisfies Record<DeliveryKind, { apps: keyof Database; appKind: AppKind; url: string }>;
 
 /** The job of a delivery's next attempt, one per delivery (its key): due at `at` by the injected clock. */
 export async function scheduleAttempt(tx: Pick<Tx, 'trx' | 'now'>, deliveryId: string, at: Date): Promise<void> {
@@ -36,8 +43,10 @@ export async function emitDeliveryChanged(tx: Tx, d: Delivery): Promise<void> {
  */
 export async function enqueueDelivery(tx: Tx, p: { appId: string; kind: DeliveryKind; items: readonly unknown[] }): Promise<Delivery[]> {
   if (!p.items.length) return [];
-  const app = await tx.trx.selectFrom('privacy_apps').select(['id', 'tenant_id', URL_OF[p.kind]]).where('id', '=', p.appId).executeTakeFirstOrThrow();
-  const url = (app as Record<string, unknown>)[URL_OF[p.kind]] as string | null;
+  const target = TARGET_OF[p.kind];
+  // the apps tables share these columns: typed as one of them
+  const app = await tx.trx.selectFrom(target.apps as 'privacy_apps').select(['id', 'tenant_id', target.url as 'status_url']).where('id', '=', p.appId).executeTakeFirstOrThrow();
+  const url = (app as Record<string, unknown>)[target.url] as string | null;
   if (!url) return [];
   const size = p.kind === 'CDR' ? MAX_CDRS_PER_DELIVERY : 1;
   const batches: unknown[][] = [];
@@ -48,6 +57,7 @@ export async function enqueueDelivery(tx: Tx, p: { appId: string; kind: Delivery
       batches.map((items) => ({
         tenant_id: app.tenant_id,
         app_id: app.id,
+        app_kind: target.appKind,
         kind: p.kind,
         url,
         payload: JSON.stringify(items),

@@ -1,15 +1,20 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 
-export const DELIVERY_KINDS = ['CDR', 'CALL_STATUS', 'SMS'] as const;
+export const DELIVERY_KINDS = ['CDR', 'CALL_STATUS', 'SMS', 'VOICE_STATUS'] as const;
 export type DeliveryKind = (typeof DELIVERY_KINDS)[number];
 export const DELIVERY_STATUSES = ['PENDING', 'DELIVERED', 'DEAD'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+/** Whose delivery: a privacy app's (CDR, CALL_STATUS, SMS) or a voice app's (VOICE_STATUS); migration 0017. */
+export const APP_KINDS = ['PRIVACY', 'VOICE'] as const;
+export type AppKind = (typeof APP_KINDS)[number];
 
 /** C3: one signed request to an app's URL, retried on the fixed schedule under the same id. */
 export interface DeliveriesTable {
   id: Generated<string>;
   tenant_id: string;
+  /** The privacy or voice app (app_kind says which): the column the APP read rule scopes by. */
   app_id: string;
+  app_kind: ColumnType<AppKind, AppKind | undefined, never>;
   kind: DeliveryKind;
   url: string;
   /** The items of the request body (a CDR batch: at most 50). */
