@@ -79,7 +79,7 @@ function latencies(seen: Seen[], committed: Map<string, SentEvent>) {
   }
   const fromCommit = [...first].map(([id, t]) => t - committed.get(id)!.committed).sort((a, b) => a - b);
   const fromSend = [...first].map(([id, t]) => t - committed.get(id)!.sent).sort((a, b) => a - b);
-  return { shown: first.size, fromCommit, fromSend };
+  return { shown: first.size, first, fromCommit, fromSend };
 }
 
 export const dashboard: Bench = async ({ check, args }) => {
@@ -182,6 +182,9 @@ export const dashboard: Bench = async ({ check, args }) => {
     report('bare page + bare ws', theirs, heaps.bare.samples, long.bare);
     const sub = latencies(node, committed);
     console.log(`${'subscription in node'.padEnd(22)} got ${sub.shown} events; commit → arrival: p50 ${ms(pct(sub.fromCommit, 50))}, p99 ${ms(pct(sub.fromCommit, 99))}, max ${ms(sub.fromCommit.at(-1) ?? NaN)}`);
+    // the page's own share, event by event: from the same event's arrival in Node to its row on screen (a loaded server drops out)
+    const own = [...mine.first].flatMap(([id, t]) => (sub.first.has(id) ? [t - sub.first.get(id)!] : [])).sort((a, b) => a - b);
+    console.log(`${'page after node'.padEnd(22)} ${own.length} events; node arrival → row: p50 ${ms(pct(own, 50))}, p99 ${ms(pct(own, 99))}, max ${ms(own.at(-1) ?? NaN)}`);
     const p99 = pct(mine.fromCommit, 99);
     const growth = heaps.calls.samples.at(-1)! / heaps.calls.samples[0]!;
     const applied = (await liveCount())?.trim() === `${driver.live.size} live`;
