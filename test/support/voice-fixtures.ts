@@ -128,7 +128,7 @@ const API = {
   approve: `mutation($id: ID!) { reviewQualification(id: $id, decision: APPROVE) { status } }`,
   topUp: `mutation($t: ID!) { topUpBalance(tenantId: $t, amount: "5000") { amount } }`,
   import: `mutation($rows: [NumberImportRow!]!) { importNumbers(rows: $rows) { errors { row field message } } }`,
-  app: `mutation($name: String!) { createVoiceApp(input: { name: $name }) { id } }`,
+  app: `mutation($name: String!, $statusUrl: String) { createVoiceApp(input: { name: $name, statusUrl: $statusUrl }) { id secret } }`,
   open: `mutation($app: ID!) { openVoiceNumbers(input: { appId: $app, count: 1, city: "苏州" }) { numbers { id } } }`,
   buy: `mutation($minutes: Int!) { buyVoicePackage(input: { minutes: $minutes }) { id } }`,
 };
@@ -143,14 +143,19 @@ export async function apiVoiceTenant(t: TestApp, tenant: TenantFixture): Promise
   ok(await t.gql(API.topUp, { t: gid('Tenant', tenant.tenantId) }));
 }
 
-/** V1 through the API: the admin creates a voice app and opens one number of Suzhou for it (stock imported by the OPERATOR); a PARTNER key of it. */
-export async function apiVoiceApp(t: TestApp, tenant: TenantFixture, name: string): Promise<{ id: string; gid: string; key: string }> {
+/**
+ * V1 through the API: the admin creates a voice app (its outcomes pushed to `statusUrl` if given)
+ * and opens one number of Suzhou for it (stock imported by the OPERATOR); a PARTNER key of it, and
+ * the app's signing secret (C3) as createVoiceApp showed it.
+ */
+export async function apiVoiceApp(t: TestApp, tenant: TenantFixture, name: string, opts: { statusUrl?: string } = {}): Promise<{ id: string; gid: string; key: string; secret: string }> {
   const imported = ok(await t.gql(API.import, { rows: [{ number: `0512-6560 ${String(++suzhou).padStart(4, '0')}`, type: 'LOCAL', province: '江苏', city: '苏州', carrier: 'CHINA_TELECOM' }] }));
   if (imported.importNumbers.errors.length) throw new Error(JSON.stringify(imported.importNumbers.errors));
-  const appGid = ok(await t.gql(API.app, { name }, tenant.keys.admin)).createVoiceApp.id as string;
+  const created = ok(await t.gql(API.app, { name, statusUrl: opts.statusUrl ?? null }, tenant.keys.admin)).createVoiceApp;
+  const appGid = created.id as string;
   ok(await t.gql(API.open, { app: appGid }, tenant.keys.admin));
   const id = Buffer.from(appGid, 'base64').toString().split(':')[1]!;
-  return { id, gid: appGid, key: (await voicePartner(voiceWorldOf(t), tenant.tenantId, id)).secret };
+  return { id, gid: appGid, key: (await voicePartner(voiceWorldOf(t), tenant.tenantId, id)).secret, secret: created.secret as string };
 }
 
 /** V2 through the API: the admin buys a custom package of `minutes`. */

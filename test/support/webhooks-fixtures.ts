@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { enqueueDelivery, inTransaction, type DeliveryKind } from '@callplane/schema';
 import type { TestApp } from './app.js';
 import { gid, ok } from './graphql.js';
@@ -8,6 +10,15 @@ export { startReceiver, type Received } from './webhook-receiver.js';
 /** Queues `items` for the app (row id) as the system would, in one transaction. */
 export async function enqueue(t: TestApp, appId: string, kind: DeliveryKind, items: unknown[]) {
   return inTransaction(t.app.systemContext(), (tx) => enqueueDelivery(tx, { appId, kind, items }));
+}
+
+/** The README's verification snippet ("Verifying Callplane's webhooks"), exactly as printed there, run as a receiver would. */
+export function readmeVerifier(): (header: string, rawBody: string, secret: string, nowSeconds?: number) => boolean {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.split("## Verifying Callplane's webhooks")[1];
+  const code = section?.match(/```js\n([\s\S]*?)```/)?.[1];
+  if (!code) throw new Error('README has no verification snippet');
+  return new Function('require', `${code}\nreturn verifyCallplaneSignature;`)(createRequire(import.meta.url));
 }
 
 const Q = {
