@@ -4,6 +4,8 @@ import { callStatusItem, type StoredCallEvent } from '../calls/calls.status.js';
 import type { Cdr } from '../calls/calls.table.js';
 import { smsItem } from '../sms/sms.report.js';
 import type { Sms } from '../sms/sms.table.js';
+import { voiceStatusItem } from '../voice/voice.push.js';
+import type { VoiceMessage } from '../voice/voice.table.js';
 import { cdrItem } from './webhooks.cdr.js';
 import { deliveryBody } from './webhooks.post.js';
 import type { Delivery } from './webhooks.table.js';
@@ -38,5 +40,9 @@ describe('C3/C4: the README describes the webhook bodies', () => {
     const example = JSON.parse(bodies.slice(bodies.indexOf('```json') + 7, bodies.lastIndexOf('```')));
     expect(example.kind).toBe('SMS');
     expect(keys(example.items[0])).toEqual(keys(item));
+  });
+
+  it('V3: the voice message outcome item has the fields the README lists', () => {
+    expect(documented('Voice message outcome')).toEqual(keys(voiceStatusItem({ queued_at: at, reported_at: at } as unknown as VoiceMessage, '+862155500001')));
   });
 });
