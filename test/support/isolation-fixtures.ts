@@ -8,7 +8,7 @@ import type { TestApp } from './app.js';
 import type { TenantFixture } from './context.js';
 import { gid, ok } from './graphql.js';
 import { privacyApps } from './privacy-fixtures.js';
-import { isolationDeliveries } from './webhooks-fixtures.js';
+import { isolationDeliveries, isolationVoiceDeliveries } from './webhooks-fixtures.js';
 import { isolationCalls } from './calls-fixtures.js';
 import { isolationSms } from './sms-fixtures.js';
 import { isolationVoiceMessages } from './voice-fixtures.js';
@@ -170,7 +170,9 @@ export async function isolationWorld(t: TestApp): Promise<IsolationWorld> {
   await isolationDeliveries(t, [{ tenantKey: A.keys.admin, appId: apps.app1 }, { tenantKey: B.keys.admin, appId: apps.app3 }]);
   await isolationCalls(t, [{ tag: 'A', adminKey: A.keys.admin, x: '+862155600001' }, { tag: 'B', adminKey: B.keys.admin, x: '+862155600011' }]);
   await isolationSms(t, [{ tag: 'A', adminKey: A.keys.admin, x: '+862155600001', party: '13800000003' }, { tag: 'B', adminKey: B.keys.admin, x: '+862155600011', party: '13900000001' }]);
-  const [voiceA] = await isolationVoiceMessages(t, [{ tenantId: A.tenantId, adminKey: A.keys.admin }, { tenantId: B.tenantId, adminKey: B.keys.admin }]);
+  const voiceApps = await isolationVoiceMessages(t, [{ tenantId: A.tenantId, adminKey: A.keys.admin }, { tenantId: B.tenantId, adminKey: B.keys.admin }]);
+  const [voiceA] = voiceApps;
+  await isolationVoiceDeliveries(t, voiceApps.map((v) => v.appId));
   await isolationStatements(t, [A, B]);
   const system = t.app.systemContext();
   const partnerOf = async (tenant: TenantFixture, appId: string, name: string) => {

@@ -44,3 +44,19 @@ export async function isolationDeliveries(t: TestApp, apps: { tenantKey: string;
   for (const { tenantKey, appId } of apps) ok(await t.gql(Q.update, { id: gid('PrivacyApp', appId), input: { cdrUrl: null } }, tenantKey));
   await receiver.close();
 }
+
+/**
+ * V3 rows for the isolation matrix: a VOICE_STATUS delivery of each voice app (row ids), sent to a
+ * local receiver and DELIVERED, with its attempt. The status URL is set for it only (voice apps have
+ * no update mutation: written as the fixture's apps are), so that later outcomes push nothing.
+ */
+export async function isolationVoiceDeliveries(t: TestApp, voiceAppIds: string[]): Promise<void> {
+  const receiver = await startReceiver();
+  const statusUrl = (url: string | null) => t.app.db.updateTable('voice_apps').set({ status_url: url }).where('id', 'in', voiceAppIds).execute();
+  await statusUrl(receiver.url);
+  const ids: string[] = [];
+  for (const appId of voiceAppIds) ids.push((await enqueue(t, appId, 'VOICE_STATUS', [{ messageId: `isolation-${appId}`, status: 'ANSWERED' }]))[0]!.id);
+  for (const id of ids) await t.afterJobs(async () => ok(await t.gql(Q.delivery, { id: gid('Delivery', id) })).delivery?.status, (s) => s === 'DELIVERED', 'voice status delivery');
+  await statusUrl(null);
+  await receiver.close();
+}
