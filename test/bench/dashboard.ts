@@ -179,6 +179,7 @@ export const dashboard: Bench = async ({ check, args }) => {
     // the page shows only the rows in its scroll box: its count of live calls says whether it applied every event
     console.log(`calls live: ${driver.live.size} at the switch, the page says "${await liveCount()}"; call rows in the page's DOM: ${await rows()}`);
     report('live calls page', mine, heaps.calls.samples, long.calls);
+    console.log(`${''.padEnd(22)} its heap samples: ${heaps.calls.samples.map(mb).join(', ')}`);
     report('bare page + bare ws', theirs, heaps.bare.samples, long.bare);
     const sub = latencies(node, committed);
     console.log(`${'subscription in node'.padEnd(22)} got ${sub.shown} events; commit → arrival: p50 ${ms(pct(sub.fromCommit, 50))}, p99 ${ms(pct(sub.fromCommit, 99))}, max ${ms(sub.fromCommit.at(-1) ?? NaN)}`);
