@@ -207,7 +207,7 @@ async function voiceUsage(tx: Tx, tenantId: string, w: UsageWindow, start: Date)
   return r.rows;
 }
 
-const lateNote = (g: Late, what: string) => (g.late ? `, ${g.late} of them ${what} in ${g.late_months}, reported after that month’s statement closed` : '');
+const lateNote = (g: Late, what: string) => (g.late ? `, ${g.late} of them ${what} in ${g.late_months}, reported too late for that month’s statement` : '');
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 const describeUsage = (g: UsageGroup) =>

@@ -211,32 +211,37 @@ describe('M2: monthly statements', () => {
     const decCdrs = async () => (await sourcesOfLine(ctx, (await lines(dec))[0]!, { first: 10 })).edges.map((e) => e!.node.cdr!.id);
     const decBefore = await decCdrs();
     // the switch reports in January a call that ended on 20 December (2 minutes), after December closed;
-    // and a call that ended at 00:02 on 1 February in Shanghai, stored before January's close
+    // and a call that ended at 00:02 on 1 February in Shanghai, stored before January's close; and
+    // one of January's last seconds stored in the minute before the close (USAGE_SETTLE_MS: February's)
     at('2027-01-10T00:00:00Z');
     await reportCallEvents(s.w.ctx(partner), call(90, new Date('2026-12-20T00:00:00Z')));
     at('2027-01-31T16:03:00Z');
     await reportCallEvents(s.w.ctx(partner), call(30, new Date('2027-01-31T16:02:00Z')));
+    at('2027-01-31T16:09:30Z');
+    await reportCallEvents(s.w.ctx(partner), call(40, new Date('2027-01-31T15:59:50Z')));
     at('2027-01-31T16:10:00Z');
     await sweepDueStatements(s.w.ctx());
     const jan = (await statementOf(acme.tenantId, '2027-01'))!;
     const [line, ...more] = await lines(jan);
     expect(more).toEqual([]);
     expect(line).toMatchObject({ kind: 'CALL_MINUTES', quantity: 2, unit_price: '0.250', amount: '0.500' });
-    expect(line!.description).toBe('Call minutes, privacy app m2 app (1 call, 1 of them ended in 2026-12, reported after that month’s statement closed), 2027-01');
+    expect(line!.description).toBe('Call minutes, privacy app m2 app (1 call, 1 of them ended in 2026-12, reported too late for that month’s statement), 2027-01');
     const janCdrs = (await sourcesOfLine(ctx, line!, { first: 10 })).edges.map((e) => e!.node.cdr!);
     expect(janCdrs.map((c) => [c.ended_at, c.billable_minutes])).toEqual([[new Date('2026-12-20T00:00:00Z'), 2]]);
     // December's statement is as it was: its sources do not take the late call in
     expect(await decCdrs()).toEqual(decBefore);
-    // February charges the call of its first minutes, and not the late one again
+    // February charges the call of its first minutes and the one stored as January closed, not the late one again
     at('2027-02-28T16:10:00Z');
     await sweepDueStatements(s.w.ctx());
     const feb = (await statementOf(acme.tenantId, '2027-02'))!;
-    expect((await lines(feb)).map((l) => [l.kind, l.quantity, l.amount, l.description])).toEqual([['CALL_MINUTES', 1, '0.250', 'Call minutes, privacy app m2 app (1 call), 2027-02']]);
+    expect((await lines(feb)).map((l) => [l.kind, l.quantity, l.amount, l.description])).toEqual([
+      ['CALL_MINUTES', 2, '0.500', 'Call minutes, privacy app m2 app (2 calls, 1 of them ended in 2027-01, reported too late for that month’s statement), 2027-02'],
+    ]);
     // every minute of the app's CDRs charged exactly once, across the statements
     const charged = await sql<{ n: number }>`select sum(quantity)::int as n from order_lines where kind = 'CALL_MINUTES' and subject_id = ${appId}`.execute(s.w.db);
     const reported = await sql<{ n: number }>`select sum(billable_minutes)::int as n from cdrs where app_id = ${appId}`.execute(s.w.db);
     expect(charged.rows[0]!.n).toBe(reported.rows[0]!.n);
-    expect(charged.rows[0]!.n).toBe(3 + 2 + 2 + 1);
+    expect(charged.rows[0]!.n).toBe(3 + 2 + 2 + 2);
     expect(await closeDueStatements(s.w.ctx(), acme.tenantId)).toEqual([]);
   });
 
@@ -281,7 +286,7 @@ describe('M2: monthly statements', () => {
     const [april, ...none] = await lines((await statementOf(tenantId, '2027-04'))!);
     expect(none).toEqual([]);
     expect(april).toMatchObject({ kind: 'VOICE_MINUTES', quantity: 1, amount: '0.000' });
-    expect(april!.description).toBe('Voice-message minutes, voice app Clinic (1 message, 1 of them answered in 2027-03, reported after that month’s statement closed): paid by the prepaid minute packages (V2, V3)');
+    expect(april!.description).toBe('Voice-message minutes, voice app Clinic (1 message, 1 of them answered in 2027-03, reported too late for that month’s statement): paid by the prepaid minute packages (V2, V3)');
     expect(await sources(april!)).toEqual([['VOICE_MESSAGE', late.id, 1]]);
   });
 
