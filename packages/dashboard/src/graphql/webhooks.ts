@@ -5,6 +5,7 @@ export const DeliveryFields = graphql(`
   fragment DeliveryFields on Delivery {
     id deliveryId kind status url itemCount attemptCount firstAttemptAt lastAttemptAt nextAttemptAt createdAt updatedAt
     app { id name }
+    voiceApp { id name }
     attempts { attempt attemptedAt statusCode latencyMs error }
   }
 `);
