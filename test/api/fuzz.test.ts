@@ -82,14 +82,16 @@ function operation(kind: 'query' | 'mutation', field: GraphQLField<unknown, unkn
 }
 
 describe('fuzz: every argument of every field with wrong, huge, empty and malformed values', () => {
-  it('no answer is masked or a 5xx, and the server stays healthy', async () => {
+  const roots = [
+    ['query', () => schema.getQueryType()!, 1000],
+    ['mutation', () => schema.getMutationType()!, 1000],
+  ] as const;
+  // one test per root type, each with its own time budget: the schema grows with every module
+  it.each(roots)('no answer to a %s is masked or a 5xx, and the server stays healthy', async (kind, rootOf, least) => {
     const counts = { requests: 0, errors: 0, data: 0 };
     const masked: string[] = [];
-    const roots = [
-      ['query', schema.getQueryType()!],
-      ['mutation', schema.getMutationType()!],
-    ] as const;
-    for (const [kind, root] of roots)
+    const root = rootOf();
+    {
       for (const field of Object.values(root.getFields())) {
         if (field.name === 'advanceClock') continue; // moves the test's clock: covered by its own tests
         for (const arg of field.args)
@@ -108,9 +110,10 @@ describe('fuzz: every argument of every field with wrong, huge, empty and malfor
             if (res.status >= 500 || fault) masked.push(`${field.name}(${arg.name}: ${JSON.stringify(bad).slice(0, 40)}) → ${res.status} ${fault?.message ?? ''}`);
           }
       }
-    console.log(`fuzz: ${counts.requests} requests, ${counts.errors} answered with errors, ${counts.data} with data, ${masked.length} masked`);
+    }
+    console.log(`fuzz (${kind}): ${counts.requests} requests, ${counts.errors} answered with errors, ${counts.data} with data, ${masked.length} masked`);
     expect(masked).toEqual([]);
-    expect(counts.requests).toBeGreaterThanOrEqual(1000);
+    expect(counts.requests).toBeGreaterThanOrEqual(least);
     expect((await fetch(`${t.url}/healthz`)).status).toBe(200);
-  }, 120_000);
+  }, 240_000);
 });
