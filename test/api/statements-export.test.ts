@@ -26,7 +26,8 @@ beforeAll(async () => {
   for (const f of [A, B]) ok(await t.gql(`mutation($t: ID!) { topUpBalance(tenantId: $t, amount: "100") { amount } }`, { t: gid('Tenant', f.tenantId) }));
   // a correction whose note a spreadsheet would run as a formula
   ok(await t.gql(`mutation($t: ID!) { adjustBalance(tenantId: $t, amount: "-12.5", note: "=HYPERLINK(\\"http://evil.example\\")") { amount } }`, { t: gid('Tenant', A.tenantId) }));
-  // a credit: a negative line, which the CSV keeps a number
+  // a credit a second later (lines of one kind follow their entries' order): a negative line, which the CSV keeps a number
+  ok(await t.gql(`mutation { advanceClock(seconds: 1) }`));
   ok(await t.gql(`mutation($t: ID!) { adjustBalance(tenantId: $t, amount: "12", note: "goodwill") { amount } }`, { t: gid('Tenant', A.tenantId) }));
   // a voice app whose package gave 2 minutes to one answered message (75 s), a second left unanswered
   const [voice] = await isolationVoiceMessages(t, [{ tenantId: A.tenantId, adminKey: A.keys.admin }]);
