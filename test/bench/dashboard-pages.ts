@@ -95,3 +95,34 @@ export function topSelfTime(profile: { nodes: ProfileNode[]; samples?: number[];
     .map(([name, us]) => `  ${((us / total) * 100).toFixed(1).padStart(5)} %  ${name}`)
     .join('\n');
 }
+
+interface TraceEvent {
+  name: string;
+  ph: string;
+  pid: number;
+  tid: number;
+  dur?: number;
+  args?: { name?: string };
+}
+
+/**
+ * `--profile`: where the busiest renderer's main thread went (a Chromium trace, `devtools.timeline`):
+ * its tasks in all, and the time inside them by kind (script, style, layout, paint, GC …; nested kinds overlap).
+ */
+export function mainThreadTime(trace: { traceEvents: TraceEvent[] }, top = 12): string {
+  const mains = new Set(trace.traceEvents.filter((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain').map((e) => `${e.pid}:${e.tid}`));
+  const byThread = new Map<string, Map<string, number>>();
+  for (const e of trace.traceEvents) {
+    const thread = `${e.pid}:${e.tid}`;
+    if (e.ph !== 'X' || !e.dur || !mains.has(thread)) continue;
+    const names = byThread.get(thread) ?? byThread.set(thread, new Map()).get(thread)!;
+    names.set(e.name, (names.get(e.name) ?? 0) + e.dur);
+  }
+  const [busiest] = [...byThread.values()].sort((a, b) => (b.get('RunTask') ?? 0) - (a.get('RunTask') ?? 0));
+  if (!busiest) return '  (no renderer main thread in the trace)';
+  return [...busiest]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([name, us]) => `  ${(us / 1000).toFixed(0).padStart(7)} ms  ${name}`)
+    .join('\n');
+}

@@ -22,7 +22,7 @@ import { seedOperatorKey, seedTenant } from '../support/context.js';
 import { ok } from '../support/graphql.js';
 import { apiNumbers } from '../support/privacy-fixtures.js';
 import { callDriver, type SentEvent } from './dashboard-driver.js';
-import { bareTablePage, drainSeen, recordRowChanges, topSelfTime, type Seen } from './dashboard-pages.js';
+import { bareTablePage, drainSeen, mainThreadTime, recordRowChanges, topSelfTime, type Seen } from './dashboard-pages.js';
 import { throwAwayDatabase } from './database.js';
 import type { Bench } from './run.js';
 
@@ -146,6 +146,7 @@ export const dashboard: Bench = async ({ check, args }) => {
     console.log(`${rate} events/s for ${minutes} min with ~${live} calls live (heap every ${sampleEvery / 1000} s) …`);
     const profiler = args.includes('--profile') ? await calls.context.newCDPSession(calls.page) : null;
     if (profiler) await profiler.send('Profiler.enable').then(() => profiler.send('Profiler.start'));
+    if (profiler) await browser.startTracing(calls.page, { categories: ['devtools.timeline'] });
     const before = committed.size;
     const running = driver.run(rate, live, minutes * 60_000);
     let done = false;
@@ -159,7 +160,13 @@ export const dashboard: Bench = async ({ check, args }) => {
         await Promise.all([heaps.calls.sample(), heaps.bare.sample()]);
       }
     }
-    await new Promise((r) => setTimeout(r, 2000));
+    // the server may lag on a loaded machine: the Node subscriber has every event, then the page gets a moment to show them
+    const settle = Date.now() + 60_000;
+    while (node.length < committed.size - before && Date.now() < settle) await new Promise((r) => setTimeout(r, 200));
+    await calls.page
+      .locator('[data-testid="live-count"]', { hasText: new RegExp(`^${driver.live.size} live$`) })
+      .waitFor({ timeout: 10_000 })
+      .catch(() => {});
     await collect();
     await Promise.all([heaps.calls.sample(), heaps.bare.sample()]);
 
@@ -171,6 +178,7 @@ export const dashboard: Bench = async ({ check, args }) => {
       );
     };
     if (profiler) console.log(`the page's CPU over the run, by self time:\n${topSelfTime((await profiler.send('Profiler.stop')).profile)}`);
+    if (profiler) console.log(`the busiest page's main thread over the run (trace):\n${mainThreadTime(JSON.parse((await browser.stopTracing()).toString()))}`);
     stopNode();
     await wsClient.dispose();
     const mine = latencies(seen.calls, committed);
