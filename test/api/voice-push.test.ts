@@ -89,8 +89,11 @@ describe('V3: voice message outcomes pushed to the status URL (C3)', () => {
     });
     // the outcome again: ALREADY_REPORTED, nothing more is queued or sent
     expect(await report(app.key, { messageId: m.id, status: 'ANSWERED', durationSeconds: 75 })).toBe('ALREADY_REPORTED');
-    await advance(0);
-    const ofApp = ok(await t.gql(Q.deliveries, { app: app.gid }, A.keys.admin)).deliveries.edges.map((e: any) => e.node);
+    const ofApp = await t.afterJobs(
+      async () => ok(await t.gql(Q.deliveries, { app: app.gid }, A.keys.admin)).deliveries.edges.map((e: any) => e.node),
+      (list) => list.every((d: any) => d.status === 'DELIVERED'),
+      'attempt recorded',
+    );
     expect(ofApp.map((d: any) => [d.kind, d.appKind, d.status, d.app, d.voiceApp?.id])).toEqual([['VOICE_STATUS', 'VOICE', 'DELIVERED', null, app.gid]]);
     expect(receiver.received).toHaveLength(before + 1);
   });
@@ -108,9 +111,10 @@ describe('V3: voice message outcomes pushed to the status URL (C3)', () => {
     const m = await send(app.key, app.gid, 'Nobody home');
     expect(await report(app.key, { messageId: m.id, status: 'UNANSWERED' })).toBe('STORED');
     await received(before + 1);
-    const [d] = ok(await t.gql(Q.deliveries, { app: app.gid }, A.keys.admin)).deliveries.edges.map((e: any) => e.node);
-    expect([d.status, body(receiver.received[before]!).items[0]!.status]).toEqual(['PENDING', 'UNANSWERED']);
-    const first = ok(await t.gql(Q.delivery, { id: d.id }, A.keys.admin)).delivery;
+    const d = { id: gid('Delivery', receiver.received[before]!.headers['callplane-delivery-id'] as string) };
+    const read = async () => ok(await t.gql(Q.delivery, { id: d.id }, A.keys.admin)).delivery;
+    const first = await t.afterJobs(read, (x) => x.attemptCount === 1, 'first attempt');
+    expect([first.status, body(receiver.received[before]!).items[0]!.status]).toEqual(['PENDING', 'UNANSWERED']);
     const t0 = new Date(first.firstAttemptAt).getTime();
     const offsets = [0, 1, 4, 9, 106, 203, 300];
     for (let i = 1; i < offsets.length; i++) {
@@ -118,9 +122,10 @@ describe('V3: voice message outcomes pushed to the status URL (C3)', () => {
       await advance((offsets[i]! - offsets[i - 1]!) * 60 - 1);
       expect(receiver.received.length - before, `before minute ${offsets[i]}`).toBe(i);
       await advance(1);
-      await received(before + i + 1);
+      await t.afterJobs(read, (x) => x.attemptCount === i + 1, `attempt at minute ${offsets[i]}`);
+      expect(receiver.received.length - before, `at minute ${offsets[i]}`).toBe(i + 1);
     }
-    const dead = ok(await t.gql(Q.delivery, { id: d.id }, A.keys.admin)).delivery;
+    const dead = await read();
     expect([dead.status, dead.attemptCount, dead.nextAttemptAt]).toEqual(['DEAD', 7, null]);
     expect(dead.attempts.map((a: any) => (new Date(a.attemptedAt).getTime() - t0) / 60_000)).toEqual(offsets);
     expect(dead.attempts.every((a: any) => a.statusCode === 500)).toBe(true);
@@ -131,7 +136,7 @@ describe('V3: voice message outcomes pushed to the status URL (C3)', () => {
 
     receiver.answerWith(() => 200);
     expect(ok(await t.gql(Q.redeliver, { id: d.id }, A.keys.admin)).redeliverDelivery.status).toBe('PENDING');
-    const delivered = await t.afterJobs(async () => ok(await t.gql(Q.delivery, { id: d.id }, A.keys.admin)).delivery, (x) => x.status === 'DELIVERED', 'redelivery');
+    const delivered = await t.afterJobs(read, (x) => x.status === 'DELIVERED', 'redelivery');
     expect(delivered.attempts.at(-1).statusCode).toBe(200);
     expect(receiver.received).toHaveLength(before + 8);
   });

@@ -37,10 +37,14 @@ export function voiceStatusItem(m: VoiceMessage, from: string | null) {
 /** V3: queues the push of a message's final outcome (nothing for other statuses, nor without a status URL). */
 export async function pushVoiceStatus(tx: Tx, m: VoiceMessage): Promise<void> {
   if (!isFinal(m.status)) return;
-  const from = m.voice_number_id
-    ? ((await tx.trx.selectFrom('voice_numbers').select('e164').where('id', '=', m.voice_number_id).executeTakeFirst())?.e164 ?? null)
-    : null;
-  await enqueueDelivery(tx, { appId: m.app_id, kind: 'VOICE_STATUS', items: [voiceStatusItem(m, from)] });
+  // one query for an app without a status URL (most outcomes of a busy switch's batch, then)
+  const app = await tx.trx
+    .selectFrom('voice_apps')
+    .select((eb) => ['status_url', eb.selectFrom('voice_numbers').select('e164').where('id', '=', m.voice_number_id).as('from')])
+    .where('id', '=', m.app_id)
+    .executeTakeFirst();
+  if (!app?.status_url) return;
+  await enqueueDelivery(tx, { appId: m.app_id, kind: 'VOICE_STATUS', items: [voiceStatusItem(m, app.from ?? null)] });
 }
 
 /**
