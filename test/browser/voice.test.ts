@@ -167,6 +167,9 @@ describe('dashboard: statements (M2)', () => {
     for (const packageLine of await lines.locator('tr[data-line="VOICE_PACKAGE"]').all()) await packageLine.getByRole('button', { name: /Sources/ }).click();
     for (const price of ['1,050.00 CNY', '110.00 CNY']) await lines.locator('[data-testid="statement-sources"] tr[data-source="ORDER_LINE"]', { hasText: price }).waitFor();
     await lines.locator('tr[data-line="VOICE_NUMBER_FEE"]').waitFor();
+    // the answered messages of the first test (V3): package minutes, no money, down to each message
+    await lines.locator('tr[data-line="VOICE_MINUTES"]').getByRole('button', { name: /Sources/ }).click();
+    await lines.locator('[data-testid="statement-sources"] tr[data-source="VOICE_MESSAGE"]', { hasText: /Answered · \d+ s · \d+ min from the packages/ }).first().waitFor();
     await lines.locator('tr[data-line="ADJUSTMENT"]').getByRole('button', { name: /Sources/ }).click();
     await lines.locator('[data-testid="statement-sources"] tr[data-source="LEDGER_ENTRY"]', { hasText: 'Goodwill correction' }).waitFor();
     await screenshot(page, 'm01-statement-sources');

@@ -46,6 +46,7 @@ export const StatementLineSourcesQuery = graphql(
                 orderLine { position description tariffCode quantity unitPrice amount periodStart periodEnd number { e164 } }
                 ledgerEntry { id kind amount balanceAfter reference description createdAt }
                 cdr { ...CdrFields }
+                voiceMessage { id to status durationSeconds billedMinutes reportedAt app { name } }
               }
             }
             pageInfo { hasNextPage endCursor }
