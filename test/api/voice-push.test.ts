@@ -146,6 +146,8 @@ describe('V3: voice message outcomes pushed to the status URL (C3)', () => {
     expect(rotated.secret).toMatch(/^whsec_/);
     expect(rotated.secret).not.toBe(app.secret);
     expect((await t.gql(Q.rotate, { id: app.gid }, A.keys.supervisor)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    const tooLong = await t.gql(`mutation($id: ID!) { rotateVoiceAppSecret(appId: $id, overlapSeconds: 604801) { secret } }`, { id: app.gid }, A.keys.admin);
+    expect(tooLong.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_INPUT', field: 'overlapSeconds' });
     expect((await t.gql(Q.rotate, { id: app.gid }, B.keys.admin)).errors?.[0]?.extensions).toMatchObject({ code: 'NOT_FOUND', field: 'appId' });
     const before = receiver.received.length;
     const m = await send(app.key, app.gid, 'After the rotation');

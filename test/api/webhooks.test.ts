@@ -1,13 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sql } from 'kysely';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import type { TenantFixture } from '../support/context.js';
 import { fromGlobal, gid, ok } from '../support/graphql.js';
-import { enqueue, startReceiver, type Received } from '../support/webhooks-fixtures.js';
+import { enqueue, readmeVerifier, startReceiver, type Received } from '../support/webhooks-fixtures.js';
 
 /**
  * C3 through the API against real local receivers: the fixed retry schedule with advanceClock,
@@ -42,15 +40,6 @@ async function appFor(tenant: TenantFixture, cdrUrl: string) {
 async function partnerKey(tenant: TenantFixture, appGid: string) {
   const user = ok(await t.gql(Q.user, { n: `switch ${appSerial}`, e: `switch${appSerial++}@example.com` }, tenant.keys.admin)).createUser.id;
   return ok(await t.gql(Q.key, { u: user, app: appGid }, tenant.keys.admin)).createApiKey.secret as string;
-}
-
-/** The README's verification snippet, exactly as printed there, run as a receiver would. */
-function readmeVerifier(): (header: string, rawBody: string, secret: string, nowSeconds?: number) => boolean {
-  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  const section = readme.split("## Verifying Callplane's webhooks")[1];
-  const code = section?.match(/```js\n([\s\S]*?)```/)?.[1];
-  if (!code) throw new Error('README has no verification snippet');
-  return new Function('require', `${code}\nreturn verifyCallplaneSignature;`)(createRequire(import.meta.url));
 }
 
 const header = (r: Received, name: string) => r.headers[name.toLowerCase()] as string;
