@@ -5,7 +5,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { ServiceContext } from '../../context.js';
 import { platformReads } from '../../access/scope.js';
 import { isTollFree400, parseNumber } from '../numbers/numbers.phone.js';
-import { signingSecrets } from './privacy.apps.js';
+import { signingSecrets } from '../../shared/app-secrets.js';
 import { reject, type RouteConnect, type RouteDecision } from './routing.decision.js';
 
 /** The header carrying `t=<unix seconds>,v1=<hex>` (one v1 per valid secret: two during a rotation's overlap). */

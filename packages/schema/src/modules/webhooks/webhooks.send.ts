@@ -4,7 +4,7 @@
 // connections, recorded together, so that a backlog costs two short transactions per batch.
 import type { ServiceContext } from '../../context.js';
 import { systemDb } from '../../access/scope.js';
-import { signingSecrets } from '../privacy/privacy.apps.js';
+import { signingSecrets } from '../../shared/app-secrets.js';
 import { claimDue, type Claimed } from './webhooks.claim.js';
 import { postDelivery, type Outcome } from './webhooks.post.js';
 import { recordAttempts } from './webhooks.record.js';
