@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TenantFixture } from '../support/context.js';
 import { collect, startTestApp, type TestApp } from '../support/app.js';
 import { gid, ok } from '../support/graphql.js';
+import { applicationInput } from '../support/application-fixtures.js';
 import { minimalQualificationInput } from '@callplane/schema/testing';
 
 let t: TestApp;
@@ -24,18 +25,7 @@ const PAY = `mutation($o: ID!) { payOrder(orderId: $o) { status } }`;
 const TOP_UP = `mutation($t: ID!, $a: Decimal!) { topUpBalance(tenantId: $t, amount: $a) { amount } }`;
 const CHANGES = `subscription { applicationStatusChanged(after: "0-0") { cursor ticketNo status previousStatus numberStatus previousNumberStatus materialsStatus reason application { id tenant { id } } } }`;
 
-const input = (over: Record<string, unknown> = {}) => ({
-  purpose: 'MARKETING',
-  scenarios: [{ scenario: 'Product promotion', script: 'Hello, Acme has a new plan for you …' }],
-  type: 'LOCAL',
-  province: '北京',
-  city: '北京',
-  contactName: 'Li Si',
-  contactMobile: '138 0013 8000',
-  contactEmail: 'li.si@acme.example',
-  qualificationId: q.acmeStd,
-  ...over,
-});
+const input = (over: Record<string, unknown> = {}) => applicationInput(q.acmeStd, over);
 
 async function approvedQualification(tenant: TenantFixture, kind: 'STANDARD' | 'TOLL_FREE_400', approve = true): Promise<string> {
   const sub = ok(await t.gql(SUBMIT_Q, { input: { ...minimalQualificationInput, kind } }, tenant.keys.admin)).submitQualification.id as string;

@@ -17,17 +17,21 @@ export async function approvedQualification(t: TestApp, tenant: TenantFixture): 
 }
 
 /** N3: files an application for a Beijing local number under the qualification (it waits for review): its global id. */
+/** N3: a complete application for a local Beijing number, with `over` replacing fields. */
+export const applicationInput = (qualificationId: string, over: Record<string, unknown> = {}) => ({
+  purpose: 'MARKETING',
+  scenarios: [{ scenario: 'Product promotion', script: 'Hello, Acme has a new plan for you …' }],
+  type: 'LOCAL',
+  province: '北京',
+  city: '北京',
+  contactName: 'Li Si',
+  contactMobile: '138 0013 8000',
+  contactEmail: 'li.si@acme.example',
+  qualificationId,
+  ...over,
+});
+
 export async function applyForLocalNumber(t: TestApp, tenant: TenantFixture, qualificationId: string): Promise<string> {
-  const input = {
-    purpose: 'MARKETING',
-    scenarios: [{ scenario: 'Product promotion', script: 'Hello, a new plan for you …' }],
-    type: 'LOCAL',
-    province: '北京',
-    city: '北京',
-    contactName: 'Li Si',
-    contactMobile: '138 0013 8000',
-    contactEmail: 'li.si@acme.example',
-    qualificationId,
-  };
+  const input = applicationInput(qualificationId);
   return ok(await t.gql(Q.apply, { input }, tenant.keys.admin)).applyForNumbers.id as string;
 }
