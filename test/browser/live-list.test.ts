@@ -52,9 +52,12 @@ describe('live lists (RT3 in the dashboard)', () => {
     page.on('response', async (r) => {
       if (operationOf(r.request()) === 'EventCursor') cursorAnswered = true;
     });
-    // The list is read as it was; the order is cancelled right after, before the page has it.
+    // The list is read as it was; the order is cancelled right after, before the page has it
+    // (once: a later read of the list, e.g. after a reconnect, passes through unchanged).
+    let cancelled = false;
     await page.route((url) => url.pathname === '/graphql', async (route) => {
-      if (operationOf(route.request()) !== 'Orders') return route.continue();
+      if (operationOf(route.request()) !== 'Orders' || cancelled) return route.continue();
+      cancelled = true;
       const asRead = await route.fetch();
       ok(await t.gql(`mutation($o: ID!) { cancelOrder(orderId: $o) { status } }`, { o: order.id }, acme.keys.admin));
       await route.fulfill({ response: asRead });

@@ -22,8 +22,10 @@ export async function demoVoice(ctx: ServiceContext, w: DemoWorld): Promise<stri
   const now = ctx.clock.now();
   const start = new Date(now.getTime() - (HISTORY.length + 1) * DAY_MS);
   const admin = at({ ...ctx, actor: w.admin }, start);
-  // under the tenant's approved STANDARD qualification (the demo's first step made it); none: no voice demo
-  const app = await createVoiceApp(admin, { name: DEMO_VOICE_APP, statusUrl: 'https://hooks.demo-telecom.example/voice' }).catch((err: unknown) => {
+  // under the tenant's approved STANDARD qualification (the demo's first step made it); none: no voice demo.
+  // No status URL: there is no receiver behind a demo host, so every outcome would end a dead letter
+  // (set one on the app to see the signed pushes).
+  const app = await createVoiceApp(admin, { name: DEMO_VOICE_APP }).catch((err: unknown) => {
     if (err instanceof DomainError && err.code === 'QUALIFICATION_NOT_APPROVED') return null;
     throw err;
   });
