@@ -25,12 +25,18 @@ export async function ensureMonth(db: Kysely<Database>, at: Date, cacheKey: obje
   for (const table of PARTITIONED) {
     const name = partitionName(table, from);
     if (known.has(name)) continue;
+    // Inside a transaction, a failed statement would abort it: the create runs under a savepoint,
+    // so that losing the race to a concurrent create leaves the transaction usable.
+    const inTx = db.isTransaction;
+    if (inTx) await sql`savepoint ensure_partition`.execute(db);
     try {
       await sql`create table if not exists ${sql.table(name)} partition of ${sql.table(table)}
         for values from (${sql.lit(from.toISOString())}) to (${sql.lit(to.toISOString())})`.execute(db);
+      if (inTx) await sql`release savepoint ensure_partition`.execute(db);
     } catch (err) {
-      // another process created it between our check and ours
+      // another transaction created it between our check and ours
       if ((err as { code?: string }).code !== '42P07' && (err as { code?: string }).code !== '23505') throw err;
+      if (inTx) await sql`rollback to savepoint ensure_partition`.execute(db);
     }
     known.add(name);
   }

@@ -1,0 +1,45 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { serviceWorld, type ServiceWorld } from '../../../../../test/support/context.js';
+import { inTransaction } from '../../db/transaction.js';
+import { ensureMonthsOf, partitionsOf } from './calls.partitions.js';
+
+/** C2: the month partitions a report needs are made on the way, also when two reports race for them. */
+
+let w: ServiceWorld;
+beforeAll(async () => {
+  w = await serviceWorld();
+});
+afterAll(() => w?.drop());
+
+/** Whether a backend of this database waits for a lock (the second create, behind the first). */
+async function someoneWaitsForALock(): Promise<boolean> {
+  const r = await sql<{ n: string }>`select count(*)::text as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(w.db);
+  return Number(r.rows[0]!.n) > 0;
+}
+
+it('C2: two transactions making the same new month’s partitions at once both commit (the loser of the race keeps its transaction)', async () => {
+  const month = new Date('2031-05-15T00:00:00Z');
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let made = false;
+  // the first makes the partitions and holds its transaction open
+  const first = inTransaction(w.ctx(), async (tx) => {
+    await ensureMonthsOf(tx.trx, [month], {});
+    made = true;
+    await gate;
+    return 'first';
+  });
+  await expect.poll(() => made).toBe(true);
+  // the second checks, finds none committed, and blocks behind the first's create
+  const second = inTransaction(w.ctx(), async (tx) => {
+    await ensureMonthsOf(tx.trx, [month], {});
+    await sql`select 1`.execute(tx.trx); // the transaction is still usable
+    return 'second';
+  });
+  await expect.poll(someoneWaitsForALock, { timeout: 10_000 }).toBe(true);
+  release();
+  expect(await Promise.all([first, second])).toEqual(['first', 'second']);
+  const names = (await partitionsOf(w.db)).map((p) => p.name).filter((n) => n.endsWith('_203105'));
+  expect(names.length).toBeGreaterThanOrEqual(3);
+});
