@@ -1,4 +1,6 @@
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '@callplane/server';
 import { connect, type Db } from '@callplane/schema';
 import { loadConfig } from '@callplane/server/config.ts';
 import { freePort } from '@callplane/server/database/embedded.ts';
@@ -17,11 +19,19 @@ import { cli, errorOutput, gql, spawnServer, type Spawned } from './process.js';
  * CALLPLANE_DEMO=1. Everything is checked through the public API, as a user sees it.
  */
 let t: TestApp;
+/** What the server logged at error level (a real fault behind an "Unexpected error"), to name it when a test fails. */
+const serverErrors: string[] = [];
+const errorSink = new Writable({
+  write(chunk, _enc, done) {
+    for (const l of String(chunk).split('\n').filter(Boolean)) serverErrors.push(l.slice(0, 2000));
+    done();
+  },
+});
 let adminKey: string;
 const running: Spawned[] = [];
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({ log: createLogger('error', errorSink) });
   const seed = await seedDemo(t.app.systemContext());
   adminKey = seed.keys.find((k) => k.role === 'TENANT_ADMIN')!.secret;
 });
@@ -60,7 +70,8 @@ describe('pnpm callplane simulate', { timeout: 120_000 }, () => {
     await waitUntil(async () => simCalls(ok(await t.gql(LIVE, {}, adminKey)).liveCalls.edges), (calls) => calls.length > 0, 'live calls');
 
     const { code } = await p.exited;
-    expect(p.stderr()).not.toMatch(/^! /m);
+    // a request the simulator saw fail is shown with what the server logged about it
+    expect({ simulatorErrors: p.stderr().match(/^! .*$/gm) ?? [], serverErrors }).toEqual({ simulatorErrors: [], serverErrors: [] });
     expect(code).toBe(0);
     const [, calls, answered, unanswered, rejected, events, sms, errors] = SUMMARY.exec(p.stdout())!.map(Number);
     expect(p.stderr()).toMatch(PROGRESS); // not a terminal: a progress line every 5 s
