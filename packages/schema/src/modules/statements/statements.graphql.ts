@@ -1,5 +1,7 @@
 // M2: monthly statements in GraphQL: statements, statement(id) / node, lines and their sources.
+import { dataloaderGetter } from '@pothos/plugin-dataloader';
 import { builder } from '../../graphql/builder.js';
+import type { GraphQLContext } from '../../graphql/context.js';
 import { keysetConnection } from '../../graphql/connection.js';
 import { loadScopedRows } from '../../graphql/loaders.js';
 import { scopedFrom } from '../../access/scope.js';
@@ -10,6 +12,22 @@ import { VoiceMessageRef } from '../voice/voice.messages.graphql.js';
 import { entriesOfStatement, linesOfStatements, monthOf, statementsQuery, type StatementSourceRecord } from './statements.queries.js';
 import { sourcesOfLine } from './statements.sources.js';
 import { STATEMENT_LINE_KINDS, type Statement, type StatementLine } from './statements.table.js';
+
+/** The charging order of each CALL_MINUTES line a response asks for, in one query (not one per line). */
+const lineOrderLoader = dataloaderGetter<string, string | null, string>(
+  undefined,
+  async (lineIds, ctx) => {
+    const rows = await scopedFrom(ctx as GraphQLContext, 'statement_line_sources')
+      .select(['statement_line_sources.statement_line_id', 'statement_line_sources.order_id'])
+      .where('statement_line_sources.statement_line_id', 'in', [...lineIds])
+      .where('statement_line_sources.order_id', 'is not', null)
+      .execute();
+    const byLine = new Map(rows.map((r) => [r.statement_line_id, r.order_id]));
+    return lineIds.map((id) => byLine.get(id) ?? null);
+  },
+  undefined,
+  false,
+);
 
 const StatementLineKindEnum = builder.enumType('StatementLineKind', {
   values: STATEMENT_LINE_KINDS,
@@ -48,10 +66,7 @@ export const StatementLineRef = builder.loadableNode('StatementLine', {
       type: OrderRef,
       nullable: true,
       description: 'The order that charged a CALL_MINUTES line (whose sources are its CDRs).',
-      resolve: async (l, _a, ctx) =>
-        l.kind === 'CALL_MINUTES' && l.cdr_toll_free === false
-          ? ((await scopedFrom(ctx, 'statement_line_sources').select('statement_line_sources.order_id').where('statement_line_sources.statement_line_id', '=', l.id).executeTakeFirst())?.order_id ?? null)
-          : null,
+      resolve: (l, _a, ctx) => (l.kind === 'CALL_MINUTES' && l.cdr_toll_free === false ? lineOrderLoader(ctx).load(l.id) : null),
     }),
     sources: t.connection({
       type: StatementSourceRef,
