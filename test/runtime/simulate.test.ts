@@ -60,9 +60,9 @@ const simCalls = (edges: { node: { switchCallId: string } }[]) => edges.filter((
 
 describe('pnpm callplane simulate', { timeout: 120_000 }, () => {
   it('C1/C2/C4/P8/I3: drives calls through the API — live calls while it runs; answered, unanswered and rejected CDRs with billable minutes from their times; SMS stored; progress and summary printed; its keys revoked at the end', async () => {
-    const p = spawnServer('cli', ['simulate', '--rate', '8', '--duration', '6', '--speed', '30', '--rejected', '0.3', '--url', t.url], { DATABASE_URL: t.databaseUrl });
+    const p = spawnServer('cli', ['simulate', '--rate', '8', '--duration', '10', '--speed', '30', '--rejected', '0.3', '--url', t.url], { DATABASE_URL: t.databaseUrl });
     running.push(p);
-    await p.waitFor(/• simulating 8 calls\/s for 6 s at speed 30/);
+    await p.waitFor(/• simulating 8 calls\/s for 10 s at speed 30/);
     expect(p.stderr()).toMatch(/privacy apps: Demo rides \(AXB\) \(3 bindings\), Demo shop \(AX\) \(2 bindings\), Demo couriers \(AXE\) \(3 bindings\)/);
     expect(p.stderr()).toMatch(/instances: Demo Contact Center \(\+86\d+\)/);
     expect(p.stderr()).toMatch(/voice apps: Demo notifications/);
