@@ -6,13 +6,15 @@
  * its calls, as a switch's nodes do, and sends them in time order; a batch mixes calls at every
  * stage, and each DISCONNECT writes a CDR). Baseline in the same run: raw `COPY … FROM STDIN` of
  * the same rows into the same table (call_events), in copies of 500 rows on as many connections.
- * Prints events/s of both and the ratio. Goals: ≥ 0.5× COPY and ≥ 20 000 events/s.
+ * Prints events/s of both and the ratio, and the CPU per event of the server process and of the
+ * database's PostgreSQL backends (cpu.ts), so that the side that is the ceiling shows. Goals: ≥ 0.5× COPY and ≥ 20 000 events/s.
  * BENCH_CALLS (default 10 000: 40 000 events) and BENCH_CLIENTS (default 4) change the load.
  */
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
 import pg from 'pg';
 import { connect } from '@callplane/schema/core';
+import { cpuOf } from './cpu.js';
 import { againstBare } from './http.js';
 import type { Bench } from './run.js';
 
@@ -152,7 +154,8 @@ function eventRows(streams: SwitchEvent[][], app: { id: string; tenant_id: strin
   );
 }
 
-async function copyAll(databaseUrl: string, rows: string[][]): Promise<number> {
+/** The copies' wall time and the CPU (µs) of the PostgreSQL backends of the database while they ran (the copies' own connections included). */
+async function copyAll(databaseUrl: string, rows: string[][]): Promise<{ ms: number; postgresUs: number }> {
   const clients = await Promise.all(rows.map(async () => {
     const c = new pg.Client({ connectionString: databaseUrl });
     await c.connect();
@@ -160,11 +163,14 @@ async function copyAll(databaseUrl: string, rows: string[][]): Promise<number> {
   }));
   try {
     const text = 'copy call_events (tenant_id, app_id, instance_id, call_id, switch_event_id, type, occurred_at, received_at, payload) from stdin';
+    const before = await cpuOf(databaseUrl, process.pid);
     const started = performance.now();
     await Promise.all(rows.map(async (lines, i) => {
       for (const part of chunks(lines, BATCH)) await copyIn(clients[i]!, text, part.join(''));
     }));
-    return performance.now() - started;
+    const ms = performance.now() - started;
+    const after = await cpuOf(databaseUrl, process.pid);
+    return { ms, postgresUs: after.postgres - before.postgres };
   } finally {
     await Promise.all(clients.map((c) => c.end()));
   }
@@ -181,7 +187,7 @@ async function countEvents(databaseUrl: string, like: string): Promise<number> {
 }
 
 export const ingest: Bench = ({ check, args }) =>
-  againstBare('ingest', { key: OPERATOR_KEY, check, args }, async ({ url, databaseUrl, windows, loadLine }) => {
+  againstBare('ingest', { key: OPERATOR_KEY, check, args }, async ({ server, url, databaseUrl, windows, loadLine }) => {
     const calls = Number(process.env.BENCH_CALLS ?? 10_000);
     const clients = Number(process.env.BENCH_CLIENTS ?? 4);
     const { partner, app, xs } = await seedIngestApp(url, databaseUrl);
@@ -190,14 +196,16 @@ export const ingest: Bench = ({ check, args }) =>
 
     const streams = switchStreams(calls, clients, xs, 'api');
     const events = streams.reduce((n, s) => n + s.length, 0);
+    const cpuBefore = await cpuOf(databaseUrl, server.pid!);
     const fromUs = Number(process.hrtime.bigint() / 1000n);
     const apiMs = await reportAll(url, partner, streams);
     windows.push({ name: 'reportCallEvents', fromUs, toUs: Number(process.hrtime.bigint() / 1000n) });
+    const cpuAfter = await cpuOf(databaseUrl, server.pid!);
     const stored = await countEvents(databaseUrl, 'api-%');
     if (stored !== events) throw new Error(`Callplane stored ${stored} of ${events} events`);
 
     const copyStreams = switchStreams(calls, clients, xs, 'copy');
-    const copyMs = await copyAll(databaseUrl, eventRows(copyStreams, app));
+    const { ms: copyMs, postgresUs: copyPostgresUs } = await copyAll(databaseUrl, eventRows(copyStreams, app));
     const copied = await countEvents(databaseUrl, 'copy-%');
     if (copied !== events) throw new Error(`COPY wrote ${copied} of ${events} rows`);
 
@@ -215,6 +223,9 @@ export const ingest: Bench = ({ check, args }) =>
     ];
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
     for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+    // which side is the ceiling: the server process or the database's backends
+    const perEvent = (us: number) => `${Math.round(us / events)} µs`;
+    console.log(`CPU per event: Callplane server process ${perEvent(cpuAfter.server - cpuBefore.server)}, PostgreSQL backends of the bench database ${perEvent(cpuAfter.postgres - cpuBefore.postgres)} (busy ${Math.round(((cpuAfter.server - cpuBefore.server) / 1000 / apiMs) * 100)} % / ${Math.round(((cpuAfter.postgres - cpuBefore.postgres) / 1000 / apiMs) * 100)} % of one core); raw COPY: PostgreSQL backends ${perEvent(copyPostgresUs)} per row`);
     const met = ratio >= GOAL.ratio && api >= GOAL.perSecond;
     console.log(`goals: ratio ≥ ${GOAL.ratio} (${ratio.toFixed(2)}: ${ratio >= GOAL.ratio ? 'met' : 'MISSED'}), ≥ ${GOAL.perSecond.toLocaleString('en')} events/s (${Math.round(api).toLocaleString('en')}: ${api >= GOAL.perSecond ? 'met' : 'MISSED'})`);
     return met;

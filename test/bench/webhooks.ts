@@ -11,15 +11,15 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
-import { mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { mkdtempSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sql } from 'kysely';
 import { connect, createEventBus, defaultSettings, enqueueDelivery, inTransaction, SYSTEM, SystemClock } from '@callplane/schema/core';
 import { verifySignature } from '../../packages/schema/src/modules/privacy/routing.control.js';
 import { CONNECTIONS_PER_RECEIVER, DELIVERIES_PER_CLAIM, DELIVERY_ID_HEADER } from '../../packages/schema/src/modules/webhooks/webhooks.send.js';
+import { cpuOf } from './cpu.js';
 import { throwAwayDatabase } from './database.js';
 import { freePort, ready, stop, withoutRedis } from './http.js';
 import { summariseProfile, type ProfileWindow } from './profile.js';
@@ -173,25 +173,6 @@ function printProfile(tmp: string, window: ProfileWindow) {
   const kept = join(tmpdir(), `callplane-webhooks-${Date.now()}.cpuprofile`);
   renameSync(join(tmp, file), kept);
   console.log(`server CPU profile (kept in ${kept}):\n${summariseProfile(kept, [window], 25)}`);
-}
-
-/** User + system CPU time so far, in µs, of the server process and of the PostgreSQL backends on the database (Linux /proc; 0 elsewhere). */
-async function cpuOf(databaseUrl: string, serverPid: number): Promise<{ server: number; postgres: number }> {
-  const { db, close } = connect(databaseUrl, { max: 1 });
-  try {
-    const backends = await sql<{ pid: number }>`select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`.execute(db);
-    const micros = (pid: number) => {
-      try {
-        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-        return ((Number(fields[11]) + Number(fields[12])) / 100) * 1e6; // utime + stime, in USER_HZ ticks
-      } catch {
-        return 0;
-      }
-    };
-    return { server: micros(serverPid), postgres: backends.rows.reduce((sum, b) => sum + micros(b.pid), 0) };
-  } finally {
-    await close();
-  }
 }
 
 async function runBare(databaseUrl: string, inFlight: number, children: ChildProcess[]): Promise<number> {
