@@ -52,22 +52,32 @@ export function postDelivery(d: Delivery, at: Date, secrets: readonly string[], 
     }
     const agent = AGENTS[target.protocol as keyof typeof AGENTS];
     if (!agent) return settle(null, `not reached (unsupported protocol ${target.protocol})`);
-    const request = (target.protocol === 'https:' ? https : http).request(target, { method: 'POST', headers, agent }, (res) => {
-      const code = res.statusCode ?? 0;
-      // read to the end, so that the connection goes back to the pool
-      res.resume();
-      settle(code, code >= 200 && code <= 299 ? null : `HTTP ${code}`);
-    });
-    // the timeout and the latency count from when the request has a connection: waiting for one of
-    // this process's connections to a busy receiver is not the receiver's slowness
-    request.once('socket', () => {
-      started = performance.now();
-      timer = setTimeout(() => {
-        settle(null, `no answer within ${timeoutMs} ms`);
-        request.destroy();
-      }, timeoutMs);
-    });
-    request.on('error', (e: NodeJS.ErrnoException) => settle(null, `not reached (${e.code ?? e.message})`));
-    request.end(body);
+    const url = target;
+    const send = (mayRetry: boolean) => {
+      const request = (url.protocol === 'https:' ? https : http).request(url, { method: 'POST', headers, agent }, (res) => {
+        const code = res.statusCode ?? 0;
+        // read to the end, so that the connection goes back to the pool
+        res.resume();
+        settle(code, code >= 200 && code <= 299 ? null : `HTTP ${code}`);
+      });
+      // the timeout and the latency count from when the request has a connection: waiting for one of
+      // this process's connections to a busy receiver is not the receiver's slowness
+      request.once('socket', () => {
+        started = performance.now();
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          settle(null, `no answer within ${timeoutMs} ms`);
+          request.destroy();
+        }, timeoutMs);
+      });
+      request.on('error', (e: NodeJS.ErrnoException) => {
+        // a kept-alive connection the receiver closed as this request went out (its idle timeout,
+        // 5 s in Node's http server) never reached it: send once more on a new connection
+        if (mayRetry && !settled && request.reusedSocket && e.code === 'ECONNRESET') return send(false);
+        settle(null, `not reached (${e.code ?? e.message})`);
+      });
+      request.end(body);
+    };
+    send(true);
   });
 }
