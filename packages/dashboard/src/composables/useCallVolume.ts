@@ -19,6 +19,12 @@ interface Counted {
   receivedAt: number;
 }
 
+/** The charts are redrawn at most this often (or at once when the minute turns). */
+export const CHART_REDRAW_MS = 5_000;
+
+type Series = { minute: number; calls: number; answered: number }[];
+const sameCounts = (a: Series, b: Series) => a.length === b.length && a.every((x, i) => x.minute === b[i]!.minute && x.calls === b[i]!.calls && x.answered === b[i]!.answered);
+
 const minuteOf = (t: number) => Math.floor(t / MINUTE) * MINUTE;
 
 /**
@@ -26,7 +32,9 @@ const minuteOf = (t: number) => Math.floor(t / MINUTE) * MINUTE;
  * from `callVolume` (one grouped query, not the hour's CDRs), again whenever the minute turns;
  * the CDRs that arrive in between are added to their minute at once (`count`). A CDR that came
  * before a read was sent is in that read, so it is counted once. The series move once a second
- * with the clock, however many CDRs arrive.
+ * with the clock, however many CDRs arrive; the charts' copy (`drawn`) at most every
+ * CHART_REDRAW_MS, and only when a count changed (a chart redraw costs the page a frame's layout
+ * and paint; the totals above the charts still move every second).
  */
 export function useCallVolume(now: Ref<number | null>) {
   const { client } = useClientHandle();
@@ -65,8 +73,21 @@ export function useCallVolume(now: Ref<number | null>) {
     return minutes.map((minute) => ({ minute, ...byMinute.get(minute)! }));
   });
 
+  const drawn = shallowRef<Series | null>(null);
+  let drawnAt = 0;
+  watch(series, (s) => {
+    const shown = drawn.value;
+    if (!s || !shown) return void ((drawn.value = s), (drawnAt = Date.now()));
+    if (sameCounts(s, shown)) return;
+    if (s.at(-1)!.minute === shown.at(-1)!.minute && Date.now() - drawnAt < CHART_REDRAW_MS) return;
+    drawn.value = s;
+    drawnAt = Date.now();
+  }, { immediate: true });
+
   return {
     series,
+    /** The series as the charts draw it: see CHART_REDRAW_MS. */
+    drawn,
     /** Calls and answered ones over the whole hour. */
     totals: computed(() => series.value?.reduce((t, b) => ({ calls: t.calls + b.calls, answered: t.answered + b.answered }), { calls: 0, answered: 0 }) ?? null),
     count,
