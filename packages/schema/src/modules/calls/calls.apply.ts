@@ -87,6 +87,8 @@ export function applyToCall(call: Call, e: CheckedEvent, named: NamedRows, now: 
   }
   // an event of an ended call that is later than its end changes no time of it
   if (wasEnded && at > call.ended_at!) for (const k of ['call_in_at', 'forward_start_at', 'queued_at', 'alerting_at', 'answered_at'] as const) delete set[k];
-  const merged = { ...call, ...set } as Call;
-  return { set, after: { ...merged, state: stateOf(merged), updated_at: now } };
+  const after = { ...call, ...set } as Call;
+  after.state = stateOf(after);
+  after.updated_at = now;
+  return { set, after };
 }

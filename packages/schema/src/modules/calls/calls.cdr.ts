@@ -3,7 +3,7 @@
 import type { Tx } from '../../db/transaction.js';
 import { instanceAnalysisEnabled } from '../instances/instances.queries.js';
 import type { Call, Cdr } from './calls.table.js';
-import { insertJsonRows } from './calls.write.js';
+import { insertJsonRows, isoTime, isoTimeOrNull, jsonColumns } from './calls.write.js';
 
 /** C2: ceil((end − forward answer) / 60 s); a call never answered bills 0 (and so does one that ended as it was answered). */
 export function billableMinutes(answeredAt: Date | null, endedAt: Date): number {
@@ -72,6 +72,34 @@ const CDR_COLUMNS = [
   ['created_at', 'timestamptz'],
   ['updated_at', 'timestamptz'],
 ] as const;
+const CDR_RECORDSET = jsonColumns(CDR_COLUMNS);
+
+/** A CDR's row for the insert (every column of CDR_COLUMNS, times as text). */
+const cdrRow = (c: Cdr): Record<(typeof CDR_COLUMNS)[number][0], string | number | boolean | null> => ({
+  tenant_id: c.tenant_id,
+  app_id: c.app_id,
+  instance_id: c.instance_id,
+  binding_id: c.binding_id,
+  call_id: c.call_id,
+  switch_call_id: c.switch_call_id,
+  switch_event_id: c.switch_event_id,
+  x_e164: c.x_e164,
+  caller_e164: c.caller_e164,
+  called_e164: c.called_e164,
+  callee_e164: c.callee_e164,
+  user_data: c.user_data,
+  call_in_at: isoTimeOrNull(c.call_in_at),
+  forward_start_at: isoTimeOrNull(c.forward_start_at),
+  alerting_at: isoTimeOrNull(c.alerting_at),
+  answered_at: isoTimeOrNull(c.answered_at),
+  ended_at: isoTime(c.ended_at),
+  failure_reason: c.failure_reason,
+  recording_url: c.recording_url,
+  recording_for_analysis: c.recording_for_analysis,
+  billable_minutes: c.billable_minutes,
+  created_at: isoTime(c.created_at),
+  updated_at: isoTime(c.updated_at),
+});
 
 /** Announces a new or amended CDR (CDR_CREATED), in the CDR's transaction; the hooks run later, for all (runCdrHooks). */
 export async function announceCdr(tx: Tx, cdr: Cdr, change: CdrChange['change']): Promise<CdrChange> {
@@ -80,7 +108,7 @@ export async function announceCdr(tx: Tx, cdr: Cdr, change: CdrChange['change'])
     tenantId: cdr.tenant_id,
     appId: cdr.app_id,
     subjectId: cdr.id,
-    payload: { cdrId: cdr.id, callId: cdr.call_id, change, endedAt: cdr.ended_at.toISOString(), billableMinutes: cdr.billable_minutes, instanceId: cdr.instance_id },
+    payload: { cdrId: cdr.id, callId: cdr.call_id, change, endedAt: isoTime(cdr.ended_at), billableMinutes: cdr.billable_minutes, instanceId: cdr.instance_id },
   });
   return { cdr, change };
 }
@@ -100,24 +128,22 @@ export async function insertCdrs(tx: Tx, ended: readonly { call: Call; disconnec
   const analysed = new Map<string, boolean>();
   for (const { call } of ended)
     if (call.instance_id && call.recording_url && !analysed.has(call.instance_id)) analysed.set(call.instance_id, await instanceAnalysisEnabled(tx.trx, call.instance_id));
-  const rows = await insertJsonRows<Cdr>(
-    tx,
-    'cdrs',
-    CDR_COLUMNS,
-    ended.map(({ call, disconnectEventId }) => ({
-      ...cdrFields(call),
-      tenant_id: call.tenant_id,
-      call_id: call.id,
-      switch_call_id: call.switch_call_id,
-      switch_event_id: disconnectEventId,
-      ended_at: call.ended_at!,
-      recording_for_analysis: !!call.instance_id && !!call.recording_url && analysed.get(call.instance_id) === true,
-      created_at: tx.now,
-      updated_at: tx.now,
-    })),
-    '*',
-  );
-  return new Map(rows.map((c) => [c.call_id, c]));
+  // the CDRs as written: only their ids come back (parsing every row's times again costs more than the insert's work here)
+  const cdrs = ended.map(({ call, disconnectEventId }): Cdr => ({
+    id: '',
+    ...cdrFields(call),
+    tenant_id: call.tenant_id,
+    call_id: call.id,
+    switch_call_id: call.switch_call_id,
+    switch_event_id: disconnectEventId,
+    ended_at: call.ended_at!,
+    recording_for_analysis: !!call.instance_id && !!call.recording_url && analysed.get(call.instance_id) === true,
+    created_at: tx.now,
+    updated_at: tx.now,
+  }));
+  const ids = await insertJsonRows<{ id: string; call_id: string }>(tx, 'cdrs', CDR_RECORDSET, cdrs.map(cdrRow), 'id, call_id');
+  const idOf = new Map(ids.map((r) => [r.call_id, r.id]));
+  return new Map(cdrs.map((c) => [c.call_id, { ...c, id: idOf.get(c.call_id)! }]));
 }
 
 /** An event of an ended call that arrived late: the CDR takes the call's times again (and its minutes), announced. */

@@ -1,6 +1,7 @@
 // C1: one reported call event, checked on its own: a bad item is an error of that item only.
 import { DomainError, ValidationError } from '../../errors.js';
-import { parseNumber } from '../numbers/numbers.phone.js';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { DEFAULT_COUNTRY } from '../numbers/numbers.phone.js';
 import type { CallEventType } from './calls.table.js';
 
 export const MAX_BATCH = 500;
@@ -42,23 +43,34 @@ const text = (v: string | null | undefined, field: string, max: number, required
   return t;
 };
 
-/** Numbers parsed lately: a switch names the same X numbers in event after event. */
-const parsed = new Map<string, ReturnType<typeof parseNumber>>();
-const parseCached = (t: string) => {
-  let p = parsed.get(t);
-  if (!p) {
-    if (parsed.size >= 10_000) parsed.clear();
-    parsed.set(t, (p = parseNumber(t)));
+/** A number's E.164 form, or why it is not a valid number. */
+type Checked164 = { e164: string } | { message: string };
+
+/** Numbers checked lately (a bounded memo): a switch names the same X numbers and callers in event after event. */
+const checked164 = new Map<string, Checked164>();
+
+/**
+ * parseNumber's rule (valid for libphonenumber's full metadata, China by default) without the
+ * kinds and national form it also works out, which an event does not need: those cost twice the
+ * parse again.
+ */
+function check164(t: string): Checked164 {
+  let c = checked164.get(t);
+  if (c === undefined) {
+    const p = parsePhoneNumberFromString(t, DEFAULT_COUNTRY);
+    c = p && p.isValid() ? { e164: p.number } : { message: `"${t}" is not a valid phone number` };
+    if (checked164.size >= 10_000) checked164.clear();
+    checked164.set(t, c);
   }
-  return p;
-};
+  return c;
+}
 
 const e164 = (v: string | null | undefined, field: string, required = false): string | null => {
   const t = text(v, field, 64, required);
   if (t === null) return null;
-  const p = parseCached(t);
-  if (!p.ok) throw new ValidationError(field, p.message);
-  return p.e164;
+  const c = check164(t);
+  if ('message' in c) throw new ValidationError(field, c.message);
+  return c.e164;
 };
 
 /** The item checked and its numbers parsed, or the typed error of the item (fields named as in the input). */
@@ -69,13 +81,17 @@ export function checkEvent(e: CallEventInput, range: { from: Date; to: Date }): 
   if (e.occurredAt < range.from) throw new ValidationError('occurredAt', `occurredAt is before ${range.from.toISOString()}, older than the calls kept`);
   if (e.occurredAt > range.to) throw new ValidationError('occurredAt', 'occurredAt is in the future');
   const checked: CheckedEvent = {
-    ...e,
     eventId,
     callId,
+    type: e.type,
+    occurredAt: e.occurredAt,
     caller: e164(e.caller, 'caller', e.type === 'CALLIN'),
     called: e164(e.called, 'called', e.type === 'CALLIN'),
     callee: e164(e.callee, 'callee', e.type === 'CALLOUT'),
+    bindingId: e.bindingId,
     userData: text(e.userData, 'userData', 256),
+    skillGroupId: e.skillGroupId,
+    agentId: e.agentId,
     failureReason: text(e.failureReason, 'failureReason', 256),
     recordingUrl: text(e.recordingUrl, 'recordingUrl', 2048),
   };

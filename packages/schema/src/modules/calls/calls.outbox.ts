@@ -5,16 +5,16 @@ import type { Tx } from '../../db/transaction.js';
 import type { EventNotice } from '../events/events.bus.js';
 import { encodeCursor } from '../events/events.cursor.js';
 import type { NewEvent } from '../events/events.service.js';
-import { insertJsonRows } from './calls.write.js';
+import { insertJsonRows, isoTime, jsonColumns } from './calls.write.js';
 
-const EVENT_COLUMNS = [
+const EVENT_COLUMNS = jsonColumns([
   ['type', 'text'],
   ['tenant_id', 'uuid'],
   ['app_id', 'uuid'],
   ['subject_id', 'text'],
   ['payload', 'jsonb'],
   ['occurred_at', 'timestamptz'],
-] as const;
+]);
 
 export interface BufferedTx extends Tx {
   /** Writes the buffered events, in emit order; the notices are for the bus after commit. */
@@ -34,11 +34,12 @@ export function bufferedEvents(tx: Tx): BufferedTx {
     async flushEvents() {
       if (!pending.length) return notices;
       const batch = pending.splice(0);
+      const occurredAt = isoTime(tx.now);
       const rows = await insertJsonRows<{ txid: string; seq: string }>(
         tx,
         'events',
         EVENT_COLUMNS,
-        batch.map((e) => ({ type: e.type, tenant_id: e.tenantId, app_id: e.appId ?? null, subject_id: e.subjectId, payload: e.payload, occurred_at: tx.now })),
+        batch.map((e) => ({ type: e.type, tenant_id: e.tenantId, app_id: e.appId ?? null, subject_id: e.subjectId, payload: e.payload, occurred_at: occurredAt })),
         'txid::text as txid, seq::text as seq',
       );
       // the rows draw seq in the order given

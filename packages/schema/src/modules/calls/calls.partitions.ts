@@ -48,9 +48,18 @@ export async function ensureMonthsOf(db: Kysely<Database>, times: readonly Date[
   for (const t of months.values()) await ensureMonth(db, t, cacheKey);
 }
 
-/** Whether every month of these times is known to have its partitions (no transaction needed then). */
-export const monthsKnown = (times: readonly Date[], cacheKey: object) =>
-  times.every((t) => PARTITIONED.every((table) => knownOf(cacheKey).has(partitionName(table, t))));
+/** Whether every month of these times is known to have its partitions (no transaction needed then); each month is looked up once. */
+export function monthsKnown(times: readonly Date[], cacheKey: object): boolean {
+  const known = knownOf(cacheKey);
+  const seen = new Set<number>();
+  for (const t of times) {
+    const month = t.getUTCFullYear() * 12 + t.getUTCMonth();
+    if (seen.has(month)) continue;
+    seen.add(month);
+    if (!PARTITIONED.every((table) => known.has(partitionName(table, t)))) return false;
+  }
+  return true;
+}
 
 /** The oldest time still kept: the start of the month `retention` months before the clock's. */
 /** The first instant kept: the start of the month `months` (settings.callRetentionMonths, at least 2 so that P9's 31 days are always there) before this one. */

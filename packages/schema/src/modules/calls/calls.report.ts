@@ -19,7 +19,7 @@ import { bufferedEvents } from './calls.outbox.js';
 import { ensureMonthsOf, monthsKnown, retentionStart } from './calls.partitions.js';
 import { callsOfBatch, unknownCall, type BatchItem } from './calls.resolve.js';
 import { pushCallStatuses, type StoredCallEvent } from './calls.status.js';
-import { claimEventIds, eventKey, insertCallEvents, releaseEventIds, updateCalls } from './calls.write.js';
+import { claimEventIds, eventKey, insertCallEvents, isoTime, releaseEventIds, updateCalls } from './calls.write.js';
 import type { Call } from './calls.table.js';
 
 const ORDER: Record<string, number> = { CALLIN: 0, CALLOUT: 1, QUEUED: 2, ALERTING: 3, ANSWER: 4, DISCONNECT: 5 };
@@ -122,7 +122,7 @@ export async function reportCallEvents(ctx: ServiceContext, events: readonly Cal
         tenantId: call.tenant_id,
         appId: call.app_id,
         subjectId: call.id,
-        payload: { callId: call.id, event: e.type, state: call.state, eventId: e.eventId, occurredAt: e.occurredAt.toISOString(), instanceId: call.instance_id, bindingId: call.binding_id },
+        payload: { callId: call.id, event: e.type, state: call.state, eventId: e.eventId, occurredAt: isoTime(e.occurredAt), instanceId: call.instance_id, bindingId: call.binding_id },
       });
       // the agent's check reads the instance's calls: they are written up to this event first
       if (movesAgent(e.type, before, call)) await writeCalls().then(() => agentStatusOfCall(ctx, tx, e.type, before, call));

@@ -5,6 +5,31 @@ import type { Tx } from '../../db/transaction.js';
 import type { CheckedEvent } from './calls.input.js';
 import type { Call } from './calls.table.js';
 
+/** ISO texts of instants written lately: a batch writes each instant in several rows (the event, its call, its CDR, the outbox). */
+const isoTexts = new Map<number, string>();
+
+/**
+ * A time as ISO text, for the rows of a JSON parameter: rows holding Date objects take
+ * JSON.stringify's slow path (toJSON per value), and Date→ISO is costly, so each instant is
+ * formatted once (a bounded memo).
+ */
+export function isoTime(d: Date): string {
+  const ms = d.getTime();
+  let text = isoTexts.get(ms);
+  if (text === undefined) {
+    if (isoTexts.size >= 10_000) isoTexts.clear();
+    isoTexts.set(ms, (text = d.toISOString()));
+  }
+  return text;
+}
+
+export const isoTimeOrNull = (d: Date | null): string | null => (d ? isoTime(d) : null);
+
+/** The columns of a JSON-rows statement: names for the insert, `name type` for the recordset. */
+export function jsonColumns(columns: readonly (readonly [string, string])[]) {
+  return { names: sql.raw(columns.map(([k]) => k).join(', ')), types: sql.raw(columns.map(([k, type]) => `${k} ${type}`).join(', ')) };
+}
+
 /**
  * Inserts rows given as one JSON parameter (jsonb_to_recordset): for a batch's hundreds of rows
  * PostgreSQL parses one parameter instead of thousands, and nothing is compiled per row here.
@@ -13,13 +38,12 @@ import type { Call } from './calls.table.js';
 export async function insertJsonRows<R = unknown>(
   tx: Pick<Tx, 'trx'>,
   table: string,
-  columns: readonly (readonly [string, string])[],
+  columns: ReturnType<typeof jsonColumns>,
   rows: readonly Record<string, unknown>[],
   returning?: string,
 ): Promise<R[]> {
   if (!rows.length) return [];
-  const names = sql.raw(columns.map(([k]) => k).join(', '));
-  const types = sql.raw(columns.map(([k, type]) => `${k} ${type}`).join(', '));
+  const { names, types } = columns;
   const result = await sql<R>`insert into ${sql.table(table)} (${names}) select ${names} from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(${types})${
     returning ? sql` returning ${sql.raw(returning)}` : sql``
   }`.execute(tx.trx);
@@ -35,7 +59,7 @@ export async function claimEventIds(tx: Tx, ids: readonly { tenantId: string; ev
   if (!once.length) return new Set();
   const rows = await sql<{ tenant_id: string; switch_event_id: string }>`
     insert into call_event_ids (tenant_id, switch_event_id, occurred_at)
-    select tenant_id, switch_event_id, occurred_at from jsonb_to_recordset(${JSON.stringify(once.map((i) => ({ tenant_id: i.tenantId, switch_event_id: i.eventId, occurred_at: i.occurredAt })))}::jsonb)
+    select tenant_id, switch_event_id, occurred_at from jsonb_to_recordset(${JSON.stringify(once.map((i) => ({ tenant_id: i.tenantId, switch_event_id: i.eventId, occurred_at: isoTime(i.occurredAt) })))}::jsonb)
       as v(tenant_id uuid, switch_event_id text, occurred_at timestamptz)
     on conflict (tenant_id, switch_event_id) do nothing
     returning tenant_id, switch_event_id`.execute(tx.trx).then((r) => r.rows);
@@ -52,6 +76,7 @@ export async function releaseEventIds(tx: Tx, keys: readonly { tenantId: string;
 }
 
 const CALL_COLUMNS = [
+  ['id', 'uuid'],
   ['state', 'text'],
   ['binding_id', 'uuid'],
   ['caller_e164', 'text'],
@@ -70,21 +95,56 @@ const CALL_COLUMNS = [
   ['recording_url', 'text'],
   ['updated_at', 'timestamptz'],
 ] as const;
+const CALL_RECORDSET = jsonColumns(CALL_COLUMNS).types;
+const CALL_ASSIGNMENTS = sql.raw(CALL_COLUMNS.filter(([k]) => k !== 'id').map(([k]) => `${k} = v.${k}`).join(', '));
+
+/** A call's row for updateCalls (every column of CALL_COLUMNS, times as text). */
+const callRow = (c: Call): Record<(typeof CALL_COLUMNS)[number][0], string | null> => ({
+  id: c.id,
+  state: c.state,
+  binding_id: c.binding_id,
+  caller_e164: c.caller_e164,
+  called_e164: c.called_e164,
+  callee_e164: c.callee_e164,
+  user_data: c.user_data,
+  skill_group_id: c.skill_group_id,
+  agent_id: c.agent_id,
+  call_in_at: isoTimeOrNull(c.call_in_at),
+  forward_start_at: isoTimeOrNull(c.forward_start_at),
+  queued_at: isoTimeOrNull(c.queued_at),
+  alerting_at: isoTimeOrNull(c.alerting_at),
+  answered_at: isoTimeOrNull(c.answered_at),
+  ended_at: isoTimeOrNull(c.ended_at),
+  failure_reason: c.failure_reason,
+  recording_url: c.recording_url,
+  updated_at: isoTime(c.updated_at),
+});
 
 /** Writes the calls' state as the batch left it, in one statement (the rows are locked by the batch). */
 export async function updateCalls(tx: Tx, calls: readonly Call[]): Promise<void> {
   if (!calls.length) return;
-  const rows = JSON.stringify(calls.map((c) => Object.fromEntries([['id', c.id], ...CALL_COLUMNS.map(([k]) => [k, c[k]])])));
-  const columns = sql.raw(['id uuid', ...CALL_COLUMNS.map(([k, type]) => `${k} ${type}`)].join(', '));
-  const assignments = sql.raw(CALL_COLUMNS.map(([k]) => `${k} = v.${k}`).join(', '));
+  const rows = JSON.stringify(calls.map(callRow));
   // the ids again as an array, so that the plan reads the calls by primary key rather than scanning them all
   const ids = calls.map((c) => c.id);
-  await sql`update calls set ${assignments} from jsonb_to_recordset(${rows}::jsonb) as v(${columns}) where calls.id = v.id and calls.id = any(${ids}::uuid[])`.execute(tx.trx);
+  await sql`update calls set ${CALL_ASSIGNMENTS} from jsonb_to_recordset(${rows}::jsonb) as v(${CALL_RECORDSET}) where calls.id = v.id and calls.id = any(${ids}::uuid[])`.execute(tx.trx);
 }
+
+const CALL_EVENT_COLUMNS = jsonColumns([
+  ['tenant_id', 'uuid'],
+  ['app_id', 'uuid'],
+  ['instance_id', 'uuid'],
+  ['call_id', 'uuid'],
+  ['switch_event_id', 'text'],
+  ['type', 'text'],
+  ['occurred_at', 'timestamptz'],
+  ['received_at', 'timestamptz'],
+  ['payload', 'jsonb'],
+]);
 
 /** The stored events' rows (call_events), in one statement. */
 export async function insertCallEvents(tx: Tx, stored: readonly { e: CheckedEvent; call: Call }[]): Promise<void> {
   if (!stored.length) return;
+  const receivedAt = isoTime(tx.now);
   await insertJsonRows(
     tx,
     'call_events',
@@ -96,26 +156,24 @@ export async function insertCallEvents(tx: Tx, stored: readonly { e: CheckedEven
       call_id: call.id,
       switch_event_id: e.eventId,
       type: e.type,
-      occurred_at: e.occurredAt,
-      received_at: tx.now,
+      occurred_at: isoTime(e.occurredAt),
+      received_at: receivedAt,
       payload: eventPayload(e),
     })),
   );
 }
 
-const CALL_EVENT_COLUMNS = [
-  ['tenant_id', 'uuid'],
-  ['app_id', 'uuid'],
-  ['instance_id', 'uuid'],
-  ['call_id', 'uuid'],
-  ['switch_event_id', 'text'],
-  ['type', 'text'],
-  ['occurred_at', 'timestamptz'],
-  ['received_at', 'timestamptz'],
-  ['payload', 'jsonb'],
-] as const;
-
-const eventPayload = (e: CheckedEvent) =>
-  Object.fromEntries(
-    Object.entries({ caller: e.caller, called: e.called, callee: e.callee, bindingId: e.bindingId, userData: e.userData, skillGroupId: e.skillGroupId, agentId: e.agentId, failureReason: e.failureReason, recordingUrl: e.recordingUrl }).filter(([, v]) => v != null),
-  );
+/** What the event carried besides its type and time (the fields it has). */
+function eventPayload(e: CheckedEvent): Record<string, string> {
+  const p: Record<string, string> = {};
+  if (e.caller != null) p.caller = e.caller;
+  if (e.called != null) p.called = e.called;
+  if (e.callee != null) p.callee = e.callee;
+  if (e.bindingId != null) p.bindingId = e.bindingId;
+  if (e.userData != null) p.userData = e.userData;
+  if (e.skillGroupId != null) p.skillGroupId = e.skillGroupId;
+  if (e.agentId != null) p.agentId = e.agentId;
+  if (e.failureReason != null) p.failureReason = e.failureReason;
+  if (e.recordingUrl != null) p.recordingUrl = e.recordingUrl;
+  return p;
+}
