@@ -15,6 +15,7 @@ import * as statements from './2026_12_01_0013_statements.js';
 import * as voiceMore from './2026_12_01_0014_voice_more.js';
 import * as statementsMore from './2026_12_01_0016_statements_more.js';
 import * as voicePush from './2026_12_01_0017_voice_push.js';
+import * as callIngest from './2026_12_01_0018_call_ingest.js';
 
 /** Every migration, keyed by its dated name; files are frozen once shipped. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_01_0014_voice_more': voiceMore,
   '2026_12_01_0016_statements_more': statementsMore,
   '2026_12_01_0017_voice_push': voicePush,
+  '2026_12_01_0018_call_ingest': callIngest,
 };
