@@ -141,7 +141,7 @@ export async function insertCdrs(tx: Tx, ended: readonly { call: Call; disconnec
     created_at: tx.now,
     updated_at: tx.now,
   }));
-  const ids = await insertJsonRows<{ id: string; call_id: string }>(tx, 'cdrs', CDR_RECORDSET, cdrs.map(cdrRow), 'id, call_id');
+  const ids = await insertJsonRows<{ id: string; call_id: string }>(tx, 'cdrs', CDR_RECORDSET, cdrs.map(cdrRow), 'returning id, call_id');
   const idOf = new Map(ids.map((r) => [r.call_id, r.id]));
   return new Map(cdrs.map((c) => [c.call_id, { ...c, id: idOf.get(c.call_id)! }]));
 }

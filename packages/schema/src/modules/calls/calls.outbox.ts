@@ -40,7 +40,7 @@ export function bufferedEvents(tx: Tx): BufferedTx {
         'events',
         EVENT_COLUMNS,
         batch.map((e) => ({ type: e.type, tenant_id: e.tenantId, app_id: e.appId ?? null, subject_id: e.subjectId, payload: e.payload, occurred_at: occurredAt })),
-        'txid::text as txid, seq::text as seq',
+        'returning txid::text as txid, seq::text as seq',
       );
       // the rows draw seq in the order given
       rows.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));

@@ -73,7 +73,7 @@ export async function reportCallEvents(ctx: ServiceContext, events: readonly Cal
     for (const item of valid) {
       const c = callOf.get(item.index)!;
       if (c instanceof DomainError) results[item.index] = { index: item.index, eventId: item.e.eventId, status: 'ERROR', error: c };
-      else placed.push({ ...item, callId: c });
+      else placed.push({ index: item.index, e: item.e, callId: c });
     }
     const named = await namedRows(ctx, tx, placed.map((p) => p.e));
     const fresh = await claimEventIds(tx, placed.map((p) => ({ tenantId: calls.get(p.callId)!.tenant_id, eventId: p.e.eventId, occurredAt: p.e.occurredAt })));
@@ -99,7 +99,7 @@ export async function reportCallEvents(ctx: ServiceContext, events: readonly Cal
         claimed.add(key);
         unborn.delete(after.id);
         calls.set(after.id, after);
-        applied.push({ ...p, before, call: after, changed: Object.keys(set).length > 0 });
+        applied.push({ index: p.index, e: p.e, before, call: after, changed: Object.keys(set).length > 0 });
         results[p.index] = { index: p.index, eventId: p.e.eventId, status: 'STORED', callId: after.id };
       } catch (err) {
         results[p.index] = { index: p.index, eventId: p.e.eventId, status: 'ERROR', error: itemError(err) };

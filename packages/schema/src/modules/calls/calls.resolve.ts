@@ -7,6 +7,39 @@ import { DomainError, ValidationError } from '../../errors.js';
 import { scopedFrom } from '../../access/scope.js';
 import { xOf, type CheckedEvent } from './calls.input.js';
 import type { Call } from './calls.table.js';
+import { insertJsonRows, isoTime, jsonColumns } from './calls.write.js';
+
+/** What a new call has not got yet. */
+const NOT_YET = {
+  binding_id: null,
+  caller_e164: null,
+  called_e164: null,
+  callee_e164: null,
+  user_data: null,
+  skill_group_id: null,
+  agent_id: null,
+  call_in_at: null,
+  forward_start_at: null,
+  queued_at: null,
+  alerting_at: null,
+  answered_at: null,
+  ended_at: null,
+  failure_reason: null,
+  recording_url: null,
+} as const;
+
+const NEW_CALL_COLUMNS = jsonColumns([
+  ['tenant_id', 'uuid'],
+  ['app_id', 'uuid'],
+  ['instance_id', 'uuid'],
+  ['number_id', 'uuid'],
+  ['switch_call_id', 'text'],
+  ['direction', 'text'],
+  ['state', 'text'],
+  ['x_e164', 'text'],
+  ['created_at', 'timestamptz'],
+  ['updated_at', 'timestamptz'],
+]);
 
 /** An item of the batch that passed its own checks, by its index in the request. */
 export interface BatchItem {
@@ -79,27 +112,38 @@ async function makeCalls(ctx: ServiceContext, tx: Tx, missing: BatchItem[][], ca
     if (first >= 0) made.push({ list, first, owner: owners.get(xOf(list[first]!.e)!) as Owner, x: xOf(list[first]!.e)! });
   }
   if (!made.length) return;
-  const rows = await tx.trx
-    .insertInto('calls')
-    .values(
-      made.map(({ list, first, owner, x }) => ({
-        tenant_id: owner.tenantId,
-        app_id: owner.appId,
-        instance_id: owner.instanceId,
-        number_id: owner.numberId,
-        switch_call_id: list[first]!.e.callId,
-        direction: list[first]!.e.type === 'CALLIN' ? ('IN' as const) : ('OUT' as const),
-        state: 'RINGING' as const,
-        x_e164: x,
-        created_at: tx.now,
-        updated_at: tx.now,
-      })),
-    )
-    .onConflict((oc) => oc.constraint('calls_switch_call').doNothing())
-    .returningAll()
-    .execute();
-  const inserted = new Map(rows.map((c) => [c.switch_call_id, c]));
-  for (const c of rows) madeIds.add(c.id);
+  // the new calls as inserted: only their ids come back (the rest is known)
+  const fresh = made.map(({ list, first, owner, x }): Call => ({
+    ...NOT_YET,
+    id: '',
+    tenant_id: owner.tenantId,
+    app_id: owner.appId,
+    instance_id: owner.instanceId,
+    number_id: owner.numberId,
+    switch_call_id: list[first]!.e.callId,
+    direction: list[first]!.e.type === 'CALLIN' ? 'IN' : 'OUT',
+    state: 'RINGING',
+    x_e164: x,
+    created_at: tx.now,
+    updated_at: tx.now,
+  }));
+  const now = isoTime(tx.now);
+  const ids = await insertJsonRows<{ id: string; switch_call_id: string }>(
+    tx,
+    'calls',
+    NEW_CALL_COLUMNS,
+    fresh.map((c) => ({ tenant_id: c.tenant_id, app_id: c.app_id, instance_id: c.instance_id, number_id: c.number_id, switch_call_id: c.switch_call_id, direction: c.direction, state: c.state, x_e164: c.x_e164, created_at: now, updated_at: now })),
+    'on conflict on constraint calls_switch_call do nothing returning id, switch_call_id',
+  );
+  const idOf = new Map(ids.map((r) => [r.switch_call_id, r.id]));
+  const inserted = new Map<string, Call>();
+  for (const c of fresh) {
+    const id = idOf.get(c.switch_call_id);
+    if (!id) continue;
+    c.id = id;
+    inserted.set(c.switch_call_id, c);
+    madeIds.add(id);
+  }
   // made at the same moment by another request (visible now that it committed), or a call of the tenant this key may not see
   const raced = made.filter((m) => !inserted.has(m.list[0]!.e.callId)).map((m) => m.list[0]!.e.callId);
   const visible = raced.length ? new Map((await lockVisible(ctx, tx, raced)).map((c) => [c.switch_call_id, c])) : new Map<string, Call>();

@@ -37,5 +37,8 @@ export async function pushCallStatuses(tx: Tx, stored: readonly StoredCallEvent[
     if (!list.length) byApp.set(s.call.app_id, list);
     list.push(s);
   }
-  for (const [appId, list] of byApp) await enqueueDelivery(tx, { appId, kind: 'CALL_STATUS', items: list.map(callStatusItem) });
+  if (!byApp.size) return;
+  // the items of an app without a status URL are not built (enqueueDelivery would drop them)
+  const pushed = new Set((await tx.trx.selectFrom('privacy_apps').select('id').where('id', 'in', [...byApp.keys()]).where('status_url', 'is not', null).execute()).map((a) => a.id));
+  for (const [appId, list] of byApp) if (pushed.has(appId)) await enqueueDelivery(tx, { appId, kind: 'CALL_STATUS', items: list.map(callStatusItem) });
 }

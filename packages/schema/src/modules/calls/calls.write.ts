@@ -40,12 +40,13 @@ export async function insertJsonRows<R = unknown>(
   table: string,
   columns: ReturnType<typeof jsonColumns>,
   rows: readonly Record<string, unknown>[],
-  returning?: string,
+  /** What follows the insert's select: `returning …`, `on conflict … do nothing returning …`. */
+  tail?: string,
 ): Promise<R[]> {
   if (!rows.length) return [];
   const { names, types } = columns;
   const result = await sql<R>`insert into ${sql.table(table)} (${names}) select ${names} from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(${types})${
-    returning ? sql` returning ${sql.raw(returning)}` : sql``
+    tail ? sql` ${sql.raw(tail)}` : sql``
   }`.execute(tx.trx);
   return result.rows;
 }
