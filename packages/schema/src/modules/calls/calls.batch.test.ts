@@ -1,3 +1,5 @@
+import pg from 'pg';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { privacyServiceWorld, type PrivacyServiceWorld } from '../../../../../test/support/privacy-fixtures.js';
 import type { Actor } from '../../access/actor.js';
@@ -89,5 +91,32 @@ describe('C1: a batch keeps the per-item rules', () => {
       ['CDR_CREATED', b, null, null],
     ]);
     expect(new Set(outbox.map((e) => String(e.txid))).size).toBe(1);
+  });
+  it('C1: a call that another request makes while the batch runs (committed after the batch looked): the batch is tried again and stores its events on that one call', async () => {
+    const callId = id('call');
+    const pool = await s.w.db.selectFrom('privacy_pool_numbers').select(['tenant_id', 'app_id', 'number_id']).where('e164', '=', x).executeTakeFirstOrThrow();
+    // the other request: its transaction has made the call and not committed yet
+    const other = new pg.Client({ connectionString: s.w.url });
+    await other.connect();
+    try {
+      await other.query('begin');
+      const made = await other.query<{ id: string }>(
+        `insert into calls (tenant_id, app_id, number_id, switch_call_id, direction, state, x_e164, created_at, updated_at) values ($1, $2, $3, $4, 'IN', 'RINGING', $5, now(), now()) returning id`,
+        [pool.tenant_id, pool.app_id, pool.number_id, callId, x],
+      );
+      const reported = reportCallEvents(s.w.ctx(partner), [
+        { eventId: id('e'), callId, type: 'CALLIN', occurredAt: at(0), caller: '+8613800006666', called: x },
+        { eventId: id('e'), callId, type: 'ALERTING', occurredAt: at(2) },
+      ]);
+      // the batch found no call, made it in memory, and now waits on the other's insert of the same key
+      await expect.poll(async () => (await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(s.w.db)).rows[0]!.n, { timeout: 10_000 }).toBe(1);
+      await other.query('commit');
+      const results = await reported;
+      expect(results.map((r) => (r.status === 'ERROR' ? r.error.code : r.status))).toEqual(['STORED', 'STORED']);
+      const rows = await callRows(callId);
+      expect(rows.map((c) => [c.id, c.state, c.caller_e164, c.alerting_at])).toEqual([[made.rows[0]!.id, 'RINGING', '+8613800006666', at(2)]]);
+    } finally {
+      await other.end();
+    }
   });
 });

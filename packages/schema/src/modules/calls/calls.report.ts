@@ -7,7 +7,7 @@
 // events applied in memory (calls.apply.ts), and each table written with one statement
 // (calls.write.ts, calls.cdr.ts, calls.outbox.ts), in the order the per-item rules need.
 import type { ServiceContext } from '../../context.js';
-import { inTransaction } from '../../db/transaction.js';
+import { inTransaction, type Tx } from '../../db/transaction.js';
 import { DomainError, ForbiddenError, ValidationError } from '../../errors.js';
 import { requireActor } from '../../access/scope.js';
 import type { EventNotice } from '../events/events.bus.js';
@@ -19,7 +19,7 @@ import { bufferedEvents } from './calls.outbox.js';
 import { ensureMonthsOf, monthsKnown, retentionStart } from './calls.partitions.js';
 import { callsOfBatch, unknownCall, type BatchItem } from './calls.resolve.js';
 import { pushCallStatuses, type StoredCallEvent } from './calls.status.js';
-import { claimEventIds, eventKey, insertCallEvents, isoTime, releaseEventIds, updateCalls } from './calls.write.js';
+import { CallsTaken, claimEventIds, eventKey, insertCallEvents, isoTime, releaseEventIds, writeCalls } from './calls.write.js';
 import type { Call } from './calls.table.js';
 
 const ORDER: Record<string, number> = { CALLIN: 0, CALLOUT: 1, QUEUED: 2, ALERTING: 3, ANSWER: 4, DISCONNECT: 5 };
@@ -66,78 +66,93 @@ export async function reportCallEvents(ctx: ServiceContext, events: readonly Cal
       if (attempt >= 3) throw err;
     });
   }
-  const notices = await inTransaction(ctx, async (plain) => {
-    const tx = bufferedEvents(plain);
-    const { calls, callOf, made } = await callsOfBatch(ctx, tx, valid);
-    const placed: (BatchItem & { callId: string })[] = [];
-    for (const item of valid) {
-      const c = callOf.get(item.index)!;
-      if (c instanceof DomainError) results[item.index] = { index: item.index, eventId: item.e.eventId, status: 'ERROR', error: c };
-      else placed.push({ index: item.index, e: item.e, callId: c });
+  // a call made by this batch and, meanwhile, by another request: the batch again, finding it
+  const taken = new Set<string>();
+  let notices: EventNotice[] = [];
+  for (let attempt = 1; ; attempt++) {
+    try {
+      notices = await inTransaction(ctx, (plain) => storeBatch(ctx, plain, valid, results, taken));
+      break;
+    } catch (err) {
+      if (!(err instanceof CallsTaken) || attempt >= 3) throw err;
+      for (const key of err.keys) taken.add(key);
     }
-    const named = await namedRows(ctx, tx, placed.map((p) => p.e));
-    const fresh = await claimEventIds(tx, placed.map((p) => ({ tenantId: calls.get(p.callId)!.tenant_id, eventId: p.e.eventId, occurredAt: p.e.occurredAt })));
-    // the events applied in order; an id is claimed by the first of its items that is stored
-    const claimed = new Set<string>();
-    const applied: Applied[] = [];
-    // a call made by this batch exists once one of its items naming its number is stored (as when
-    // each item had its own savepoint); until then its other items are UNKNOWN_CALL
-    const unborn = new Set(made);
-    for (const p of placed) {
-      const before = calls.get(p.callId)!;
-      const key = eventKey(before.tenant_id, p.e.eventId);
-      if (unborn.has(before.id) && !xOf(p.e)) {
-        results[p.index] = { index: p.index, eventId: p.e.eventId, status: 'ERROR', error: unknownCall(p.e) };
-        continue;
-      }
-      if (!fresh.has(key) || claimed.has(key)) {
-        results[p.index] = { index: p.index, eventId: p.e.eventId, status: 'DUPLICATE', callId: before.id };
-        continue;
-      }
-      try {
-        const { set, after } = applyToCall(before, p.e, named, tx.now);
-        claimed.add(key);
-        unborn.delete(after.id);
-        calls.set(after.id, after);
-        applied.push({ index: p.index, e: p.e, before, call: after, changed: Object.keys(set).length > 0 });
-        results[p.index] = { index: p.index, eventId: p.e.eventId, status: 'STORED', callId: after.id };
-      } catch (err) {
-        results[p.index] = { index: p.index, eventId: p.e.eventId, status: 'ERROR', error: itemError(err) };
-      }
-    }
-    await releaseEventIds(tx, placed.filter((p) => results[p.index]!.status === 'ERROR').map((p) => ({ tenantId: calls.get(p.callId)!.tenant_id, eventId: p.e.eventId })).filter((k) => fresh.has(eventKey(k.tenantId, k.eventId)) && !claimed.has(eventKey(k.tenantId, k.eventId))));
-
-    if (unborn.size) await tx.trx.deleteFrom('calls').where('id', 'in', [...unborn]).execute();
-
-    // the effects of each stored event, in event order: its CALL_EVENT, the agent's status, the CDR
-    const cdrs = await insertCdrs(tx, applied.filter((a) => a.e.type === 'DISCONNECT' && !a.before.ended_at).map((a) => ({ call: a.call, disconnectEventId: a.e.eventId })));
-    const cdrChanges: CdrChange[] = [];
-    const asOf = new Map<string, Call>();
-    const writeCalls = async () => (await updateCalls(tx, [...asOf.values()]), asOf.clear());
-    for (const a of applied) {
-      const { call, e, before } = a;
-      asOf.set(call.id, call);
-      await tx.emit({
-        type: 'CALL_EVENT',
-        tenantId: call.tenant_id,
-        appId: call.app_id,
-        subjectId: call.id,
-        payload: { callId: call.id, event: e.type, state: call.state, eventId: e.eventId, occurredAt: isoTime(e.occurredAt), instanceId: call.instance_id, bindingId: call.binding_id },
-      });
-      // the agent's check reads the instance's calls: they are written up to this event first
-      if (movesAgent(e.type, before, call)) await writeCalls().then(() => agentStatusOfCall(ctx, tx, e.type, before, call));
-      if (e.type === 'DISCONNECT' && !before.ended_at) cdrChanges.push(await announceCdr(tx, cdrs.get(call.id)!, 'CREATED'));
-      else if (before.ended_at && a.changed) {
-        const amended = await amendCdr(tx, call);
-        if (amended) cdrChanges.push(amended);
-      }
-    }
-    await writeCalls();
-    await runCdrHooks(tx, cdrChanges);
-    await insertCallEvents(tx, applied);
-    await pushCallStatuses(tx, applied);
-    return tx.flushEvents();
-  });
+  }
   if (notices.length) ctx.bus.notify(notices satisfies EventNotice[]);
   return results;
+}
+
+/**
+ * The batch's transaction: its calls found or made, the events applied and every table written.
+ * `taken`: calls another request made while an earlier attempt ran (CallsTaken).
+ */
+async function storeBatch(ctx: ServiceContext, plain: Tx, valid: readonly BatchItem[], results: ItemResult[], taken: ReadonlySet<string>): Promise<EventNotice[]> {
+  const tx = bufferedEvents(plain);
+  const { calls, callOf, made } = await callsOfBatch(ctx, tx, valid, taken);
+  const placed: (BatchItem & { callId: string })[] = [];
+  for (const item of valid) {
+    const c = callOf.get(item.index)!;
+    if (c instanceof DomainError) results[item.index] = { index: item.index, eventId: item.e.eventId, status: 'ERROR', error: c };
+    else placed.push({ index: item.index, e: item.e, callId: c });
+  }
+  const named = await namedRows(ctx, tx, placed.map((p) => p.e));
+  const fresh = await claimEventIds(tx, placed.map((p) => ({ tenantId: calls.get(p.callId)!.tenant_id, eventId: p.e.eventId, occurredAt: p.e.occurredAt })));
+  // the events applied in order; an id is claimed by the first of its items that is stored
+  const claimed = new Set<string>();
+  const applied: Applied[] = [];
+  // a call made by this batch exists once one of its items naming its number is stored (as when
+  // each item had its own savepoint); until then its other items are UNKNOWN_CALL
+  const unborn = new Set(made);
+  for (const p of placed) {
+    const before = calls.get(p.callId)!;
+    const key = eventKey(before.tenant_id, p.e.eventId);
+    if (unborn.has(before.id) && !xOf(p.e)) {
+      results[p.index] = { index: p.index, eventId: p.e.eventId, status: 'ERROR', error: unknownCall(p.e) };
+      continue;
+    }
+    if (!fresh.has(key) || claimed.has(key)) {
+      results[p.index] = { index: p.index, eventId: p.e.eventId, status: 'DUPLICATE', callId: before.id };
+      continue;
+    }
+    try {
+      const { set, after } = applyToCall(before, p.e, named, tx.now);
+      claimed.add(key);
+      unborn.delete(after.id);
+      calls.set(after.id, after);
+      applied.push({ index: p.index, e: p.e, before, call: after, changed: Object.keys(set).length > 0 });
+      results[p.index] = { index: p.index, eventId: p.e.eventId, status: 'STORED', callId: after.id };
+    } catch (err) {
+      results[p.index] = { index: p.index, eventId: p.e.eventId, status: 'ERROR', error: itemError(err) };
+    }
+  }
+  await releaseEventIds(tx, placed.filter((p) => results[p.index]!.status === 'ERROR').map((p) => ({ tenantId: calls.get(p.callId)!.tenant_id, eventId: p.e.eventId })).filter((k) => fresh.has(eventKey(k.tenantId, k.eventId)) && !claimed.has(eventKey(k.tenantId, k.eventId))));
+
+  // the effects of each stored event, in event order: its CALL_EVENT, the agent's status, the CDR
+  const cdrs = await insertCdrs(tx, applied.filter((a) => a.e.type === 'DISCONNECT' && !a.before.ended_at).map((a) => ({ call: a.call, disconnectEventId: a.e.eventId })));
+  const cdrChanges: CdrChange[] = [];
+  const asOf = new Map<string, Call>();
+  const written = async () => (await writeCalls(tx, [...asOf.values()], made), asOf.clear());
+  for (const a of applied) {
+    const { call, e, before } = a;
+    asOf.set(call.id, call);
+    await tx.emit({
+      type: 'CALL_EVENT',
+      tenantId: call.tenant_id,
+      appId: call.app_id,
+      subjectId: call.id,
+      payload: { callId: call.id, event: e.type, state: call.state, eventId: e.eventId, occurredAt: isoTime(e.occurredAt), instanceId: call.instance_id, bindingId: call.binding_id },
+    });
+    // the agent's check reads the instance's calls: they are written up to this event first
+    if (movesAgent(e.type, before, call)) await written().then(() => agentStatusOfCall(ctx, tx, e.type, before, call));
+    if (e.type === 'DISCONNECT' && !before.ended_at) cdrChanges.push(await announceCdr(tx, cdrs.get(call.id)!, 'CREATED'));
+    else if (before.ended_at && a.changed) {
+      const amended = await amendCdr(tx, call);
+      if (amended) cdrChanges.push(amended);
+    }
+  }
+  await written();
+  await runCdrHooks(tx, cdrChanges);
+  await insertCallEvents(tx, applied);
+  await pushCallStatuses(tx, applied);
+  return tx.flushEvents();
 }

@@ -1,13 +1,16 @@
 // C1: the calls of a reportCallEvents batch, in a few queries for the whole batch: found by the
 // switch's call id among the calls the key may see (locked once, in id order), or made by their
-// first CALLIN / CALLOUT that names a number of the key.
+// first CALLIN / CALLOUT that names a number of the key. A made call is inserted when the batch
+// first writes it, with the state its events gave it (calls.write.ts): not inserted and then
+// updated in the same transaction (two row versions, the keys checked twice).
+import { randomUUID } from 'node:crypto';
 import type { ServiceContext } from '../../context.js';
 import type { Tx } from '../../db/transaction.js';
 import { DomainError, ValidationError } from '../../errors.js';
 import { scopedFrom } from '../../access/scope.js';
 import { xOf, type CheckedEvent } from './calls.input.js';
 import type { Call } from './calls.table.js';
-import { insertJsonRows, isoTime, jsonColumns } from './calls.write.js';
+import { takenKey } from './calls.write.js';
 
 /** What a new call has not got yet. */
 const NOT_YET = {
@@ -28,19 +31,6 @@ const NOT_YET = {
   recording_url: null,
 } as const;
 
-const NEW_CALL_COLUMNS = jsonColumns([
-  ['tenant_id', 'uuid'],
-  ['app_id', 'uuid'],
-  ['instance_id', 'uuid'],
-  ['number_id', 'uuid'],
-  ['switch_call_id', 'text'],
-  ['direction', 'text'],
-  ['state', 'text'],
-  ['x_e164', 'text'],
-  ['created_at', 'timestamptz'],
-  ['updated_at', 'timestamptz'],
-]);
-
 /** An item of the batch that passed its own checks, by its index in the request. */
 export interface BatchItem {
   index: number;
@@ -59,7 +49,7 @@ export interface BatchCalls {
   calls: Map<string, Call>;
   /** Each item's call (row id), or the typed error of the item. */
   callOf: Map<number, string | DomainError>;
-  /** The calls this batch made (row ids): one whose items all fail is not kept. */
+  /** The calls this batch made (row ids), not inserted yet: one whose items all fail is never written. */
   made: Set<string>;
 }
 
@@ -71,8 +61,12 @@ function lockVisible(ctx: ServiceContext, tx: Tx, switchIds: string[]) {
   return scopedFrom({ db: tx.trx, actor: ctx.actor }, 'calls').selectAll().where('calls.switch_call_id', 'in', switchIds).orderBy('calls.id').forUpdate().execute();
 }
 
-/** The items' calls; `items` are in the batch's order (per call, in time order). */
-export async function callsOfBatch(ctx: ServiceContext, tx: Tx, items: readonly BatchItem[]): Promise<BatchCalls> {
+/**
+ * The items' calls; `items` are in the batch's order (per call, in time order). `taken`: calls
+ * (calls.write.ts `takenKey`) that another request made while an earlier attempt of this batch ran, and that this
+ * key did not find: a call of the tenant the key may not see.
+ */
+export async function callsOfBatch(ctx: ServiceContext, tx: Tx, items: readonly BatchItem[], taken: ReadonlySet<string> = new Set()): Promise<BatchCalls> {
   const calls = new Map<string, Call>();
   const callOf = new Map<number, string | DomainError>();
   const made = new Set<string>();
@@ -91,17 +85,17 @@ export async function callsOfBatch(ctx: ServiceContext, tx: Tx, items: readonly 
       for (const it of list) callOf.set(it.index, rows[0].id);
     } else missing.push(list);
   }
-  if (missing.length) await makeCalls(ctx, tx, missing, calls, callOf, made);
+  if (missing.length) await makeCalls(ctx, tx, missing, taken, calls, callOf, made);
   return { calls, callOf, made };
 }
 
 /**
  * Calls not seen before: the first item naming a number of the key makes the call (the items
- * before it are UNKNOWN_CALL, as when reported one by one); all are inserted with one statement.
+ * before it are UNKNOWN_CALL, as when reported one by one). Made in memory with their ids; the
+ * batch inserts them when it writes them.
  */
-async function makeCalls(ctx: ServiceContext, tx: Tx, missing: BatchItem[][], calls: Map<string, Call>, callOf: Map<number, string | DomainError>, madeIds: Set<string>) {
+async function makeCalls(ctx: ServiceContext, tx: Tx, missing: BatchItem[][], taken: ReadonlySet<string>, calls: Map<string, Call>, callOf: Map<number, string | DomainError>, made: Set<string>) {
   const owners = await ownersOf(ctx, tx, [...new Set(missing.flatMap((list) => list.map((it) => xOf(it.e)).filter((x): x is string => !!x)))]);
-  const made: { list: BatchItem[]; first: number; owner: Owner; x: string }[] = [];
   for (const list of missing) {
     const first = list.findIndex((it) => {
       const x = xOf(it.e);
@@ -109,50 +103,31 @@ async function makeCalls(ctx: ServiceContext, tx: Tx, missing: BatchItem[][], ca
       if (owner instanceof DomainError) callOf.set(it.index, owner);
       return !(owner instanceof DomainError);
     });
-    if (first >= 0) made.push({ list, first, owner: owners.get(xOf(list[first]!.e)!) as Owner, x: xOf(list[first]!.e)! });
-  }
-  if (!made.length) return;
-  // the new calls as inserted: only their ids come back (the rest is known)
-  const fresh = made.map(({ list, first, owner, x }): Call => ({
-    ...NOT_YET,
-    id: '',
-    tenant_id: owner.tenantId,
-    app_id: owner.appId,
-    instance_id: owner.instanceId,
-    number_id: owner.numberId,
-    switch_call_id: list[first]!.e.callId,
-    direction: list[first]!.e.type === 'CALLIN' ? 'IN' : 'OUT',
-    state: 'RINGING',
-    x_e164: x,
-    created_at: tx.now,
-    updated_at: tx.now,
-  }));
-  const now = isoTime(tx.now);
-  const ids = await insertJsonRows<{ id: string; switch_call_id: string }>(
-    tx,
-    'calls',
-    NEW_CALL_COLUMNS,
-    fresh.map((c) => ({ tenant_id: c.tenant_id, app_id: c.app_id, instance_id: c.instance_id, number_id: c.number_id, switch_call_id: c.switch_call_id, direction: c.direction, state: c.state, x_e164: c.x_e164, created_at: now, updated_at: now })),
-    'on conflict on constraint calls_switch_call do nothing returning id, switch_call_id',
-  );
-  const idOf = new Map(ids.map((r) => [r.switch_call_id, r.id]));
-  const inserted = new Map<string, Call>();
-  for (const c of fresh) {
-    const id = idOf.get(c.switch_call_id);
-    if (!id) continue;
-    c.id = id;
-    inserted.set(c.switch_call_id, c);
-    madeIds.add(id);
-  }
-  // made at the same moment by another request (visible now that it committed), or a call of the tenant this key may not see
-  const raced = made.filter((m) => !inserted.has(m.list[0]!.e.callId)).map((m) => m.list[0]!.e.callId);
-  const visible = raced.length ? new Map((await lockVisible(ctx, tx, raced)).map((c) => [c.switch_call_id, c])) : new Map<string, Call>();
-  for (const { list, first } of made) {
-    const call = inserted.get(list[0]!.e.callId) ?? visible.get(list[0]!.e.callId);
-    if (call) calls.set(call.id, call);
-    list.forEach((it, i) => {
-      if (i >= first) callOf.set(it.index, call ? call.id : notKeys(it.e));
-    });
+    if (first < 0) continue;
+    const e = list[first]!.e;
+    const x = xOf(e)!;
+    const owner = owners.get(x) as Owner;
+    if (taken.has(takenKey(owner.tenantId, e.callId))) {
+      for (const it of list.slice(first)) callOf.set(it.index, notKeys(it.e));
+      continue;
+    }
+    const call: Call = {
+      ...NOT_YET,
+      id: randomUUID(),
+      tenant_id: owner.tenantId,
+      app_id: owner.appId,
+      instance_id: owner.instanceId,
+      number_id: owner.numberId,
+      switch_call_id: e.callId,
+      direction: e.type === 'CALLIN' ? 'IN' : 'OUT',
+      state: 'RINGING',
+      x_e164: x,
+      created_at: tx.now,
+      updated_at: tx.now,
+    };
+    calls.set(call.id, call);
+    made.add(call.id);
+    for (const it of list.slice(first)) callOf.set(it.index, call.id);
   }
 }
 

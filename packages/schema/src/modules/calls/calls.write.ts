@@ -54,6 +54,16 @@ export async function insertJsonRows<R = unknown>(
 /** A switch event id within its tenant (the key of call_event_ids). */
 export const eventKey = (tenantId: string, eventId: string) => `${tenantId} ${eventId}`;
 
+/** A call by its unique key (tenant, switch call id). */
+export const takenKey = (tenantId: string, switchCallId: string) => `${tenantId} ${switchCallId}`;
+
+/** Another request made calls this batch made (by takenKey) while the batch ran: the batch is tried again, finding them. */
+export class CallsTaken extends Error {
+  constructor(readonly keys: readonly string[]) {
+    super(`calls made by another request meanwhile: ${keys.join(', ')}`);
+  }
+}
+
 /** Stores the event ids not seen before (each once); returns the keys that were new. */
 export async function claimEventIds(tx: Tx, ids: readonly { tenantId: string; eventId: string; occurredAt: Date }[]): Promise<Set<string>> {
   const once = [...new Map(ids.map((i) => [eventKey(i.tenantId, i.eventId), i])).values()];
@@ -121,8 +131,39 @@ const callRow = (c: Call): Record<(typeof CALL_COLUMNS)[number][0], string | nul
   updated_at: isoTime(c.updated_at),
 });
 
-/** Writes the calls' state as the batch left it, in one statement (the rows are locked by the batch). */
-export async function updateCalls(tx: Tx, calls: readonly Call[]): Promise<void> {
+/** A made call's insert: the state columns and what a call is made with. */
+const NEW_CALL_COLUMNS = jsonColumns([
+  ...CALL_COLUMNS,
+  ['tenant_id', 'uuid'],
+  ['app_id', 'uuid'],
+  ['instance_id', 'uuid'],
+  ['number_id', 'uuid'],
+  ['switch_call_id', 'text'],
+  ['direction', 'text'],
+  ['x_e164', 'text'],
+  ['created_at', 'timestamptz'],
+]);
+
+/**
+ * Writes the calls' state as the batch left it, one statement each way: the calls in `unwritten`
+ * (made by the batch) are inserted and leave the set, the others (locked by the batch) updated. A
+ * made call whose key another request took meanwhile throws CallsTaken.
+ */
+export async function writeCalls(tx: Tx, calls: readonly Call[], unwritten: Set<string>): Promise<void> {
+  const made: Call[] = [];
+  const found: Call[] = [];
+  for (const c of calls) (unwritten.has(c.id) ? made : found).push(c);
+  if (made.length) {
+    const rows = made.map((c) => ({ ...callRow(c), tenant_id: c.tenant_id, app_id: c.app_id, instance_id: c.instance_id, number_id: c.number_id, switch_call_id: c.switch_call_id, direction: c.direction, x_e164: c.x_e164, created_at: isoTime(c.created_at) }));
+    const inserted = new Set((await insertJsonRows<{ id: string }>(tx, 'calls', NEW_CALL_COLUMNS, rows, 'on conflict on constraint calls_switch_call do nothing returning id')).map((r) => r.id));
+    if (inserted.size < made.length) throw new CallsTaken(made.filter((c) => !inserted.has(c.id)).map((c) => takenKey(c.tenant_id, c.switch_call_id)));
+    for (const c of made) unwritten.delete(c.id);
+  }
+  await updateCalls(tx, found);
+}
+
+/** Writes the state of calls that exist (locked by the batch), in one statement. */
+async function updateCalls(tx: Tx, calls: readonly Call[]): Promise<void> {
   if (!calls.length) return;
   const rows = JSON.stringify(calls.map(callRow));
   // the ids again as an array, so that the plan reads the calls by primary key rather than scanning them all
