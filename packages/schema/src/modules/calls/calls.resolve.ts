@@ -12,25 +12,6 @@ import { xOf, type CheckedEvent } from './calls.input.js';
 import type { Call } from './calls.table.js';
 import { takenKey } from './calls.write.js';
 
-/** What a new call has not got yet. */
-const NOT_YET = {
-  binding_id: null,
-  caller_e164: null,
-  called_e164: null,
-  callee_e164: null,
-  user_data: null,
-  skill_group_id: null,
-  agent_id: null,
-  call_in_at: null,
-  forward_start_at: null,
-  queued_at: null,
-  alerting_at: null,
-  answered_at: null,
-  ended_at: null,
-  failure_reason: null,
-  recording_url: null,
-} as const;
-
 /** An item of the batch that passed its own checks, by its index in the request. */
 export interface BatchItem {
   index: number;
@@ -112,16 +93,30 @@ async function makeCalls(ctx: ServiceContext, tx: Tx, missing: BatchItem[][], ta
       continue;
     }
     const call: Call = {
-      ...NOT_YET,
       id: randomUUID(),
       tenant_id: owner.tenantId,
       app_id: owner.appId,
       instance_id: owner.instanceId,
+      binding_id: null,
       number_id: owner.numberId,
       switch_call_id: e.callId,
       direction: e.type === 'CALLIN' ? 'IN' : 'OUT',
       state: 'RINGING',
       x_e164: x,
+      caller_e164: null,
+      called_e164: null,
+      callee_e164: null,
+      user_data: null,
+      skill_group_id: null,
+      agent_id: null,
+      call_in_at: null,
+      forward_start_at: null,
+      queued_at: null,
+      alerting_at: null,
+      answered_at: null,
+      ended_at: null,
+      failure_reason: null,
+      recording_url: null,
       created_at: tx.now,
       updated_at: tx.now,
     };

@@ -109,8 +109,25 @@ const CALL_COLUMNS = [
 const CALL_RECORDSET = jsonColumns(CALL_COLUMNS).types;
 const CALL_ASSIGNMENTS = sql.raw(CALL_COLUMNS.filter(([k]) => k !== 'id').map(([k]) => `${k} = v.${k}`).join(', '));
 
-/** A call's row for updateCalls (every column of CALL_COLUMNS, times as text). */
-const callRow = (c: Call): Record<(typeof CALL_COLUMNS)[number][0], string | null> => ({
+/** A made call's insert: the state columns and what a call is made with. */
+const NEW_CALL_COLUMNS = [
+  ...CALL_COLUMNS,
+  ['tenant_id', 'uuid'],
+  ['app_id', 'uuid'],
+  ['instance_id', 'uuid'],
+  ['number_id', 'uuid'],
+  ['switch_call_id', 'text'],
+  ['direction', 'text'],
+  ['x_e164', 'text'],
+  ['created_at', 'timestamptz'],
+] as const;
+const NEW_CALL_RECORDSET = jsonColumns(NEW_CALL_COLUMNS);
+
+/**
+ * A call's row: its state (CALL_COLUMNS, the update's) and, for a made call's insert, what it is
+ * made with (NEW_CALL_COLUMNS; undefined, so left out of the JSON, for an update). Times as text.
+ */
+const callRow = (c: Call, made: boolean): Record<(typeof NEW_CALL_COLUMNS)[number][0], string | null | undefined> => ({
   id: c.id,
   state: c.state,
   binding_id: c.binding_id,
@@ -129,20 +146,15 @@ const callRow = (c: Call): Record<(typeof CALL_COLUMNS)[number][0], string | nul
   failure_reason: c.failure_reason,
   recording_url: c.recording_url,
   updated_at: isoTime(c.updated_at),
+  tenant_id: made ? c.tenant_id : undefined,
+  app_id: made ? c.app_id : undefined,
+  instance_id: made ? c.instance_id : undefined,
+  number_id: made ? c.number_id : undefined,
+  switch_call_id: made ? c.switch_call_id : undefined,
+  direction: made ? c.direction : undefined,
+  x_e164: made ? c.x_e164 : undefined,
+  created_at: made ? isoTime(c.created_at) : undefined,
 });
-
-/** A made call's insert: the state columns and what a call is made with. */
-const NEW_CALL_COLUMNS = jsonColumns([
-  ...CALL_COLUMNS,
-  ['tenant_id', 'uuid'],
-  ['app_id', 'uuid'],
-  ['instance_id', 'uuid'],
-  ['number_id', 'uuid'],
-  ['switch_call_id', 'text'],
-  ['direction', 'text'],
-  ['x_e164', 'text'],
-  ['created_at', 'timestamptz'],
-]);
 
 /**
  * Writes the calls' state as the batch left it, one statement each way: the calls in `unwritten`
@@ -154,8 +166,7 @@ export async function writeCalls(tx: Tx, calls: readonly Call[], unwritten: Set<
   const found: Call[] = [];
   for (const c of calls) (unwritten.has(c.id) ? made : found).push(c);
   if (made.length) {
-    const rows = made.map((c) => ({ ...callRow(c), tenant_id: c.tenant_id, app_id: c.app_id, instance_id: c.instance_id, number_id: c.number_id, switch_call_id: c.switch_call_id, direction: c.direction, x_e164: c.x_e164, created_at: isoTime(c.created_at) }));
-    const inserted = new Set((await insertJsonRows<{ id: string }>(tx, 'calls', NEW_CALL_COLUMNS, rows, 'on conflict on constraint calls_switch_call do nothing returning id')).map((r) => r.id));
+    const inserted = new Set((await insertJsonRows<{ id: string }>(tx, 'calls', NEW_CALL_RECORDSET, made.map((c) => callRow(c, true)), 'on conflict on constraint calls_switch_call do nothing returning id')).map((r) => r.id));
     if (inserted.size < made.length) throw new CallsTaken(made.filter((c) => !inserted.has(c.id)).map((c) => takenKey(c.tenant_id, c.switch_call_id)));
     for (const c of made) unwritten.delete(c.id);
   }
@@ -165,7 +176,7 @@ export async function writeCalls(tx: Tx, calls: readonly Call[], unwritten: Set<
 /** Writes the state of calls that exist (locked by the batch), in one statement. */
 async function updateCalls(tx: Tx, calls: readonly Call[]): Promise<void> {
   if (!calls.length) return;
-  const rows = JSON.stringify(calls.map(callRow));
+  const rows = JSON.stringify(calls.map((c) => callRow(c, false)));
   // the ids again as an array, so that the plan reads the calls by primary key rather than scanning them all
   const ids = calls.map((c) => c.id);
   await sql`update calls set ${CALL_ASSIGNMENTS} from jsonb_to_recordset(${rows}::jsonb) as v(${CALL_RECORDSET}) where calls.id = v.id and calls.id = any(${ids}::uuid[])`.execute(tx.trx);
