@@ -9,6 +9,7 @@ import { isObjectType, type GraphQLSchema } from 'graphql';
 import type { ZodError } from 'zod';
 import { DomainError, ValidationError } from '../errors.js';
 import type { GraphQLContext } from './context.js';
+import SyncNodeIdsPlugin from './node-ids.js';
 
 /** The most ids one nodes() call takes. */
 export const MAX_NODES = 100;
@@ -29,7 +30,7 @@ export const builder = new SchemaBuilder<{
   DefaultFieldNullability: false;
   DefaultInputFieldRequiredness: true;
 }>({
-  plugins: [RelayPlugin, ScopeAuthPlugin, DataloaderPlugin, SimpleObjectsPlugin, ZodPlugin],
+  plugins: [RelayPlugin, ScopeAuthPlugin, DataloaderPlugin, SimpleObjectsPlugin, ZodPlugin, SyncNodeIdsPlugin],
   defaultFieldNullability: false,
   defaultInputFieldRequiredness: true,
   relay: {
