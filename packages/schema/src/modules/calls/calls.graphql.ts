@@ -98,7 +98,21 @@ builder.mutationField('reportCallEvents', (t) =>
     resolve: (_r, args, ctx) =>
       reportCallEvents(
         ctx,
-        args.events.map((e) => ({ ...e, bindingId: e.bindingId?.id, skillGroupId: e.skillGroupId?.id, agentId: e.agentId?.id })),
+        args.events.map((e) => ({
+          eventId: e.eventId,
+          callId: e.callId,
+          type: e.type,
+          occurredAt: e.occurredAt,
+          caller: e.caller,
+          called: e.called,
+          callee: e.callee,
+          bindingId: e.bindingId?.id,
+          userData: e.userData,
+          skillGroupId: e.skillGroupId?.id,
+          agentId: e.agentId?.id,
+          failureReason: e.failureReason,
+          recordingUrl: e.recordingUrl,
+        })),
       ),
   }),
 );

@@ -43,7 +43,7 @@ export function bufferedEvents(tx: Tx): BufferedTx {
         'returning txid::text as txid, seq::text as seq',
       );
       // the rows draw seq in the order given
-      rows.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
+      rows.sort((a, b) => a.seq.length - b.seq.length || (a.seq < b.seq ? -1 : 1)); // as numbers, without a BigInt per comparison
       batch.forEach((e, i) => notices.push({ tenantId: e.tenantId, appId: e.appId ?? null, type: e.type, cursor: encodeCursor({ txid: rows[i]!.txid, seq: rows[i]!.seq }) }));
       return notices;
     },
