@@ -19,7 +19,7 @@ import { bufferedEvents } from './calls.outbox.js';
 import { ensureMonthsOf, monthsKnown, retentionStart } from './calls.partitions.js';
 import { callsOfBatch, unknownCall, type BatchItem } from './calls.resolve.js';
 import { pushCallStatuses, type StoredCallEvent } from './calls.status.js';
-import { CallsTaken, claimEventIds, eventKey, insertCallEvents, isoTime, releaseEventIds, writeCalls } from './calls.write.js';
+import { CallsTaken, callEventsInsert, claimEventIds, eventKey, isoTime, releaseEventIds, writeCalls } from './calls.write.js';
 import type { Call } from './calls.table.js';
 
 const ORDER: Record<string, number> = { CALLIN: 0, CALLOUT: 1, QUEUED: 2, ALERTING: 3, ANSWER: 4, DISCONNECT: 5 };
@@ -152,7 +152,7 @@ async function storeBatch(ctx: ServiceContext, plain: Tx, valid: readonly BatchI
   }
   await written();
   await runCdrHooks(tx, cdrChanges);
-  await insertCallEvents(tx, applied);
   await pushCallStatuses(tx, applied);
-  return tx.flushEvents();
+  // the events' rows go with the outbox's, in one round trip
+  return tx.flushEvents(callEventsInsert(tx.now, applied));
 }

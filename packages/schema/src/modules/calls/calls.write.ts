@@ -1,6 +1,7 @@
 // C1, C2: the writes of a reportCallEvents batch, one statement per table: the switch's event ids
-// (a repeated one is stored once), the calls' new state, and the events' rows.
-import { sql } from 'kysely';
+// (a repeated one is stored once), the calls' new state (made calls inserted and the others updated
+// in one round trip), and the events' rows (sent with the outbox's, calls.outbox.ts).
+import { sql, type RawBuilder } from 'kysely';
 import type { Tx } from '../../db/transaction.js';
 import type { CheckedEvent } from './calls.input.js';
 import type { Call } from './calls.table.js';
@@ -31,24 +32,25 @@ export function jsonColumns(columns: readonly (readonly [string, string])[]) {
 }
 
 /**
- * Inserts rows given as one JSON parameter (jsonb_to_recordset): for a batch's hundreds of rows
- * PostgreSQL parses one parameter instead of thousands, and nothing is compiled per row here.
+ * An insert of rows given as one JSON parameter (jsonb_to_recordset): for a batch's hundreds of
+ * rows PostgreSQL parses one parameter instead of thousands, and nothing is compiled per row here.
  * Rows go in the order given (sequence defaults are drawn in that order).
  */
-export async function insertJsonRows<R = unknown>(
-  tx: Pick<Tx, 'trx'>,
+export function jsonRowsInsert<R = unknown>(
   table: string,
   columns: ReturnType<typeof jsonColumns>,
   rows: readonly Record<string, unknown>[],
   /** What follows the insert's select: `returning …`, `on conflict … do nothing returning …`. */
   tail?: string,
-): Promise<R[]> {
-  if (!rows.length) return [];
+): RawBuilder<R> {
   const { names, types } = columns;
-  const result = await sql<R>`insert into ${sql.table(table)} (${names}) select ${names} from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(${types})${
-    tail ? sql` ${sql.raw(tail)}` : sql``
-  }`.execute(tx.trx);
-  return result.rows;
+  return sql<R>`insert into ${sql.table(table)} (${names}) select ${names} from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(${types})${tail ? sql` ${sql.raw(tail)}` : sql``}`;
+}
+
+/** Runs jsonRowsInsert (nothing for no rows). */
+export async function insertJsonRows<R = unknown>(tx: Pick<Tx, 'trx'>, ...insert: Parameters<typeof jsonRowsInsert>): Promise<R[]> {
+  if (!insert[2].length) return [];
+  return (await jsonRowsInsert<R>(...insert).execute(tx.trx)).rows;
 }
 
 /** A switch event id within its tenant (the key of call_event_ids). */
@@ -157,29 +159,32 @@ const callRow = (c: Call, made: boolean): Record<(typeof NEW_CALL_COLUMNS)[numbe
 });
 
 /**
- * Writes the calls' state as the batch left it, one statement each way: the calls in `unwritten`
- * (made by the batch) are inserted and leave the set, the others (locked by the batch) updated. A
- * made call whose key another request took meanwhile throws CallsTaken.
+ * Writes the calls' state as the batch left it, in one statement: the calls in `unwritten` (made
+ * by the batch) are inserted and leave the set, the others (locked by the batch) updated. A made
+ * call whose key another request took meanwhile throws CallsTaken.
  */
 export async function writeCalls(tx: Tx, calls: readonly Call[], unwritten: Set<string>): Promise<void> {
   const made: Call[] = [];
   const found: Call[] = [];
   for (const c of calls) (unwritten.has(c.id) ? made : found).push(c);
-  if (made.length) {
-    const inserted = new Set((await insertJsonRows<{ id: string }>(tx, 'calls', NEW_CALL_RECORDSET, made.map((c) => callRow(c, true)), 'on conflict on constraint calls_switch_call do nothing returning id')).map((r) => r.id));
-    if (inserted.size < made.length) throw new CallsTaken(made.filter((c) => !inserted.has(c.id)).map((c) => takenKey(c.tenant_id, c.switch_call_id)));
-    for (const c of made) unwritten.delete(c.id);
+  if (!made.length) {
+    if (found.length) await updateCalls(found).execute(tx.trx);
+    return;
   }
-  await updateCalls(tx, found);
+  const insert = jsonRowsInsert<{ id: string }>('calls', NEW_CALL_RECORDSET, made.map((c) => callRow(c, true)), 'on conflict on constraint calls_switch_call do nothing returning id');
+  // both in one round trip: the update's rows are not the insert's (data-modifying WITH queries run once, on one snapshot)
+  const statement = found.length ? sql<{ id: string }>`with made as (${insert}), found as (${updateCalls(found)}) select id from made` : insert;
+  const inserted = new Set((await statement.execute(tx.trx)).rows.map((r) => r.id));
+  if (inserted.size < made.length) throw new CallsTaken(made.filter((c) => !inserted.has(c.id)).map((c) => takenKey(c.tenant_id, c.switch_call_id)));
+  for (const c of made) unwritten.delete(c.id);
 }
 
-/** Writes the state of calls that exist (locked by the batch), in one statement. */
-async function updateCalls(tx: Tx, calls: readonly Call[]): Promise<void> {
-  if (!calls.length) return;
+/** The update of calls that exist (locked by the batch). */
+function updateCalls(calls: readonly Call[]) {
   const rows = JSON.stringify(calls.map((c) => callRow(c, false)));
   // the ids again as an array, so that the plan reads the calls by primary key rather than scanning them all
   const ids = calls.map((c) => c.id);
-  await sql`update calls set ${CALL_ASSIGNMENTS} from jsonb_to_recordset(${rows}::jsonb) as v(${CALL_RECORDSET}) where calls.id = v.id and calls.id = any(${ids}::uuid[])`.execute(tx.trx);
+  return sql`update calls set ${CALL_ASSIGNMENTS} from jsonb_to_recordset(${rows}::jsonb) as v(${CALL_RECORDSET}) where calls.id = v.id and calls.id = any(${ids}::uuid[])`;
 }
 
 const CALL_EVENT_COLUMNS = jsonColumns([
@@ -194,12 +199,11 @@ const CALL_EVENT_COLUMNS = jsonColumns([
   ['payload', 'jsonb'],
 ]);
 
-/** The stored events' rows (call_events), in one statement. */
-export async function insertCallEvents(tx: Tx, stored: readonly { e: CheckedEvent; call: Call }[]): Promise<void> {
-  if (!stored.length) return;
-  const receivedAt = isoTime(tx.now);
-  await insertJsonRows(
-    tx,
+/** The insert of the stored events' rows (call_events), one statement; null for none (run by flushEvents, alongside the outbox's). */
+export function callEventsInsert(now: Date, stored: readonly { e: CheckedEvent; call: Call }[]): RawBuilder<unknown> | null {
+  if (!stored.length) return null;
+  const receivedAt = isoTime(now);
+  return jsonRowsInsert(
     'call_events',
     CALL_EVENT_COLUMNS,
     stored.map(({ e, call }) => ({
