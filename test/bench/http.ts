@@ -18,10 +18,16 @@ import { summariseProfile, type ProfileWindow } from './profile.js';
 import type { Bench } from './run.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const KEY = 'cp_000000bench0_http-bench-operator-key';
-const CONNECTIONS = 20;
+export const KEY = 'cp_000000bench0_http-bench-operator-key';
+export const CONNECTIONS = 20;
 const GOAL = { ratio: 0.5, p99Ms: 10 };
-const WORK = [
+/**
+ * A fresh server runs the request path unoptimised for its first seconds of load: V8 is still
+ * compiling it (on threads whose CPU counts in the process's) and CPU per request is twice the
+ * steady state's until about 6 s in. The figure is the steady state's, as a running server's is.
+ */
+export const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 6);
+export const WORK = [
   { name: 'tenants(first: 20) { edges { node { id name } } }', query: '{ tenants(first: 20) { edges { node { id name } } } }' },
   { name: 'viewer { role }', query: '{ viewer { role } }' },
 ];
@@ -29,11 +35,8 @@ const WORK = [
 export const http: Bench = ({ check, args }) =>
   againstBare('http', { key: KEY, check, args }, async ({ server, url: callplane, databaseUrl, children, windows, loadLine }) => {
     const seconds = Number(process.env.BENCH_SECONDS ?? 3);
-    // A fresh server runs the request path unoptimised for its first seconds of load: V8 is still
-    // compiling it (on threads whose CPU counts in the process's) and CPU per request is twice the
-    // steady state's until about 6 s in. The figure is the steady state's, as a running server's is.
-    const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 6);
-    for (let i = 0; i < 40; i++) await gql(callplane, `mutation { createTenant(name: "Bench ${i}") { id } }`);
+    const warmupSeconds = WARMUP_SECONDS;
+    await seedTenants(callplane);
 
     const { child: bare, port: barePort } = await startBare(new URL('./bare-server.ts', import.meta.url), databaseUrl, children);
 
@@ -112,6 +115,11 @@ export async function againstBare(
   }
 }
 
+/** The 40 tenants the measured list reads 20 of. */
+export async function seedTenants(url: string) {
+  for (let i = 0; i < 40; i++) await gql(url, `mutation { createTenant(name: "Bench ${i}") { id } }`);
+}
+
 async function gql(url: string, query: string) {
   const res = await fetch(`${url}/graphql`, {
     method: 'POST',
@@ -126,10 +134,18 @@ async function gql(url: string, query: string) {
  * database, its bootstrap OPERATOR key `key`, one JSON log line per request to tmp/server.log (as it
  * would go to a log collector); under `--cpu-prof` into tmp when profiling. Ready when it returns.
  */
-export async function startCallplane(o: { databaseUrl: string; key: string; profile: boolean; tmp: string; children: ChildProcess[] }): Promise<{ server: ChildProcess; url: string }> {
+export async function startCallplane(o: {
+  databaseUrl: string;
+  key: string;
+  profile: boolean;
+  tmp: string;
+  children: ChildProcess[];
+  /** The checkout whose server runs (default this one). */
+  root?: string;
+}): Promise<{ server: ChildProcess; url: string }> {
   const port = await freePort();
   const server = spawn(process.execPath, [...(o.profile ? ['--cpu-prof', `--cpu-prof-dir=${o.tmp}`] : []), '--import', 'tsx', 'packages/server/src/main.ts'], {
-    cwd: repoRoot,
+    cwd: o.root ?? repoRoot,
     stdio: ['ignore', openSync(join(o.tmp, 'server.log'), 'w'), 'inherit'],
     env: { ...withoutRedis(process.env), DATABASE_URL: o.databaseUrl, PORT: String(port), HOST: '127.0.0.1', CALLPLANE_BOOTSTRAP_KEY: o.key, CALLPLANE_DASHBOARD_BUILD: '0' },
   });
