@@ -1,15 +1,21 @@
 import pg from 'pg';
 
+/** A statement this process sent: its text and parameters. */
+export interface SentQuery {
+  text: string;
+  values: unknown[];
+}
+
 /**
- * Runs `fn` and counts the SQL statements this process sends while it runs that match `pattern`
- * (every pg client of the process: the app's pool included): for "one query, not N" tests.
+ * Runs `fn` and returns the SQL statements this process sends while it runs that match `pattern`
+ * (every pg client of the process: the app's pool included).
  */
-export async function countQueries(pattern: RegExp, fn: () => Promise<unknown>): Promise<number> {
+export async function captureQueries(pattern: RegExp, fn: () => Promise<unknown>): Promise<SentQuery[]> {
   const original = pg.Client.prototype.query;
-  let n = 0;
+  const sent: SentQuery[] = [];
   pg.Client.prototype.query = function (this: pg.Client, ...args: any[]) {
     const text = typeof args[0] === 'string' ? args[0] : args[0]?.text;
-    if (pattern.test(text ?? '')) n++;
+    if (pattern.test(text ?? '')) sent.push({ text, values: (typeof args[0] === 'string' ? args[1] : args[0]?.values) ?? [] });
     return (original as any).apply(this, args);
   } as typeof original;
   try {
@@ -17,5 +23,10 @@ export async function countQueries(pattern: RegExp, fn: () => Promise<unknown>):
   } finally {
     pg.Client.prototype.query = original;
   }
-  return n;
+  return sent;
+}
+
+/** How many statements matching `pattern` `fn` sends: for "one query, not N" tests. */
+export async function countQueries(pattern: RegExp, fn: () => Promise<unknown>): Promise<number> {
+  return (await captureQueries(pattern, fn)).length;
 }

@@ -16,6 +16,7 @@ import * as voiceMore from './2026_12_01_0014_voice_more.js';
 import * as statementsMore from './2026_12_01_0016_statements_more.js';
 import * as voicePush from './2026_12_01_0017_voice_push.js';
 import * as callIngest from './2026_12_01_0018_call_ingest.js';
+import * as cdrsCalledIdx from './2026_12_01_0019_cdrs_called_idx.js';
 
 /** Every migration, keyed by its dated name; files are frozen once shipped. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_01_0016_statements_more': statementsMore,
   '2026_12_01_0017_voice_push': voicePush,
   '2026_12_01_0018_call_ingest': callIngest,
+  '2026_12_01_0019_cdrs_called_idx': cdrsCalledIdx,
 };

@@ -1,0 +1,69 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/app.js';
+import type { TenantFixture } from '../support/context.js';
+import { ok } from '../support/graphql.js';
+import { partnerKey } from '../support/partner-keys.js';
+import { privacyApps } from '../support/privacy-fixtures.js';
+import { captureQueries } from '../support/sql-count.js';
+
+/**
+ * C2, P9: `cdrs(number:)` (caller, called, callee or X) is answered from indexes: among 20 000 CDRs
+ * of the tenant's month, PostgreSQL combines the four numbers' indexes (a BitmapOr) instead of
+ * reading every CDR of the window. The plan is that of the statement the API really sends.
+ */
+
+let t: TestApp;
+let A: TenantFixture;
+const X1 = '+862155600001';
+const REPORT = `mutation($events: [CallEventInput!]!) { reportCallEvents(events: $events) { status } }`;
+
+type Plan = { 'Node Type': string; 'Index Name'?: string; Plans?: Plan[] };
+const nodes = (p: Plan): Plan[] => [p, ...(p.Plans ?? []).flatMap(nodes)];
+
+beforeAll(async () => {
+  t = await startTestApp();
+  A = await t.tenant('Acme');
+  const B = await t.tenant('Beta');
+  const apps = await privacyApps(t, A, B);
+  const key = await partnerKey(t, A, apps.app1, 'app1');
+  const at = (s: number) => new Date(t.clock.now().getTime() - 600_000 + s * 1000).toISOString();
+  const events = [
+    { eventId: 'n-1', callId: 'n-1', type: 'CALLIN', occurredAt: at(0), caller: '13800000003', called: X1 },
+    { eventId: 'n-2', callId: 'n-1', type: 'DISCONNECT', occurredAt: at(9) },
+  ];
+  expect((ok(await t.gql(REPORT, { events }, key)).reportCallEvents as { status: string }[]).map((r) => r.status)).toEqual(['STORED', 'STORED']);
+  // 20 000 more CDRs of the tenant in the same minute, each with numbers of its own
+  const db = new pg.Client({ connectionString: t.databaseUrl });
+  await db.connect();
+  await db.query(`
+    insert into cdrs (tenant_id, app_id, call_id, switch_call_id, switch_event_id, x_e164, caller_e164, called_e164, callee_e164, ended_at, billable_minutes, created_at, updated_at)
+    select c.tenant_id, c.app_id, c.call_id, 'bulk-' || i, 'bulk-' || i, '+8621' || lpad(i::text, 8, '0'), '+8613' || lpad(i::text, 9, '0'),
+      '+8614' || lpad(i::text, 9, '0'), '+8615' || lpad(i::text, 9, '0'), c.ended_at, 0, c.created_at, c.updated_at
+    from cdrs c, generate_series(1, 20000) i where c.switch_call_id = 'n-1'`);
+  await db.query('analyze cdrs');
+  await db.end();
+});
+afterAll(() => t?.stop());
+
+describe('C2/P9: a CDR search by number', () => {
+  it('C2: cdrs(number:) finds the CDR by its called number, and PostgreSQL answers it from the four numbers’ indexes', async () => {
+    const query = `{ cdrs(number: "${X1}") { edges { node { switchCallId called } } } }`;
+    let data: unknown;
+    const sent = await captureQueries(/from "cdrs"/, async () => (data = ok(await t.gql(query, {}, A.keys.admin))));
+    expect(data).toEqual({ cdrs: { edges: [{ node: { switchCallId: 'n-1', called: X1 } }] } });
+    expect(sent).toHaveLength(1);
+    const db = new pg.Client({ connectionString: t.databaseUrl });
+    await db.connect();
+    try {
+      const [{ 'QUERY PLAN': [top] }] = (await db.query(`explain (format json) ${sent[0]!.text}`, sent[0]!.values)).rows as { 'QUERY PLAN': { Plan: Plan }[] }[];
+      const plan = nodes(top!.Plan);
+      const used = plan.flatMap((n) => (n['Index Name'] ? [n['Index Name'].replace(/^cdrs_\d{4}_\d\d_/, 'cdrs_')] : []));
+      expect(plan.map((n) => n['Node Type'])).toContain('BitmapOr');
+      expect(plan.map((n) => n['Node Type'])).not.toContain('Seq Scan');
+      expect(used.some((name) => /called/.test(name))).toBe(true);
+    } finally {
+      await db.end();
+    }
+  });
+});
