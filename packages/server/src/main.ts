@@ -1,3 +1,4 @@
+import './runtime/production.js';
 import { ManualClock, SystemClock } from '@callplane/schema';
 import { createApp, type App } from './app.js';
 import { bootstrapKeyNotice, ensureOperatorAccess, operatorKeyNotice } from './bootstrap.js';
