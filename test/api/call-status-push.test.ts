@@ -52,7 +52,7 @@ let seq = 0;
 const at = (s: number) => new Date(t.clock.now().getTime() - 600_000 + s * 1000).toISOString();
 const ev = (callId: string, type: string, s: number, extra: Record<string, unknown> = {}) => ({ eventId: `status-${++seq}`, callId, type, occurredAt: at(s), ...extra });
 const report = async (key: string, events: unknown[]) => ok(await t.gql(REPORT, { events }, key)).reportCallEvents as { status: string }[];
-const body = (r: Received) => JSON.parse(r.body) as { deliveryId: string; kind: string; items: Record<string, unknown>[] };
+const body = (r: Received) => JSON.parse(r.body) as { deliveryId: string; kind: string; appId: string; items: Record<string, unknown>[] };
 const signed = (r: Received) => {
   const header = r.headers['callplane-signature'] as string;
   const ts = /^t=(\d+)/.exec(header)?.[1];
@@ -76,15 +76,18 @@ describe('C3: call-status changes to the status URL', () => {
     }
     const got = receiver.received.slice(before);
     expect(got).toHaveLength(3);
+    // the call as the API names it (node(id:) reads it), next to the switch's id
+    const call = gid('Call', (await t.app.db.selectFrom('calls').select('id').where('app_id', '=', apps.app1).where('switch_call_id', '=', 's-1').executeTakeFirstOrThrow()).id);
     expect(got.every(signed), 'every request is signed with the app’s secret').toBe(true);
     const bodies = got.map(body);
     expect(bodies.map((b) => b.kind)).toEqual(['CALL_STATUS', 'CALL_STATUS', 'CALL_STATUS']);
+    expect(bodies.map((b) => b.appId)).toEqual([1, 2, 3].map(() => gid('PrivacyApp', apps.app1)));
     expect(bodies.map((b) => b.items.length)).toEqual([1, 1, 1]);
     expect(new Set(bodies.map((b) => b.deliveryId)).size).toBe(3);
     expect(bodies.map((b) => b.items[0])).toEqual([
-      { eventId: steps[0]!.eventId, callId: 's-1', event: 'CALLIN', state: 'RINGING', occurredAt: at(0), caller: '+8613800000004', called: binding.x_e164, callee: null, bindingId: gid('PrivacyBinding', binding.id), userData: 'order 7' },
-      { eventId: steps[1]!.eventId, callId: 's-1', event: 'ANSWER', state: 'TALKING', occurredAt: at(6), caller: '+8613800000004', called: binding.x_e164, callee: '+8613800000003', bindingId: gid('PrivacyBinding', binding.id), userData: 'order 7' },
-      { eventId: steps[2]!.eventId, callId: 's-1', event: 'DISCONNECT', state: 'ENDED', occurredAt: at(70), caller: '+8613800000004', called: binding.x_e164, callee: '+8613800000003', bindingId: gid('PrivacyBinding', binding.id), userData: 'order 7' },
+      { eventId: steps[0]!.eventId, callId: call, switchCallId: 's-1', event: 'CALLIN', state: 'RINGING', occurredAt: at(0), caller: '+8613800000004', called: binding.x_e164, callee: null, bindingId: gid('PrivacyBinding', binding.id), userData: 'order 7' },
+      { eventId: steps[1]!.eventId, callId: call, switchCallId: 's-1', event: 'ANSWER', state: 'TALKING', occurredAt: at(6), caller: '+8613800000004', called: binding.x_e164, callee: '+8613800000003', bindingId: gid('PrivacyBinding', binding.id), userData: 'order 7' },
+      { eventId: steps[2]!.eventId, callId: call, switchCallId: 's-1', event: 'DISCONNECT', state: 'ENDED', occurredAt: at(70), caller: '+8613800000004', called: binding.x_e164, callee: '+8613800000003', bindingId: gid('PrivacyBinding', binding.id), userData: 'order 7' },
     ]);
   });
 
@@ -103,7 +106,7 @@ describe('C3: call-status changes to the status URL', () => {
       .innerJoin('events', (j) => j.on(sql`events.subject_id::text`, '=', sql`deliveries.id::text`))
       .select([sql<string>`deliveries.payload->0->>'event'`.as('event'), sql<string>`min(events.seq)`.as('first')])
       .where('deliveries.app_id', '=', apps.app1)
-      .where(sql`deliveries.payload->0->>'callId'`, '=', 's-2')
+      .where(sql`deliveries.payload->0->>'switchCallId'`, '=', 's-2')
       .groupBy(['deliveries.id', 'deliveries.payload'])
       .orderBy(sql`min(events.seq)`)
       .execute();

@@ -79,9 +79,12 @@ describe('C4: relay and push', () => {
     expect(received).toHaveLength(2);
     const bodies = received.map((r) => JSON.parse(r.body));
     expect(bodies.map((b) => [b.kind, b.appId, b.items.length])).toEqual([
-      ['SMS', apps.axb.id, 1],
-      ['SMS', apps.axb.id, 1],
+      ['SMS', apps.axb.gid, 1],
+      ['SMS', apps.axb.gid, 1],
     ]);
+    // ids as the API shows them: the SMS's and the binding's global ids
+    expect(bodies.map((b) => b.items[0].smsId).sort()).toEqual([fromA.sms.id, fromB.sms.id].sort());
+    expect(bodies.map((b) => b.items[0].bindingId)).toEqual([binding, binding]);
     const pushed = bodies.map((b) => b.items[0]).sort((x, y) => x.messageId.localeCompare(y.messageId));
     expect(pushed.map((i) => [i.messageId, i.from, i.to, i.relayStatus, i.relayedTo, i.text, i.userData])).toEqual([
       [fromA.messageId, PA, apps.axb.x, 'RELAYED', PB, fromA.sms.text, 'ride 9'],

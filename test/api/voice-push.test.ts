@@ -76,9 +76,10 @@ describe('V3: voice message outcomes pushed to the status URL (C3)', () => {
     expect(verify(signature(got), got.body, other.secret, t.clock.now().getTime() / 1000), 'another app’s secret does not').toBe(false);
     const b = body(got);
     expect(got.headers['callplane-delivery-id']).toBe(b.deliveryId);
-    expect([b.kind, b.appId, b.items.length]).toEqual(['VOICE_STATUS', app.id, 1]);
+    // ids as the API shows them: the app's and the message's global ids
+    expect([b.kind, b.appId, b.items.length]).toEqual(['VOICE_STATUS', app.gid, 1]);
     expect(b.items[0]).toMatchObject({
-      messageId: Buffer.from(m.id, 'base64').toString().split(':')[1],
+      messageId: m.id,
       status: 'ANSWERED',
       to: '+8613800138000',
       from: m.from,

@@ -16,7 +16,8 @@ export interface StoredCallEvent {
 export function callStatusItem({ call, e }: StoredCallEvent) {
   return {
     eventId: e.eventId,
-    callId: call.switch_call_id,
+    callId: encodeGlobalID('Call', call.id),
+    switchCallId: call.switch_call_id,
     event: e.type,
     state: call.state,
     occurredAt: e.occurredAt.toISOString(),

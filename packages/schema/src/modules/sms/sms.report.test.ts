@@ -1,3 +1,4 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { privacyServiceWorld, type PrivacyServiceWorld } from '../../../../../test/support/privacy-fixtures.js';
 import type { Actor } from '../../access/actor.js';
@@ -114,7 +115,8 @@ describe('C4: per-item results', () => {
     ]);
     const smsId = idOf(r[0]!);
     const delivery = await s.w.db.selectFrom('deliveries').selectAll().where('kind', '=', 'SMS').execute();
-    const mine = delivery.filter((d) => JSON.stringify(d.payload).includes(smsId));
+    // the pushed item names the SMS by its API id
+    const mine = delivery.filter((d) => JSON.stringify(d.payload).includes(encodeGlobalID('Sms', smsId)));
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({ app_id: axb.app.id, url: 'https://hooks.example/sms', item_count: 1 });
     expect(await s.w.db.selectFrom('events').select(['type', 'app_id']).where('subject_id', '=', smsId).execute()).toEqual([{ type: 'SMS_RECEIVED', app_id: axb.app.id }]);

@@ -1,3 +1,4 @@
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { privacyServiceWorld, type PrivacyServiceWorld } from '../../../../../test/support/privacy-fixtures.js';
 import { startReceiver } from '../../../../../test/support/webhook-receiver.js';
@@ -79,10 +80,14 @@ describe('C3: CDRs pushed', () => {
     for (const d of queued) expect((await attemptDelivery(s.w.ctx(), d.id))?.status).toBe('DELIVERED');
     const bodies = receiver.received.map((r) => {
       expect(verifySignature(r.headers['callplane-signature'] as string, r.body, secret)).toBe(true);
-      return JSON.parse(r.body) as { items: { switchCallId: string; billableMinutes: number; change: string }[] };
+      return JSON.parse(r.body) as { appId: string; items: { cdrId: string; callId: string; switchCallId: string; billableMinutes: number; change: string }[] };
     });
     const items = bodies.flatMap((b) => b.items);
     expect(items.map((c) => c.switchCallId).sort()).toEqual(Array.from({ length: 60 }, (_, i) => `call-${i}`).sort());
     expect(items.every((c) => c.billableMinutes === 0 && c.change === 'CREATED')).toBe(true);
+    // Callplane's ids as the API shows them (node(id:) reads them): the app's, each CDR's and its call's
+    expect(bodies.map((b) => b.appId)).toEqual([encodeGlobalID('PrivacyApp', app.id), encodeGlobalID('PrivacyApp', app.id)]);
+    const stored = await s.w.db.selectFrom('cdrs').select(['id', 'call_id', 'switch_call_id']).where('app_id', '=', app.id).execute();
+    expect(items.map((c) => [c.switchCallId, c.cdrId, c.callId]).sort()).toEqual(stored.map((c) => [c.switch_call_id, encodeGlobalID('Cdr', c.id), encodeGlobalID('Call', c.call_id)]).sort());
   });
 });

@@ -2,6 +2,7 @@
 // handshake per receiver, not per delivery), a 2xx within the timeout or an error saying why not.
 import http from 'node:http';
 import https from 'node:https';
+import { encodeGlobalID } from '@pothos/plugin-relay';
 import { signatureHeader } from '../privacy/routing.control.js';
 import type { Delivery } from './webhooks.table.js';
 
@@ -21,8 +22,15 @@ export interface Outcome {
   error: string | null;
 }
 
-/** The request body: the delivery's id and kind, the app, and its items (a CDR batch, one status change, one SMS). */
-export const deliveryBody = (d: Delivery): string => JSON.stringify({ deliveryId: d.id, kind: d.kind, appId: d.app_id, items: d.payload });
+/**
+ * The request body: the delivery's id (the Callplane-Delivery-Id header, the API's
+ * `Delivery.deliveryId`) and kind, the app's id as the API shows it, and its items (a CDR batch,
+ * one status change, one SMS, one voice message outcome). Every Callplane id in a body is the
+ * API's global id, which `node(id:)` reads; the switch's own ids keep their names (`switchCallId`,
+ * `eventId`, `messageId` of an SMS).
+ */
+export const deliveryBody = (d: Delivery): string =>
+  JSON.stringify({ deliveryId: d.id, kind: d.kind, appId: encodeGlobalID(d.app_kind === 'VOICE' ? 'VoiceApp' : 'PrivacyApp', d.app_id), items: d.payload });
 
 /** One attempt of `d` at `at`, signed with each of `secrets` (two during a rotation). */
 export function postDelivery(d: Delivery, at: Date, secrets: readonly string[], timeoutMs: number): Promise<Outcome> {
