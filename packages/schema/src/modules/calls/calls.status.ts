@@ -1,6 +1,6 @@
 // C3: every stored call event of a privacy app is pushed to the app's status URL, one event per
 // request, queued in the transaction that stores the event (no status URL: nothing is queued).
-import { encodeGlobalID } from '@pothos/plugin-relay';
+import { globalId } from '../../shared/global-id.js';
 import type { Tx } from '../../db/transaction.js';
 import { enqueueDelivery } from '../webhooks/webhooks.service.js';
 import type { CheckedEvent } from './calls.input.js';
@@ -16,7 +16,7 @@ export interface StoredCallEvent {
 export function callStatusItem({ call, e }: StoredCallEvent) {
   return {
     eventId: e.eventId,
-    callId: encodeGlobalID('Call', call.id),
+    callId: globalId('Call', call.id),
     switchCallId: call.switch_call_id,
     event: e.type,
     state: call.state,
@@ -24,7 +24,7 @@ export function callStatusItem({ call, e }: StoredCallEvent) {
     caller: call.caller_e164,
     called: call.called_e164,
     callee: call.callee_e164,
-    bindingId: call.binding_id ? encodeGlobalID('PrivacyBinding', call.binding_id) : null,
+    bindingId: call.binding_id ? globalId('PrivacyBinding', call.binding_id) : null,
     userData: call.user_data,
   };
 }

@@ -3,7 +3,7 @@
 // stored before: stored once) or a typed error of that item, and the rest of the batch is stored.
 // A stored SMS is pushed to the app's SMS URL (one per request) and is an SMS_RECEIVED event, both
 // in the transaction that stores it.
-import { encodeGlobalID } from '@pothos/plugin-relay';
+import { globalId } from '../../shared/global-id.js';
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { ServiceContext } from '../../context.js';
@@ -107,7 +107,7 @@ async function storeSms(ctx: ServiceContext, tx: Tx, m: CheckedSms): Promise<{ s
 /** An SMS as the app's SMS URL receives it: the message and what the platform did with it. */
 export function smsItem(s: Sms) {
   return {
-    smsId: encodeGlobalID('Sms', s.id),
+    smsId: globalId('Sms', s.id),
     messageId: s.message_id,
     from: s.from_e164,
     to: s.to_e164,
@@ -116,7 +116,7 @@ export function smsItem(s: Sms) {
     relayStatus: s.relay_status,
     relayedTo: s.relayed_to_e164,
     notRelayedReason: s.not_relayed_reason,
-    bindingId: s.binding_id ? encodeGlobalID('PrivacyBinding', s.binding_id) : null,
+    bindingId: s.binding_id ? globalId('PrivacyBinding', s.binding_id) : null,
     userData: s.user_data,
     receivedAt: s.created_at.toISOString(),
   };

@@ -4,7 +4,7 @@
 // REJECTED, FAILED, including a timeout's): QUEUED is the send's own answer, and DELIVERING is
 // followed by the final outcome within the timeout; the voiceMessageStatusChanged subscription
 // carries every step. The secret: made with the app (createVoiceApp), rotated with an overlap.
-import { encodeGlobalID } from '@pothos/plugin-relay';
+import { globalId } from '../../shared/global-id.js';
 import type { ServiceContext } from '../../context.js';
 import { inTransaction, type Tx } from '../../db/transaction.js';
 import { lockScoped, requireTenantAdmin } from '../../access/scope.js';
@@ -21,7 +21,7 @@ export type IssuedVoiceApp = VoiceApp & { secret: string; previousSecretValidUnt
 export function voiceStatusItem(m: VoiceMessage, from: string | null) {
   const at = (d: Date | null) => d?.toISOString() ?? null;
   return {
-    messageId: encodeGlobalID('VoiceMessage', m.id),
+    messageId: globalId('VoiceMessage', m.id),
     status: m.status,
     to: m.to_e164,
     from,

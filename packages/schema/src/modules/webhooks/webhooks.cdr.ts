@@ -1,6 +1,6 @@
 // C3: every CDR of a privacy app, new or amended, is pushed to the app's CDR URL: the CDRs written
 // in one transaction (a reportCallEvents batch) share requests of at most 50.
-import { encodeGlobalID } from '@pothos/plugin-relay';
+import { globalId } from '../../shared/global-id.js';
 import type { Tx } from '../../db/transaction.js';
 import type { CdrChange } from '../calls/calls.cdr.js';
 import type { Cdr } from '../calls/calls.table.js';
@@ -10,11 +10,11 @@ import { enqueueDelivery } from './webhooks.service.js';
 export function cdrItem(cdr: Cdr, change: 'CREATED' | 'AMENDED') {
   const at = (d: Date | null) => d?.toISOString() ?? null;
   return {
-    cdrId: encodeGlobalID('Cdr', cdr.id),
+    cdrId: globalId('Cdr', cdr.id),
     change,
-    callId: encodeGlobalID('Call', cdr.call_id),
+    callId: globalId('Call', cdr.call_id),
     switchCallId: cdr.switch_call_id,
-    bindingId: cdr.binding_id ? encodeGlobalID('PrivacyBinding', cdr.binding_id) : null,
+    bindingId: cdr.binding_id ? globalId('PrivacyBinding', cdr.binding_id) : null,
     x: cdr.x_e164,
     caller: cdr.caller_e164,
     called: cdr.called_e164,

@@ -2,7 +2,7 @@
 // handshake per receiver, not per delivery), a 2xx within the timeout or an error saying why not.
 import http from 'node:http';
 import https from 'node:https';
-import { encodeGlobalID } from '@pothos/plugin-relay';
+import { globalId } from '../../shared/global-id.js';
 import { signatureHeader } from '../privacy/routing.control.js';
 import type { Delivery } from './webhooks.table.js';
 
@@ -30,7 +30,7 @@ export interface Outcome {
  * `eventId`, `messageId` of an SMS).
  */
 export const deliveryBody = (d: Delivery): string =>
-  JSON.stringify({ deliveryId: d.id, kind: d.kind, appId: encodeGlobalID(d.app_kind === 'VOICE' ? 'VoiceApp' : 'PrivacyApp', d.app_id), items: d.payload });
+  JSON.stringify({ deliveryId: d.id, kind: d.kind, appId: globalId(d.app_kind === 'VOICE' ? 'VoiceApp' : 'PrivacyApp', d.app_id), items: d.payload });
 
 /** One attempt of `d` at `at`, signed with each of `secrets` (two during a rotation). */
 export function postDelivery(d: Delivery, at: Date, secrets: readonly string[], timeoutMs: number): Promise<Outcome> {
