@@ -158,6 +158,7 @@ describe('dashboard: live calls and webhooks in the browser (C1, C2, C3)', () =>
     const row = a.locator(`[data-testid="delivery-list"] tr[data-delivery="${id}"]`);
     await row.locator('[data-column="status"] .badge', { hasText: /^Pending$/ }).waitFor();
     await row.locator('[data-column="last-code"]', { hasText: /^500$/ }).waitFor();
+    expect(await row.locator('[data-column="kind"]').textContent()).toBe('CDR');
     expect(await row.locator('[data-column="next-retry"]').textContent()).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
 
     // the schedule: 1, 4, 9, 106, 203, 300 minutes after the first attempt, then DEAD
