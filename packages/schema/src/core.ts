@@ -14,6 +14,7 @@ export * from './jobs/schedule.js';
 export * from './jobs/tasks.js';
 export * from './jobs/sweep.js';
 export * from './modules.js';
+export { globalId } from './shared/global-id.js';
 export { attachManualClock } from './modules/system/system.service.js';
 export * from './modules/events/events.bus.js';
 export * from './modules/events/events.cursor.js';

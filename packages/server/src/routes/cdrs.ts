@@ -1,4 +1,4 @@
-import { CDR_RANGE_DAYS, cdrsQuery, recordingOfCdr, UUID, ValidationError, NotFoundError, type Cdr } from '@callplane/schema';
+import { CDR_RANGE_DAYS, cdrsQuery, globalId, recordingOfCdr, UUID, ValidationError, NotFoundError, type Cdr } from '@callplane/schema';
 import type { Route } from '../http/routes.js';
 import { sendJson } from '../http/routes.js';
 import { mapPages, pages, sendCsv } from './exports.js';
@@ -28,9 +28,9 @@ export const cdrsExportRoute: Route = {
       from: time(params, 'from'),
       to: time(params, 'to'),
       number: params.get('number') || null,
-      bindingId: globalId(params, 'bindingId', 'PrivacyBinding'),
-      appId: globalId(params, 'appId', 'PrivacyApp'),
-      instanceId: globalId(params, 'instanceId', 'Instance'),
+      bindingId: idParam(params, 'bindingId', 'PrivacyBinding'),
+      appId: idParam(params, 'appId', 'PrivacyApp'),
+      instanceId: idParam(params, 'instanceId', 'Instance'),
     });
     const rows = mapPages(pages<Cdr>(query, 'cdrs'), async (page) =>
       page.map((c) => [
@@ -58,7 +58,7 @@ export const recordingDownloadRoute: Route = {
     const recording = await recordingOfCdr(ctx, id);
     res.setHeader('location', recording.recordingUrl);
     res.setHeader('cache-control', 'private, no-store');
-    sendJson(res, 302, { cdrId: Buffer.from(`Cdr:${recording.cdrId}`).toString('base64'), recordingUrl: recording.recordingUrl, forAnalysis: recording.forAnalysis });
+    sendJson(res, 302, { cdrId: globalId('Cdr', recording.cdrId), recordingUrl: recording.recordingUrl, forAnalysis: recording.forAnalysis });
   },
 };
 
@@ -80,7 +80,8 @@ export function rowIdOf(globalId: string, type: string): string | null {
   return kind === type && !rest.length && UUID.test(id ?? '') ? id! : null;
 }
 
-function globalId(params: URLSearchParams, name: string, type: string): string | null {
+/** The row id of the query parameter `name`, a global id of `type` (absent: null). */
+function idParam(params: URLSearchParams, name: string, type: string): string | null {
   const v = params.get(name);
   if (v === null || v === '') return null;
   const id = rowIdOf(v, type);

@@ -3,6 +3,7 @@
 // with a realistic talk time (the message read out once or twice), some UNANSWERED or REJECTED.
 // An app with no open number or no minute left is left alone for a while (that is the tenant's
 // state, not a fault); a run that ends mid-message reports it FAILED, which is free.
+import { globalId } from '@callplane/schema/core';
 import { ApiError, type Gql } from './api.js';
 import type { CallRun } from './calls.js';
 
@@ -33,7 +34,7 @@ const TEXTS = [
 
 /** The voice apps of the run's keys: the global id of each app row. */
 export const simVoiceApps = (apps: { id: string; name: string; gql: Gql }[]): SimVoiceApp[] =>
-  apps.map((a) => ({ ...a, id: Buffer.from(`VoiceApp:${a.id}`).toString('base64'), pausedUntil: 0 }));
+  apps.map((a) => ({ ...a, id: globalId('VoiceApp', a.id), pausedUntil: 0 }));
 
 async function report(app: SimVoiceApp, item: Record<string, unknown>): Promise<void> {
   const [r] = (await app.gql('reportVoiceMessages', REPORT, { reports: [item] })).reportVoiceMessages;
