@@ -48,4 +48,21 @@ describe('GraphQL request bodies over HTTP (read by the server within its limit)
     expect(big.status).toBe(413);
     expect((await big.json()).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
   });
+
+  it('a JSON body is answered from the parsed object; a body that is not a JSON object says what is wrong with it', async () => {
+    const json = { 'content-type': 'application/json' };
+    const viewer = await post({ headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ query: 'query($n: Int) { viewer { role } tenants(first: $n) { edges { node { id } } } }', variables: { n: 0 } }) });
+    expect(await viewer.json()).toEqual({ data: { viewer: { role: 'OPERATOR' }, tenants: { edges: [] } } });
+
+    const broken = await post({ headers: json, body: '{"query": "{ viewer { role } }"' });
+    expect(broken.status).toBe(400);
+    expect((await broken.json()).errors[0].message).toBe('POST body sent invalid JSON.');
+
+    for (const body of ['null', '"{ viewer { role } }"']) {
+      const res = await post({ headers: json, body });
+      expect(res.status, body).toBe(400);
+      expect((await res.json()).errors[0].message, body).toMatch(/^POST body is expected to be object but received (null|string)$/);
+    }
+    expect((await (await post({ headers: json, body: '{}' })).json()).errors[0].message).toBe('Must provide query string.');
+  });
 });

@@ -5,6 +5,7 @@ import sirv from 'sirv';
 import { sql } from 'kysely';
 import { DomainError, pendingMigrations, type ServiceContext } from '@callplane/schema';
 import type { Log } from '../logger.js';
+import { yogaBody } from './json-body.js';
 import type { Metrics } from './metrics.js';
 import { requestActor, sendError, sendJson, type Route } from './routes.js';
 import type { createGraphQLServer } from './yoga.js';
@@ -74,7 +75,7 @@ async function dispatch(
     if (req.method === 'POST') {
       const body = await readBody(req, limit);
       if (!body) return req.destroyed ? undefined : sendError(res, 413, 'PAYLOAD_TOO_LARGE', `the request is larger than ${limit} bytes`, null);
-      (req as IncomingMessage & { body?: Buffer }).body = body;
+      (req as IncomingMessage & { body?: unknown }).body = yogaBody(req, body);
     }
     return deps.yoga.handle(req, res, { requestId });
   }
