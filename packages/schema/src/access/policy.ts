@@ -73,7 +73,6 @@ export const READ_POLICY = {
   // calls and CDRs (C1, C2): the tenant's admin and supervisors; a privacy app's calls its PARTNER keys too
   calls: { types: ['Call'], read: APP_DATA },
   call_events: { types: [], read: APP_DATA },
-  call_event_ids: { types: [], read: APP_DATA },
   cdrs: { types: ['Cdr', 'CallVolumeBucket'], read: APP_DATA },
   // C3: webhook deliveries of an app and their attempts
   deliveries: { types: ['Delivery', 'WebhookHealth'], read: APP_DATA },

@@ -42,7 +42,7 @@ export async function agentStatusOfCall(ctx: ServiceContext, tx: Tx, type: CallE
   const otherCall = await scopedFrom({ db: tx.trx, actor: ctx.actor }, 'calls')
     .select('calls.id')
     .where('calls.instance_id', '=', after.instance_id!)
-    .where('calls.state', '<>', 'ENDED')
+    .where('calls.ended_at', 'is', null)
     .where('calls.agent_id', '=', agent.id)
     .where('calls.id', '<>', after.id)
     .executeTakeFirst();

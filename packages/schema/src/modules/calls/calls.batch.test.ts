@@ -42,7 +42,7 @@ describe('C1: a batch keeps the per-item rules', () => {
     const results = await reportCallEvents(s.w.ctx(partner), [badIn, ring, other]);
     expect(results.map((r) => (r.status === 'ERROR' ? [r.error.code, r.error.field] : r.status))).toEqual([['INVALID_INPUT', 'bindingId'], ['UNKNOWN_CALL', 'callId'], 'STORED']);
     expect(await callRows(callId)).toEqual([]);
-    expect(await s.w.db.selectFrom('call_event_ids').select('switch_event_id').where('switch_event_id', 'in', [badIn.eventId, ring.eventId]).execute()).toEqual([]);
+    expect(await s.w.db.selectFrom('call_events').select('switch_event_id').where('switch_event_id', 'in', [badIn.eventId, ring.eventId]).execute()).toEqual([]);
     // the same ids, now correct, are stored
     const again = await reportCallEvents(s.w.ctx(partner), [{ ...badIn, bindingId: null }, ring]);
     expect(again.map((r) => r.status)).toEqual(['STORED', 'STORED']);
@@ -62,6 +62,19 @@ describe('C1: a batch keeps the per-item rules', () => {
     const [row] = await callRows(callId);
     expect(row!.answered_at).toEqual(at(5));
     expect(await s.w.db.selectFrom('call_events').select('type').where('switch_event_id', '=', eventId).execute()).toHaveLength(1);
+  });
+
+  it('C1: a call keeps the ids of its stored events; a repeat is found on it in a later batch, whatever time it carries', async () => {
+    const callId = id('call');
+    const callin: CallEventInput = { eventId: id('e'), callId, type: 'CALLIN', occurredAt: at(0), caller: '+8613800004444', called: x };
+    const answer: CallEventInput = { eventId: id('e'), callId, type: 'ANSWER', occurredAt: at(4) };
+    expect((await reportCallEvents(s.w.ctx(partner), [callin, answer])).map((r) => r.status)).toEqual(['STORED', 'STORED']);
+    expect((await callRows(callId))[0]!.event_ids).toEqual([callin.eventId, answer.eventId]);
+    const again = await reportCallEvents(s.w.ctx(partner), [{ ...answer, occurredAt: at(7) }, { ...callin }]);
+    expect(again.map((r) => r.status)).toEqual(['DUPLICATE', 'DUPLICATE']);
+    const [row] = await callRows(callId);
+    expect([row!.answered_at, row!.event_ids.length]).toEqual([at(4), 2]);
+    expect(await s.w.db.selectFrom('call_events').select('type').where('call_id', '=', row!.id).execute()).toHaveLength(2);
   });
 
   it('C1/RT1: the outbox gets each stored event’s CALL_EVENT and each CDR’s CDR_CREATED in event order, one transaction', async () => {

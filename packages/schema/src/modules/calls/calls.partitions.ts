@@ -88,7 +88,6 @@ export async function maintainCallPartitions(ctx: ServiceContext, months = ctx.s
     known.delete(p.name);
     changed++;
   }
-  await db.deleteFrom('call_event_ids').where('occurred_at', '<', cutoff).execute();
   await db.deleteFrom('sms_message_ids').where('sent_at', '<', cutoff).execute();
   await db.deleteFrom('calls').where('ended_at', '<', cutoff).execute();
   return changed;

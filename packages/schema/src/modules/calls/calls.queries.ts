@@ -13,7 +13,7 @@ export interface LiveCallFilter {
 
 /** C1: the calls in progress (ringing, queued, talking) the key may see. */
 export function liveCallsQuery(ctx: ServiceContext, f: LiveCallFilter = {}) {
-  let q = scopedFrom(ctx, 'calls').selectAll().where('calls.state', '<>', 'ENDED');
+  let q = scopedFrom(ctx, 'calls').selectAll().where('calls.ended_at', 'is', null);
   if (f.appId) q = q.where('calls.app_id', '=', f.appId);
   if (f.instanceId) q = q.where('calls.instance_id', '=', f.instanceId);
   return q;

@@ -1,5 +1,5 @@
 // C1, C2: reportCallEvents. The switch reports up to 500 call events per request; each item is
-// STORED, DUPLICATE (its event id was stored before: stored once) or a typed error of that item
+// STORED, DUPLICATE (its call has stored an event of that id: stored once) or a typed error of that item
 // (unknown call, a number the key does not own, bad input), and the rest of the batch is stored.
 // Items are applied per call in time order, and a call's state is derived from the times it has,
 // so events of a call may come in any order; a DISCONNECT writes the CDR in the same transaction.
@@ -19,7 +19,7 @@ import { bufferedEvents } from './calls.outbox.js';
 import { ensureMonthsOf, monthsKnown, retentionStart } from './calls.partitions.js';
 import { callsOfBatch, unknownCall, type BatchItem } from './calls.resolve.js';
 import { pushCallStatuses, type StoredCallEvent } from './calls.status.js';
-import { CallsTaken, callEventsInsert, claimEventIds, eventKey, isoTime, releaseEventIds, writeCalls } from './calls.write.js';
+import { CallsTaken, callEventsInsert, isoTime, writeCalls } from './calls.write.js';
 import type { Call } from './calls.table.js';
 
 const ORDER: Record<string, number> = { CALLIN: 0, CALLOUT: 1, QUEUED: 2, ALERTING: 3, ANSWER: 4, DISCONNECT: 5 };
@@ -96,27 +96,25 @@ async function storeBatch(ctx: ServiceContext, plain: Tx, valid: readonly BatchI
     else placed.push({ index: item.index, e: item.e, callId: c });
   }
   const named = await namedRows(ctx, tx, placed.map((p) => p.e));
-  const fresh = await claimEventIds(tx, placed.map((p) => ({ tenantId: calls.get(p.callId)!.tenant_id, eventId: p.e.eventId, occurredAt: p.e.occurredAt })));
-  // the events applied in order; an id is claimed by the first of its items that is stored
-  const claimed = new Set<string>();
+  // the events applied in order; a call holds the ids of its stored events (locked, or made by
+  // this batch), so a repeat, in this batch or an earlier one, is found on it
   const applied: Applied[] = [];
   // a call made by this batch exists once one of its items naming its number is stored (as when
   // each item had its own savepoint); until then its other items are UNKNOWN_CALL
   const unborn = new Set(made);
   for (const p of placed) {
     const before = calls.get(p.callId)!;
-    const key = eventKey(before.tenant_id, p.e.eventId);
     if (unborn.has(before.id) && !xOf(p.e)) {
       results[p.index] = { index: p.index, eventId: p.e.eventId, status: 'ERROR', error: unknownCall(p.e) };
       continue;
     }
-    if (!fresh.has(key) || claimed.has(key)) {
+    if (before.event_ids.includes(p.e.eventId)) {
       results[p.index] = { index: p.index, eventId: p.e.eventId, status: 'DUPLICATE', callId: before.id };
       continue;
     }
     try {
       const { set, after } = applyToCall(before, p.e, named, tx.now);
-      claimed.add(key);
+      after.event_ids = [...before.event_ids, p.e.eventId];
       unborn.delete(after.id);
       calls.set(after.id, after);
       applied.push({ index: p.index, e: p.e, before, call: after, changed: Object.keys(set).length > 0 });
@@ -125,7 +123,6 @@ async function storeBatch(ctx: ServiceContext, plain: Tx, valid: readonly BatchI
       results[p.index] = { index: p.index, eventId: p.e.eventId, status: 'ERROR', error: itemError(err) };
     }
   }
-  await releaseEventIds(tx, placed.filter((p) => results[p.index]!.status === 'ERROR').map((p) => ({ tenantId: calls.get(p.callId)!.tenant_id, eventId: p.e.eventId })).filter((k) => fresh.has(eventKey(k.tenantId, k.eventId)) && !claimed.has(eventKey(k.tenantId, k.eventId))));
 
   // the effects of each stored event, in event order: its CALL_EVENT, the agent's status, the CDR
   const cdrs = await insertCdrs(tx, applied.filter((a) => a.e.type === 'DISCONNECT' && !a.before.ended_at).map((a) => ({ call: a.call, disconnectEventId: a.e.eventId })));

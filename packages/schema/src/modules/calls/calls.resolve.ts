@@ -117,6 +117,7 @@ async function makeCalls(ctx: ServiceContext, tx: Tx, missing: BatchItem[][], ta
       ended_at: null,
       failure_reason: null,
       recording_url: null,
+      event_ids: [],
       created_at: tx.now,
       updated_at: tx.now,
     };

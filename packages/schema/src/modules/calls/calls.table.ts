@@ -34,6 +34,8 @@ export interface CallsTable {
   ended_at: Date | null;
   failure_reason: string | null;
   recording_url: string | null;
+  /** C1: the switch's ids of the call's stored events, in the order stored (a repeated report is found here). */
+  event_ids: Generated<string[]>;
   created_at: ColumnType<Date, Date, never>;
   updated_at: Date;
 }
@@ -50,13 +52,6 @@ export interface CallEventsTable {
   occurred_at: Date;
   received_at: Date;
   payload: ColumnType<Record<string, unknown>, string, string>;
-}
-
-/** The switch's event ids seen per tenant: a repeated report is stored once. */
-export interface CallEventIdsTable {
-  tenant_id: string;
-  switch_event_id: string;
-  occurred_at: Date;
 }
 
 /** C2: one per ended call; partitioned by month on ended_at. */
@@ -92,7 +87,6 @@ export interface CdrsTable {
 export interface CallTables {
   calls: CallsTable;
   call_events: CallEventsTable;
-  call_event_ids: CallEventIdsTable;
   cdrs: CdrsTable;
 }
 

@@ -1,6 +1,6 @@
-// C1, C2: the writes of a reportCallEvents batch, one statement per table: the switch's event ids
-// (a repeated one is stored once), the calls' new state (made calls inserted and the others updated
-// in one round trip), and the events' rows (sent with the outbox's, calls.outbox.ts).
+// C1, C2: the writes of a reportCallEvents batch, one statement per table: the calls' new state
+// with the ids of their stored events (made calls inserted and the others updated in one round
+// trip), and the events' rows (sent with the outbox's, calls.outbox.ts).
 import { sql, type RawBuilder } from 'kysely';
 import type { Tx } from '../../db/transaction.js';
 import type { CheckedEvent } from './calls.input.js';
@@ -53,9 +53,6 @@ export async function insertJsonRows<R = unknown>(tx: Pick<Tx, 'trx'>, ...insert
   return (await jsonRowsInsert<R>(...insert).execute(tx.trx)).rows;
 }
 
-/** A switch event id within its tenant (the key of call_event_ids). */
-export const eventKey = (tenantId: string, eventId: string) => `${tenantId} ${eventId}`;
-
 /** A call by its unique key (tenant, switch call id). */
 export const takenKey = (tenantId: string, switchCallId: string) => `${tenantId} ${switchCallId}`;
 
@@ -64,28 +61,6 @@ export class CallsTaken extends Error {
   constructor(readonly keys: readonly string[]) {
     super(`calls made by another request meanwhile: ${keys.join(', ')}`);
   }
-}
-
-/** Stores the event ids not seen before (each once); returns the keys that were new. */
-export async function claimEventIds(tx: Tx, ids: readonly { tenantId: string; eventId: string; occurredAt: Date }[]): Promise<Set<string>> {
-  const once = [...new Map(ids.map((i) => [eventKey(i.tenantId, i.eventId), i])).values()];
-  if (!once.length) return new Set();
-  const rows = await sql<{ tenant_id: string; switch_event_id: string }>`
-    insert into call_event_ids (tenant_id, switch_event_id, occurred_at)
-    select tenant_id, switch_event_id, occurred_at from jsonb_to_recordset(${JSON.stringify(once.map((i) => ({ tenant_id: i.tenantId, switch_event_id: i.eventId, occurred_at: isoTime(i.occurredAt) })))}::jsonb)
-      as v(tenant_id uuid, switch_event_id text, occurred_at timestamptz)
-    on conflict (tenant_id, switch_event_id) do nothing
-    returning tenant_id, switch_event_id`.execute(tx.trx).then((r) => r.rows);
-  return new Set(rows.map((r) => eventKey(r.tenant_id, r.switch_event_id)));
-}
-
-/** Gives back event ids claimed for items that turned out bad: a later report of them is stored. */
-export async function releaseEventIds(tx: Tx, keys: readonly { tenantId: string; eventId: string }[]): Promise<void> {
-  if (!keys.length) return;
-  await tx.trx
-    .deleteFrom('call_event_ids')
-    .where((eb) => eb.or(keys.map((k) => eb.and([eb('tenant_id', '=', k.tenantId), eb('switch_event_id', '=', k.eventId)]))))
-    .execute();
 }
 
 const CALL_COLUMNS = [
@@ -106,6 +81,7 @@ const CALL_COLUMNS = [
   ['ended_at', 'timestamptz'],
   ['failure_reason', 'text'],
   ['recording_url', 'text'],
+  ['event_ids', 'text[]'],
   ['updated_at', 'timestamptz'],
 ] as const;
 const CALL_RECORDSET = jsonColumns(CALL_COLUMNS).types;
@@ -129,7 +105,7 @@ const NEW_CALL_RECORDSET = jsonColumns(NEW_CALL_COLUMNS);
  * A call's row: its state (CALL_COLUMNS, the update's) and, for a made call's insert, what it is
  * made with (NEW_CALL_COLUMNS; undefined, so left out of the JSON, for an update). Times as text.
  */
-const callRow = (c: Call, made: boolean): Record<(typeof NEW_CALL_COLUMNS)[number][0], string | null | undefined> => ({
+const callRow = (c: Call, made: boolean): Record<(typeof NEW_CALL_COLUMNS)[number][0], string | string[] | null | undefined> => ({
   id: c.id,
   state: c.state,
   binding_id: c.binding_id,
@@ -147,6 +123,7 @@ const callRow = (c: Call, made: boolean): Record<(typeof NEW_CALL_COLUMNS)[numbe
   ended_at: isoTimeOrNull(c.ended_at),
   failure_reason: c.failure_reason,
   recording_url: c.recording_url,
+  event_ids: c.event_ids,
   updated_at: isoTime(c.updated_at),
   tenant_id: made ? c.tenant_id : undefined,
   app_id: made ? c.app_id : undefined,

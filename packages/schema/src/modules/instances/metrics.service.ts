@@ -75,7 +75,7 @@ export async function metricsOf(ctx: ServiceContext, instanceIds: readonly strin
     .select(agentCounts())
     .where('skill_groups.instance_id', 'in', ids)
     .groupBy(['skill_groups.instance_id', 'skill_groups.id']);
-  const queued = () => scopedFrom(ctx, 'calls').where('calls.instance_id', 'in', ids).where('calls.state', '=', 'QUEUED');
+  const queued = () => scopedFrom(ctx, 'calls').where('calls.instance_id', 'in', ids).where('calls.ended_at', 'is', null).where('calls.state', '=', 'QUEUED');
   const queuedPerInstance = queued()
     .select([sql<string>`calls.instance_id`.as('instance_id'), none<string>('uuid').as('skill_group_id'), none<string>('text').as('group_name'), none<boolean>('boolean').as('is_default')])
     .select(queueCounts())
