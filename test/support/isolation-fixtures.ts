@@ -84,12 +84,11 @@ export async function rowsByTable(db: Kysely<Database>): Promise<Map<PolicyTable
 /** The stored events in stream order, each with its cursor, once every transaction that writes one has ended (RT1). */
 export async function eventsInOrder(db: Kysely<Database>): Promise<(Row & { cursor: string })[]> {
   for (let i = 0; i < 100 && (await hasInvisibleEvents(db, START)); i++) await new Promise((r) => setTimeout(r, 50));
-  const rows = await db
-    .selectFrom('events')
-    .select([sql<string>`events.txid::text`.as('txid_text'), 'seq', 'type', 'tenant_id', 'app_id', 'subject_id'])
-    .orderBy(sql.ref('events.txid'))
-    .orderBy(sql.ref('events.seq'))
-    .execute();
+  // a row holding a run (events.table.ts `batch`) is its events, at seq − n + 1 … seq
+  const { rows } = await sql<{ txid_text: string; seq: string; type: string; tenant_id: string | null; app_id: string | null; subject_id: string }>`
+    select e.txid::text as txid_text, (e.seq - coalesce(jsonb_array_length(e.batch), 1) + x.i)::text as seq, e.type, e.tenant_id, e.app_id, coalesce(x.item->>0, e.subject_id) as subject_id
+    from events e cross join lateral jsonb_array_elements(coalesce(e.batch, '[null]'::jsonb)) with ordinality as x(item, i)
+    order by e.txid, e.seq, x.i`.execute(db);
   return rows.map((r) => ({ ...r, cursor: encodeCursor({ txid: r.txid_text, seq: String(r.seq) }) }));
 }
 

@@ -18,6 +18,7 @@ import * as voicePush from './2026_12_01_0017_voice_push.js';
 import * as callIngest from './2026_12_01_0018_call_ingest.js';
 import * as cdrsCalledIdx from './2026_12_01_0019_cdrs_called_idx.js';
 import * as callRows from './2026_12_01_0020_call_rows.js';
+import * as eventRuns from './2026_12_01_0021_event_runs.js';
 
 /** Every migration, keyed by its dated name; files are frozen once shipped. */
 export const migrations: Record<string, Migration> = {
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_01_0018_call_ingest': callIngest,
   '2026_12_01_0019_cdrs_called_idx': cdrsCalledIdx,
   '2026_12_01_0020_call_rows': callRows,
+  '2026_12_01_0021_event_runs': eventRuns,
 };

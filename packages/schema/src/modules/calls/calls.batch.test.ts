@@ -6,6 +6,8 @@ import type { Actor } from '../../access/actor.js';
 import { authenticate, createApiKey, createUser } from '../tenants/tenants.service.js';
 import { createPrivacyApp, moveNumbersToPool } from '../privacy/privacy.service.js';
 import { reportCallEvents } from './calls.report.js';
+import { readableEvents } from '../../../../../test/support/events.js';
+import { decodeCursor } from '../events/events.cursor.js';
 import type { CallEventInput } from './calls.input.js';
 
 /**
@@ -89,9 +91,7 @@ describe('C1: a batch keeps the per-item rules', () => {
     const results = await reportCallEvents(s.w.ctx(partner), events);
     expect(results.map((r) => r.status)).toEqual(['STORED', 'STORED', 'STORED', 'STORED']);
     const calls = new Map((await s.w.db.selectFrom('calls').select(['id', 'switch_call_id']).where('switch_call_id', 'in', [a, b]).execute()).map((c) => [c.id, c.switch_call_id]));
-    const outbox = (await s.w.db.selectFrom('events').select(['type', 'txid', 'payload']).where('type', 'in', ['CALL_EVENT', 'CDR_CREATED']).orderBy('seq').execute()).filter((e) =>
-      calls.has((e.payload as { callId: string }).callId),
-    );
+    const outbox = (await readableEvents(s.w.db, { types: ['CALL_EVENT', 'CDR_CREATED'] }, { limit: 100_000 })).filter((e) => calls.has((e.payload as { callId: string }).callId));
     const seen = outbox.map((e) => {
       const p = e.payload as { callId: string; event?: string; state?: string };
       return [e.type, calls.get(p.callId), p.event ?? null, p.state ?? null];
@@ -103,7 +103,12 @@ describe('C1: a batch keeps the per-item rules', () => {
       ['CALL_EVENT', b, 'DISCONNECT', 'ENDED'],
       ['CDR_CREATED', b, null, null],
     ]);
-    expect(new Set(outbox.map((e) => String(e.txid))).size).toBe(1);
+    const cursors = outbox.map((e) => decodeCursor(e.cursor));
+    expect(new Set(cursors.map((c) => c.txid)).size).toBe(1);
+    // the four CALL_EVENTs are one row of the outbox (a run), each with a cursor of its own, in order
+    const rows = await s.w.db.selectFrom('events').select(['type', sql<number>`coalesce(jsonb_array_length(batch), 1)`.as('n')]).where(sql<boolean>`txid = ${cursors[0]!.txid}::xid8`).where('type', '=', 'CALL_EVENT').execute();
+    expect(rows).toEqual([{ type: 'CALL_EVENT', n: 4 }]);
+    expect(cursors.map((c) => BigInt(c.seq) - BigInt(cursors[0]!.seq))).toEqual([0n, 1n, 2n, 3n, 3n + 1024n]);
   });
   it('C1: a call that another request makes while the batch runs (committed after the batch looked): the batch is tried again and stores its events on that one call', async () => {
     const callId = id('call');

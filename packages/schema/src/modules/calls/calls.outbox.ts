@@ -1,10 +1,13 @@
 // RT1 for a reportCallEvents batch: the events of every item (its CALL_EVENT, the agent's and the
-// CDR's, the deliveries') are kept in the order they were emitted and written to the outbox with
-// one insert at the end of the transaction, instead of one insert each.
+// CDR's, the deliveries') are written to the outbox with one insert at the end of the transaction,
+// instead of one insert each. The batch's CALL_EVENTs come first, in event order, as one row per
+// tenant and app (a run: events.table.ts `batch`, up to EVENTS_PER_ROW); then the other events as
+// emitted, a row each. A call's CALL_EVENTs still precede what they caused (its CDR, its agent's
+// status, its deliveries).
 import type { Tx } from '../../db/transaction.js';
 import type { EventNotice } from '../events/events.bus.js';
 import { encodeCursor } from '../events/events.cursor.js';
-import type { NewEvent } from '../events/events.service.js';
+import { EVENTS_PER_ROW, type NewEvent } from '../events/events.service.js';
 import { sql, type RawBuilder } from 'kysely';
 import { isoTime, jsonColumns, jsonRowsInsert } from './calls.write.js';
 
@@ -15,7 +18,36 @@ const EVENT_COLUMNS = jsonColumns([
   ['subject_id', 'text'],
   ['payload', 'jsonb'],
   ['occurred_at', 'timestamptz'],
+  ['batch', 'jsonb'],
 ]);
+
+/** An outbox row to write: one event, or a run of CALL_EVENTs of one tenant and app. */
+interface OutboxRow {
+  events: NewEvent[];
+  row: { type: string; tenant_id: string | null; app_id: string | null; subject_id: string; payload: unknown; occurred_at: string; batch: [string, unknown][] | null };
+}
+
+/** The rows of the buffered events: the CALL_EVENT runs (per tenant and app, in order), then the rest as emitted. */
+function outboxRows(pending: readonly NewEvent[], occurredAt: string): OutboxRow[] {
+  const runs = new Map<string, NewEvent[][]>();
+  const rest: OutboxRow[] = [];
+  for (const e of pending) {
+    if (e.type !== 'CALL_EVENT') {
+      rest.push({ events: [e], row: { type: e.type, tenant_id: e.tenantId, app_id: e.appId ?? null, subject_id: e.subjectId, payload: e.payload, occurred_at: occurredAt, batch: null } });
+      continue;
+    }
+    const key = `${e.tenantId} ${e.appId ?? ''}`;
+    const chunks = runs.get(key) ?? runs.set(key, [[]]).get(key)!;
+    if (chunks.at(-1)!.length === EVENTS_PER_ROW) chunks.push([]);
+    chunks.at(-1)!.push(e);
+  }
+  const calls = [...runs.values()].flat().map((events): OutboxRow => {
+    const e = events[0]!;
+    if (events.length === 1) return { events, row: { type: e.type, tenant_id: e.tenantId, app_id: e.appId ?? null, subject_id: e.subjectId, payload: e.payload, occurred_at: occurredAt, batch: null } };
+    return { events, row: { type: e.type, tenant_id: e.tenantId, app_id: e.appId ?? null, subject_id: '', payload: {}, occurred_at: occurredAt, batch: events.map((x) => [x.subjectId, x.payload]) } };
+  });
+  return [...calls, ...rest];
+}
 
 export interface BufferedTx extends Tx {
   /**
@@ -40,18 +72,21 @@ export function bufferedEvents(tx: Tx): BufferedTx {
         if (alongside) await alongside.execute(tx.trx);
         return notices;
       }
-      const batch = pending.splice(0);
-      const occurredAt = isoTime(tx.now);
+      const rows = outboxRows(pending.splice(0), isoTime(tx.now));
       const insert = jsonRowsInsert<{ txid: string; seq: string }>(
         'events',
         EVENT_COLUMNS,
-        batch.map((e) => ({ type: e.type, tenant_id: e.tenantId, app_id: e.appId ?? null, subject_id: e.subjectId, payload: e.payload, occurred_at: occurredAt })),
+        rows.map((r) => r.row),
         'returning txid::text as txid, seq::text as seq',
       );
-      const { rows } = await (alongside ? sql<{ txid: string; seq: string }>`with alongside as (${alongside}) ${insert}` : insert).execute(tx.trx);
-      // the rows draw seq in the order given
-      rows.sort((a, b) => a.seq.length - b.seq.length || (a.seq < b.seq ? -1 : 1)); // as numbers, without a BigInt per comparison
-      batch.forEach((e, i) => notices.push({ tenantId: e.tenantId, appId: e.appId ?? null, type: e.type, cursor: encodeCursor({ txid: rows[i]!.txid, seq: rows[i]!.seq }) }));
+      const written = (await (alongside ? sql<{ txid: string; seq: string }>`with alongside as (${alongside}) ${insert}` : insert).execute(tx.trx)).rows;
+      // the rows draw seq in the order given; a run's events are at seq − n + 1 … seq
+      written.sort((a, b) => a.seq.length - b.seq.length || (a.seq < b.seq ? -1 : 1)); // as numbers, without a BigInt per comparison
+      rows.forEach(({ events }, i) => {
+        const { txid, seq } = written[i]!;
+        const first = BigInt(seq) - BigInt(events.length - 1);
+        events.forEach((e, k) => notices.push({ tenantId: e.tenantId, appId: e.appId ?? null, type: e.type, cursor: encodeCursor({ txid, seq: String(first + BigInt(k)) }) }));
+      });
       return notices;
     },
   };

@@ -51,10 +51,41 @@ export interface EventFilter {
   subjectId?: string;
 }
 
+/** The most events one `events` row holds (the sequence's step). */
+export const EVENTS_PER_ROW = 1024;
+
+interface EventTableRow {
+  txid_text: string;
+  seq: string;
+  type: string;
+  tenant_id: string | null;
+  app_id: string | null;
+  subject_id: string;
+  payload: unknown;
+  occurred_at: Date;
+  batch: [string, Record<string, unknown>][] | null;
+}
+
+/** The events of a row after `after` (a run's i-th of n is at seq − n + 1 + i), with the subject filter. */
+function eventsOfRow(r: EventTableRow, after: Cursor, subjectId: string | undefined, out: StoredEvent[]) {
+  const base = { type: r.type as EventType, tenantId: r.tenant_id, appId: r.app_id, occurredAt: r.occurred_at };
+  if (!r.batch) {
+    if (!subjectId || r.subject_id === subjectId) out.push({ cursor: encodeCursor({ txid: r.txid_text, seq: r.seq }), ...base, subjectId: r.subject_id, payload: r.payload as Record<string, unknown> });
+    return;
+  }
+  const first = BigInt(r.seq) - BigInt(r.batch.length) + 1n;
+  const from = BigInt(r.txid_text) === BigInt(after.txid) ? BigInt(after.seq) - first + 1n : 0n;
+  for (let i = from > 0n ? Number(from) : 0; i < r.batch.length; i++) {
+    const [subject, payload] = r.batch[i]!;
+    if (!subjectId || subject === subjectId) out.push({ cursor: encodeCursor({ txid: r.txid_text, seq: String(first + BigInt(i)) }), ...base, subjectId: subject, payload });
+  }
+}
+
 /**
  * Events after `after`, in cursor order, only from transactions below the snapshot's xmin:
  * every transaction that could still commit has a larger txid, so a reader that resumes
- * from the last cursor it saw never skips one (RT1).
+ * from the last cursor it saw never skips one (RT1). At most `limit`; fewer only when no more
+ * are readable. A row holding a run is read while its last event is after `after`.
  */
 export async function readEventsAfter(
   db: Kysely<Database>,
@@ -63,28 +94,28 @@ export async function readEventsAfter(
   limit: number,
 ): Promise<StoredEvent[]> {
   if (filter.visible === false) return [];
-  let q = db
-    .selectFrom('events')
-    .select(['seq', TXID_TEXT, 'type', 'tenant_id', 'app_id', 'subject_id', 'payload', 'occurred_at'])
-    .where(sql<boolean>`(txid, seq) > (${after.txid}::xid8, ${after.seq}::bigint)`)
-    .where(sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())`)
-    .orderBy(IN_CURSOR_ORDER.txid)
-    .orderBy(IN_CURSOR_ORDER.seq)
-    .limit(limit);
-  if (filter.tenantId !== undefined) q = q.where('tenant_id', '=', filter.tenantId);
-  if (filter.appId !== undefined) q = q.where('app_id', '=', filter.appId);
-  if (filter.types?.length) q = q.where('type', 'in', [...filter.types]);
-  if (filter.subjectId) q = q.where('subject_id', '=', filter.subjectId);
-  const rows = await q.execute();
-  return rows.map((r) => ({
-    cursor: encodeCursor({ txid: r.txid_text, seq: r.seq }),
-    type: r.type as EventType,
-    tenantId: r.tenant_id,
-    appId: r.app_id,
-    subjectId: r.subject_id,
-    payload: r.payload as Record<string, unknown>,
-    occurredAt: r.occurred_at,
-  }));
+  const out: StoredEvent[] = [];
+  for (let from = after; ; ) {
+    let q = db
+      .selectFrom('events')
+      .select(['seq', TXID_TEXT, 'type', 'tenant_id', 'app_id', 'subject_id', 'payload', 'occurred_at', 'batch'])
+      .where(sql<boolean>`(txid, seq) > (${from.txid}::xid8, ${from.seq}::bigint)`)
+      .where(sql<boolean>`txid < pg_snapshot_xmin(pg_current_snapshot())`)
+      .orderBy(IN_CURSOR_ORDER.txid)
+      .orderBy(IN_CURSOR_ORDER.seq)
+      .limit(limit);
+    if (filter.tenantId !== undefined) q = q.where('tenant_id', '=', filter.tenantId);
+    if (filter.appId !== undefined) q = q.where('app_id', '=', filter.appId);
+    if (filter.types?.length) q = q.where('type', 'in', [...filter.types]);
+    // a run's subjects are in its batch: its rows are read and filtered here
+    if (filter.subjectId) q = q.where((eb) => eb.or([eb('subject_id', '=', filter.subjectId!), eb('batch', 'is not', null)]));
+    const rows = (await q.execute()) as EventTableRow[];
+    for (const r of rows) eventsOfRow(r, after, filter.subjectId, out);
+    if (out.length >= limit) return out.slice(0, limit);
+    if (rows.length < limit) return out;
+    const last = rows.at(-1)!;
+    from = { txid: last.txid_text, seq: last.seq };
+  }
 }
 
 /** True when events after the cursor exist but are not yet readable (an older transaction is open). */
@@ -125,10 +156,12 @@ export async function liveStart(db: Kysely<Database>): Promise<{ cursor: Cursor;
       const cursor = await headCursor(trx);
       const ahead = await trx
         .selectFrom('events')
-        .select([TXID_TEXT, 'seq'])
+        .select([TXID_TEXT, 'seq', sql<number>`coalesce(jsonb_array_length(batch), 1)`.as('n')])
         .where(sql<boolean>`(txid, seq) > (${cursor.txid}::xid8, ${cursor.seq}::bigint)`)
         .execute();
-      return { cursor, committedAhead: new Set(ahead.map((r) => encodeCursor({ txid: r.txid_text, seq: r.seq }))) };
+      // a run's events are at seq − n + 1 … seq
+      const cursors = ahead.flatMap((r) => Array.from({ length: r.n }, (_, i) => encodeCursor({ txid: r.txid_text, seq: String(BigInt(r.seq) - BigInt(r.n - 1 - i)) })));
+      return { cursor, committedAhead: new Set(cursors) };
     });
 }
 

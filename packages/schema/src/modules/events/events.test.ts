@@ -6,6 +6,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { START, decodeCursor } from './events.cursor.js';
 import { readEventsAfter } from './events.service.js';
 import { streamEvents, type StreamStats } from './events.stream.js';
+import { bufferedEvents } from '../calls/calls.outbox.js';
 
 let w: ServiceWorld;
 beforeAll(async () => {
@@ -68,6 +69,44 @@ describe('events (RT1–RT3)', () => {
     while (got.length < 1000) got.push((await it.next()).value.subjectId);
     expect(got).toEqual(Array.from({ length: 1000 }, (_, i) => String(i)));
     expect(stats.maxBuffered).toBeLessThanOrEqual(50);
+    await it.return?.();
+  });
+
+  it('RT1/RT3: a run of events in one outbox row reads as its events, each at its own cursor: resumed inside the run, paged through it, filtered by subject, and skipped by a stream that starts after it', async () => {
+    const tenant = await w.tenant('Run Co');
+    const start = decodeCursor((await readableEvents(w.db, {}, { limit: 10_000 })).at(-1)!.cursor);
+    // 700 CALL_EVENTs of one tenant around an event of another type, through the ingest's outbox writer
+    const notices = await inTransaction(w.ctx(), async (plain) => {
+      const tx = bufferedEvents(plain);
+      for (let i = 0; i < 700; i++) {
+        await tx.emit({ type: 'CALL_EVENT', tenantId: tenant.tenantId, appId: null, subjectId: `call-${i}`, payload: { i } });
+        if (i === 350) await tx.emit({ type: 'TENANT_CREATED', tenantId: tenant.tenantId, subjectId: 'other', payload: {} });
+      }
+      return tx.flushEvents();
+    });
+    const rows = await w.db.selectFrom('events').select(sql<number>`coalesce(jsonb_array_length(batch), 1)`.as('n')).where(sql<boolean>`txid = ${decodeCursor(notices[0]!.cursor).txid}::xid8`).orderBy('seq').execute();
+    expect(rows.map((r) => r.n)).toEqual([700, 1]);
+    const all = await readableEvents(w.db, { tenantId: tenant.tenantId }, { after: start, limit: 10_000 });
+    expect(all.map((e) => e.subjectId)).toEqual([...Array.from({ length: 700 }, (_, i) => `call-${i}`), 'other']);
+    expect(all.map((e) => e.cursor)).toEqual(notices.map((n) => n.cursor));
+    expect(all.map((e) => e.payload)).toEqual([...Array.from({ length: 700 }, (_, i) => ({ i })), {}]);
+    // resumed from inside the run, and paged in 64s: every event once, in order
+    const paged: string[] = [];
+    for (let from = decodeCursor(all[99]!.cursor); ; ) {
+      const page = await readEventsAfter(w.db, from, { tenantId: tenant.tenantId }, 64);
+      paged.push(...page.map((e) => e.subjectId));
+      if (page.length < 64) break;
+      from = decodeCursor(page.at(-1)!.cursor);
+    }
+    expect(paged).toEqual(all.slice(100).map((e) => e.subjectId));
+    expect((await readEventsAfter(w.db, start, { tenantId: tenant.tenantId, subjectId: 'call-650' }, 10)).map((e) => e.cursor)).toEqual([all[650]!.cursor]);
+    expect((await readEventsAfter(w.db, start, { tenantId: tenant.tenantId, types: ['TENANT_CREATED'] }, 10)).map((e) => e.subjectId)).toEqual(['other']);
+    // a stream without `after` starts after the run: it sees the next event only
+    const stream = streamEvents(w, { after: null, filter: { tenantId: tenant.tenantId } });
+    const it = stream[Symbol.asyncIterator]();
+    const next = it.next();
+    await emit(tenant.tenantId, 'after-run');
+    expect((await next).value.subjectId).toBe('after-run');
     await it.return?.();
   });
 });
