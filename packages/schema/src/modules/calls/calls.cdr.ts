@@ -3,7 +3,7 @@
 import type { Tx } from '../../db/transaction.js';
 import { instanceAnalysisEnabled } from '../instances/instances.queries.js';
 import type { Call, Cdr } from './calls.table.js';
-import { insertJsonRows, isoTime, isoTimeOrNull, jsonColumns } from './calls.write.js';
+import { insertJsonRows, isoTime, isoTimeOrMissing, jsonColumns, orMissing } from './calls.write.js';
 
 /** C2: ceil((end − forward answer) / 60 s); a call never answered bills 0 (and so does one that ended as it was answered). */
 export function billableMinutes(answeredAt: Date | null, endedAt: Date): number {
@@ -75,26 +75,26 @@ const CDR_COLUMNS = [
 const CDR_RECORDSET = jsonColumns(CDR_COLUMNS);
 
 /** A CDR's row for the insert (every column of CDR_COLUMNS, times as text). */
-const cdrRow = (c: Cdr): Record<(typeof CDR_COLUMNS)[number][0], string | number | boolean | null> => ({
+const cdrRow = (c: Cdr): Record<(typeof CDR_COLUMNS)[number][0], string | number | boolean | undefined> => ({
   tenant_id: c.tenant_id,
-  app_id: c.app_id,
-  instance_id: c.instance_id,
-  binding_id: c.binding_id,
+  app_id: orMissing(c.app_id),
+  instance_id: orMissing(c.instance_id),
+  binding_id: orMissing(c.binding_id),
   call_id: c.call_id,
   switch_call_id: c.switch_call_id,
   switch_event_id: c.switch_event_id,
   x_e164: c.x_e164,
-  caller_e164: c.caller_e164,
-  called_e164: c.called_e164,
-  callee_e164: c.callee_e164,
-  user_data: c.user_data,
-  call_in_at: isoTimeOrNull(c.call_in_at),
-  forward_start_at: isoTimeOrNull(c.forward_start_at),
-  alerting_at: isoTimeOrNull(c.alerting_at),
-  answered_at: isoTimeOrNull(c.answered_at),
+  caller_e164: orMissing(c.caller_e164),
+  called_e164: orMissing(c.called_e164),
+  callee_e164: orMissing(c.callee_e164),
+  user_data: orMissing(c.user_data),
+  call_in_at: isoTimeOrMissing(c.call_in_at),
+  forward_start_at: isoTimeOrMissing(c.forward_start_at),
+  alerting_at: isoTimeOrMissing(c.alerting_at),
+  answered_at: isoTimeOrMissing(c.answered_at),
   ended_at: isoTime(c.ended_at),
-  failure_reason: c.failure_reason,
-  recording_url: c.recording_url,
+  failure_reason: orMissing(c.failure_reason),
+  recording_url: orMissing(c.recording_url),
   recording_for_analysis: c.recording_for_analysis,
   billable_minutes: c.billable_minutes,
   created_at: isoTime(c.created_at),

@@ -24,7 +24,8 @@ const EVENT_COLUMNS = jsonColumns([
 /** An outbox row to write: one event, or a run of CALL_EVENTs of one tenant and app. */
 interface OutboxRow {
   events: NewEvent[];
-  row: { type: string; tenant_id: string | null; app_id: string | null; subject_id: string; payload: unknown; occurred_at: string; batch: [string, unknown][] | null };
+  /** Its JSON row; a null column is left out (calls.write.ts `orMissing`). */
+  row: { type: string; tenant_id: string | null; app_id?: string; subject_id: string; payload: unknown; occurred_at: string; batch?: [string, unknown][] };
 }
 
 /** The rows of the buffered events: the CALL_EVENT runs (per tenant and app, in order), then the rest as emitted. */
@@ -33,7 +34,7 @@ function outboxRows(pending: readonly NewEvent[], occurredAt: string): OutboxRow
   const rest: OutboxRow[] = [];
   for (const e of pending) {
     if (e.type !== 'CALL_EVENT') {
-      rest.push({ events: [e], row: { type: e.type, tenant_id: e.tenantId, app_id: e.appId ?? null, subject_id: e.subjectId, payload: e.payload, occurred_at: occurredAt, batch: null } });
+      rest.push({ events: [e], row: { type: e.type, tenant_id: e.tenantId, app_id: e.appId ?? undefined, subject_id: e.subjectId, payload: e.payload, occurred_at: occurredAt } });
       continue;
     }
     const key = `${e.tenantId} ${e.appId ?? ''}`;
@@ -43,8 +44,8 @@ function outboxRows(pending: readonly NewEvent[], occurredAt: string): OutboxRow
   }
   const calls = [...runs.values()].flat().map((events): OutboxRow => {
     const e = events[0]!;
-    if (events.length === 1) return { events, row: { type: e.type, tenant_id: e.tenantId, app_id: e.appId ?? null, subject_id: e.subjectId, payload: e.payload, occurred_at: occurredAt, batch: null } };
-    return { events, row: { type: e.type, tenant_id: e.tenantId, app_id: e.appId ?? null, subject_id: '', payload: {}, occurred_at: occurredAt, batch: events.map((x) => [x.subjectId, x.payload]) } };
+    if (events.length === 1) return { events, row: { type: e.type, tenant_id: e.tenantId, app_id: e.appId ?? undefined, subject_id: e.subjectId, payload: e.payload, occurred_at: occurredAt } };
+    return { events, row: { type: e.type, tenant_id: e.tenantId, app_id: e.appId ?? undefined, subject_id: '', payload: {}, occurred_at: occurredAt, batch: events.map((x) => [x.subjectId, x.payload]) } };
   });
   return [...calls, ...rest];
 }

@@ -4,6 +4,7 @@
 // first writes it, with the state its events gave it (calls.write.ts): not inserted and then
 // updated in the same transaction (two row versions, the keys checked twice).
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { ServiceContext } from '../../context.js';
 import type { Tx } from '../../db/transaction.js';
 import { DomainError, ValidationError } from '../../errors.js';
@@ -39,7 +40,8 @@ const notKeys = (e: CheckedEvent) => new DomainError('UNKNOWN_CALL', `the call $
 
 /** The visible calls of these switch call ids, locked in id order (one lock order for every batch). */
 function lockVisible(ctx: ServiceContext, tx: Tx, switchIds: string[]) {
-  return scopedFrom({ db: tx.trx, actor: ctx.actor }, 'calls').selectAll().where('calls.switch_call_id', 'in', switchIds).orderBy('calls.id').forUpdate().execute();
+  // the ids as one array parameter: a list of hundreds of parameters costs PostgreSQL more to parse and plan
+  return scopedFrom({ db: tx.trx, actor: ctx.actor }, 'calls').selectAll().where(sql<boolean>`calls.switch_call_id = any(${switchIds}::text[])`).orderBy('calls.id').forUpdate().execute();
 }
 
 /**
