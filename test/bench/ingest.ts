@@ -197,8 +197,10 @@ export const ingest: Bench = ({ check, args }) =>
     const streams = switchStreams(calls, clients, xs, 'api');
     const events = streams.reduce((n, s) => n + s.length, 0);
     const cpuBefore = await cpuOf(databaseUrl, server.pid!);
+    const clientBefore = process.cpuUsage();
     const fromUs = Number(process.hrtime.bigint() / 1000n);
     const apiMs = await reportAll(url, partner, streams);
+    const client = process.cpuUsage(clientBefore);
     windows.push({ name: 'reportCallEvents', fromUs, toUs: Number(process.hrtime.bigint() / 1000n) });
     const cpuAfter = await cpuOf(databaseUrl, server.pid!);
     const stored = await countEvents(databaseUrl, 'api-%');
@@ -225,7 +227,7 @@ export const ingest: Bench = ({ check, args }) =>
     for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
     // which side is the ceiling: the server process or the database's backends
     const perEvent = (us: number) => `${Math.round(us / events)} µs`;
-    console.log(`CPU per event: Callplane server process ${perEvent(cpuAfter.server - cpuBefore.server)}, PostgreSQL backends of the bench database ${perEvent(cpuAfter.postgres - cpuBefore.postgres)} (busy ${Math.round(((cpuAfter.server - cpuBefore.server) / 1000 / apiMs) * 100)} % / ${Math.round(((cpuAfter.postgres - cpuBefore.postgres) / 1000 / apiMs) * 100)} % of one core); raw COPY: PostgreSQL backends ${perEvent(copyPostgresUs)} per row`);
+    console.log(`CPU per event: Callplane server process ${perEvent(cpuAfter.server - cpuBefore.server)}, PostgreSQL backends of the bench database ${perEvent(cpuAfter.postgres - cpuBefore.postgres)} (busy ${Math.round(((cpuAfter.server - cpuBefore.server) / 1000 / apiMs) * 100)} % / ${Math.round(((cpuAfter.postgres - cpuBefore.postgres) / 1000 / apiMs) * 100)} % of one core), this bench's own clients ${perEvent(client.user + client.system)}; raw COPY: PostgreSQL backends ${perEvent(copyPostgresUs)} per row`);
     const met = ratio >= GOAL.ratio && api >= GOAL.perSecond;
     console.log(`goals: ratio ≥ ${GOAL.ratio} (${ratio.toFixed(2)}: ${ratio >= GOAL.ratio ? 'met' : 'MISSED'}), ≥ ${GOAL.perSecond.toLocaleString('en')} events/s (${Math.round(api).toLocaleString('en')}: ${api >= GOAL.perSecond ? 'met' : 'MISSED'})`);
     return met;
