@@ -1,10 +1,10 @@
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import type { TenantFixture } from '../support/context.js';
 import { ok } from '../support/graphql.js';
 import { partnerKey } from '../support/partner-keys.js';
 import { privacyApps } from '../support/privacy-fixtures.js';
+import { planOf, runSql } from '../support/plans.js';
 import { captureQueries } from '../support/sql-count.js';
 
 /**
@@ -17,9 +17,6 @@ let t: TestApp;
 let A: TenantFixture;
 const X1 = '+862155600001';
 const REPORT = `mutation($events: [CallEventInput!]!) { reportCallEvents(events: $events) { status } }`;
-
-type Plan = { 'Node Type': string; 'Index Name'?: string; Plans?: Plan[] };
-const nodes = (p: Plan): Plan[] => [p, ...(p.Plans ?? []).flatMap(nodes)];
 
 beforeAll(async () => {
   t = await startTestApp();
@@ -34,15 +31,15 @@ beforeAll(async () => {
   ];
   expect((ok(await t.gql(REPORT, { events }, key)).reportCallEvents as { status: string }[]).map((r) => r.status)).toEqual(['STORED', 'STORED']);
   // 20 000 more CDRs of the tenant in the same minute, each with numbers of its own
-  const db = new pg.Client({ connectionString: t.databaseUrl });
-  await db.connect();
-  await db.query(`
+  await runSql(
+    t.databaseUrl,
+    `
     insert into cdrs (tenant_id, app_id, call_id, switch_call_id, switch_event_id, x_e164, caller_e164, called_e164, callee_e164, ended_at, billable_minutes, created_at, updated_at)
     select c.tenant_id, c.app_id, c.call_id, 'bulk-' || i, 'bulk-' || i, '+8621' || lpad(i::text, 8, '0'), '+8613' || lpad(i::text, 9, '0'),
       '+8614' || lpad(i::text, 9, '0'), '+8615' || lpad(i::text, 9, '0'), c.ended_at, 0, c.created_at, c.updated_at
-    from cdrs c, generate_series(1, 20000) i where c.switch_call_id = 'n-1'`);
-  await db.query('analyze cdrs');
-  await db.end();
+    from cdrs c, generate_series(1, 20000) i where c.switch_call_id = 'n-1'`,
+    'analyze cdrs',
+  );
 });
 afterAll(() => t?.stop());
 
@@ -53,17 +50,10 @@ describe('C2/P9: a CDR search by number', () => {
     const sent = await captureQueries(/from "cdrs"/, async () => (data = ok(await t.gql(query, {}, A.keys.admin))));
     expect(data).toEqual({ cdrs: { edges: [{ node: { switchCallId: 'n-1', called: X1 } }] } });
     expect(sent).toHaveLength(1);
-    const db = new pg.Client({ connectionString: t.databaseUrl });
-    await db.connect();
-    try {
-      const [{ 'QUERY PLAN': [top] }] = (await db.query(`explain (format json) ${sent[0]!.text}`, sent[0]!.values)).rows as { 'QUERY PLAN': { Plan: Plan }[] }[];
-      const plan = nodes(top!.Plan);
-      const used = plan.flatMap((n) => (n['Index Name'] ? [n['Index Name'].replace(/^cdrs_\d{4}_\d\d_/, 'cdrs_')] : []));
-      expect(plan.map((n) => n['Node Type'])).toContain('BitmapOr');
-      expect(plan.map((n) => n['Node Type'])).not.toContain('Seq Scan');
-      expect(used.some((name) => /called/.test(name))).toBe(true);
-    } finally {
-      await db.end();
-    }
+    const plan = await planOf(t.databaseUrl, sent[0]!.text, sent[0]!.values);
+    const used = plan.indexes.map((name) => name.replace(/^cdrs_\d{4}_\d\d_/, 'cdrs_'));
+    expect(plan.types).toContain('BitmapOr');
+    expect(plan.types).not.toContain('Seq Scan');
+    expect(used.some((name) => /called/.test(name))).toBe(true);
   });
 });

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import type { TenantFixture } from '../support/context.js';
 import { gid, ok } from '../support/graphql.js';
 import { partnerKey } from '../support/partner-keys.js';
 import { privacyApps } from '../support/privacy-fixtures.js';
+import { planOf, runSql } from '../support/plans.js';
 import { captureQueries } from '../support/sql-count.js';
 
 /**
@@ -23,27 +23,12 @@ const X1 = '+862155600001';
 const REPORT = `mutation($events: [CallEventInput!]!) { reportCallEvents(events: $events) { status } }`;
 const LIVE = `query($app: ID, $instance: ID) { liveCalls(appId: $app, instanceId: $instance, first: 20) { edges { node { switchCallId state } } } }`;
 
-type Plan = { 'Node Type': string; 'Index Name'?: string; Plans?: Plan[] };
-const nodes = (p: Plan): Plan[] => [p, ...(p.Plans ?? []).flatMap(nodes)];
-
-async function planOf(text: string, values: readonly unknown[]): Promise<{ types: string[]; indexes: string[] }> {
-  const db = new pg.Client({ connectionString: t.databaseUrl });
-  await db.connect();
-  try {
-    const [{ 'QUERY PLAN': [top] }] = (await db.query(`explain (format json) ${text}`, values as unknown[])).rows as { 'QUERY PLAN': { Plan: Plan }[] }[];
-    const plan = nodes(top!.Plan);
-    return { types: plan.map((n) => n['Node Type']), indexes: plan.flatMap((n) => (n['Index Name'] ? [n['Index Name']] : [])) };
-  } finally {
-    await db.end();
-  }
-}
-
 /** The live calls the key sees through the API, and the plan of the statement it sent. */
 async function liveCalls(key: string, vars: Record<string, string> = {}) {
   let data: any;
   const sent = await captureQueries(/from "calls"/, async () => (data = ok(await t.gql(LIVE, vars, key))));
   expect(sent).toHaveLength(1);
-  return { calls: data.liveCalls.edges.map((e: any) => [e.node.switchCallId, e.node.state]), plan: await planOf(sent[0]!.text, sent[0]!.values) };
+  return { calls: data.liveCalls.edges.map((e: any) => [e.node.switchCallId, e.node.state]), plan: await planOf(t.databaseUrl, sent[0]!.text, sent[0]!.values) };
 }
 
 beforeAll(async () => {
@@ -56,14 +41,14 @@ beforeAll(async () => {
   const events = [{ eventId: 'live-1', callId: 'live-1', type: 'CALLIN', occurredAt: at(0), caller: '13800000003', called: X1 }];
   expect((ok(await t.gql(REPORT, { events }, partner)).reportCallEvents as { status: string }[]).map((r) => r.status)).toEqual(['STORED']);
   // 20 000 ended calls of the same tenant and app
-  const db = new pg.Client({ connectionString: t.databaseUrl });
-  await db.connect();
-  await db.query(`
+  await runSql(
+    t.databaseUrl,
+    `
     insert into calls (tenant_id, app_id, number_id, switch_call_id, direction, state, x_e164, call_in_at, ended_at, created_at, updated_at)
     select c.tenant_id, c.app_id, c.number_id, 'ended-' || i, 'IN', 'ENDED', c.x_e164, c.created_at, c.created_at, c.created_at, c.created_at
-    from calls c, generate_series(1, 20000) i where c.switch_call_id = 'live-1'`);
-  await db.query('analyze calls');
-  await db.end();
+    from calls c, generate_series(1, 20000) i where c.switch_call_id = 'live-1'`,
+    'analyze calls',
+  );
 });
 afterAll(() => t?.stop());
 
@@ -86,7 +71,7 @@ describe('C1: live calls are read from the live-call indexes', () => {
   });
 
   it('C1: the instance metrics’ queue count (instance_id in …, QUEUED) reads only live rows', async () => {
-    const plan = await planOf(`select instance_id, count(*) from calls where instance_id in ($1, $2) and ended_at is null and state = 'QUEUED' group by instance_id`, [randomUUID(), randomUUID()]);
+    const plan = await planOf(t.databaseUrl, `select instance_id, count(*) from calls where instance_id in ($1, $2) and ended_at is null and state = 'QUEUED' group by instance_id`, [randomUUID(), randomUUID()]);
     expect(plan.types).not.toContain('Seq Scan');
     expect(plan.indexes.length && plan.indexes.every((i) => /^calls_live_/.test(i))).toBe(true);
   });

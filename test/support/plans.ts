@@ -1,0 +1,28 @@
+import pg from 'pg';
+
+type Plan = { 'Node Type': string; 'Index Name'?: string; Plans?: Plan[] };
+const nodes = (p: Plan): Plan[] => [p, ...(p.Plans ?? []).flatMap(nodes)];
+
+/** Runs statements on a connection of their own (bulk rows a test plans against, then ANALYZE). */
+export async function runSql(databaseUrl: string, ...statements: string[]): Promise<void> {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    for (const s of statements) await db.query(s);
+  } finally {
+    await db.end();
+  }
+}
+
+/** PostgreSQL's plan of a statement (as captureQueries saw it sent): its node types and the indexes it reads. */
+export async function planOf(databaseUrl: string, text: string, values: readonly unknown[]): Promise<{ types: string[]; indexes: string[] }> {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    const [{ 'QUERY PLAN': [top] }] = (await db.query(`explain (format json) ${text}`, values as unknown[])).rows as { 'QUERY PLAN': { Plan: Plan }[] }[];
+    const plan = nodes(top!.Plan);
+    return { types: plan.map((n) => n['Node Type']), indexes: plan.flatMap((n) => (n['Index Name'] ? [n['Index Name']] : [])) };
+  } finally {
+    await db.end();
+  }
+}
