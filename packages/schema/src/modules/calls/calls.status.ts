@@ -2,7 +2,7 @@
 // request, queued in the transaction that stores the event (no status URL: nothing is queued).
 import { globalId } from '../../shared/global-id.js';
 import type { Tx } from '../../db/transaction.js';
-import { enqueueDelivery } from '../webhooks/webhooks.service.js';
+import { enqueuePerApp } from '../webhooks/webhooks.service.js';
 import type { CheckedEvent } from './calls.input.js';
 import type { Call } from './calls.table.js';
 
@@ -31,15 +31,5 @@ export function callStatusItem({ call, e }: StoredCallEvent) {
 
 /** Queues the status changes of a batch per app, in the order they were stored (event time per call). */
 export async function pushCallStatuses(tx: Tx, stored: readonly StoredCallEvent[]): Promise<void> {
-  const byApp = new Map<string, StoredCallEvent[]>();
-  for (const s of stored) {
-    if (!s.call.app_id) continue;
-    const list = byApp.get(s.call.app_id) ?? [];
-    if (!list.length) byApp.set(s.call.app_id, list);
-    list.push(s);
-  }
-  if (!byApp.size) return;
-  // the items of an app without a status URL are not built (enqueueDelivery would drop them)
-  const pushed = new Set((await tx.trx.selectFrom('privacy_apps').select('id').where('id', 'in', [...byApp.keys()]).where('status_url', 'is not', null).execute()).map((a) => a.id));
-  for (const [appId, list] of byApp) if (pushed.has(appId)) await enqueueDelivery(tx, { appId, kind: 'CALL_STATUS', items: list.map(callStatusItem) });
+  await enqueuePerApp(tx, 'CALL_STATUS', stored, (s) => s.call.app_id, callStatusItem);
 }

@@ -4,7 +4,7 @@ import { globalId } from '../../shared/global-id.js';
 import type { Tx } from '../../db/transaction.js';
 import type { CdrChange } from '../calls/calls.cdr.js';
 import type { Cdr } from '../calls/calls.table.js';
-import { enqueueDelivery } from './webhooks.service.js';
+import { enqueuePerApp } from './webhooks.service.js';
 
 /** A CDR as the receiver gets it. */
 export function cdrItem(cdr: Cdr, change: 'CREATED' | 'AMENDED') {
@@ -37,12 +37,5 @@ export function cdrItem(cdr: Cdr, change: 'CREATED' | 'AMENDED') {
  * statement per CDR.
  */
 export async function pushCdrs(tx: Tx, changes: readonly CdrChange[]): Promise<void> {
-  const byApp = new Map<string, ReturnType<typeof cdrItem>[]>();
-  for (const { cdr, change } of changes) {
-    if (!cdr.app_id) continue;
-    const items = byApp.get(cdr.app_id) ?? [];
-    if (!items.length) byApp.set(cdr.app_id, items);
-    items.push(cdrItem(cdr, change));
-  }
-  for (const [appId, items] of byApp) await enqueueDelivery(tx, { appId, kind: 'CDR', items });
+  await enqueuePerApp(tx, 'CDR', changes, (c) => c.cdr.app_id, (c) => cdrItem(c.cdr, c.change));
 }

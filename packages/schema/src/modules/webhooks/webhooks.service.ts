@@ -36,6 +36,35 @@ export async function emitDeliveryChanged(tx: Tx, d: Delivery): Promise<void> {
   });
 }
 
+/** The apps among these that have a URL for this kind. */
+async function appsWithUrl(tx: Pick<Tx, 'trx'>, kind: DeliveryKind, appIds: readonly string[]): Promise<Set<string>> {
+  if (!appIds.length) return new Set();
+  const target = TARGET_OF[kind];
+  const rows = await tx.trx
+    .selectFrom(target.apps as 'privacy_apps')
+    .select('id')
+    .where('id', 'in', [...appIds])
+    .where(target.url as 'status_url', 'is not', null)
+    .execute();
+  return new Set(rows.map((a) => a.id));
+}
+
+/**
+ * Queues what a batch reports (its CDRs, its call statuses) per app, in order: the items are built
+ * only for the apps that have a URL of this kind (one look-up for all), since enqueueDelivery
+ * would drop the others'.
+ */
+export async function enqueuePerApp<T>(tx: Tx, kind: DeliveryKind, entries: readonly T[], appOf: (e: T) => string | null, item: (e: T) => unknown): Promise<void> {
+  const byApp = new Map<string, T[]>();
+  for (const e of entries) {
+    const appId = appOf(e);
+    if (appId) (byApp.get(appId) ?? byApp.set(appId, []).get(appId)!).push(e);
+  }
+  if (!byApp.size) return;
+  const pushed = await appsWithUrl(tx, kind, [...byApp.keys()]);
+  for (const [appId, list] of byApp) if (pushed.has(appId)) await enqueueDelivery(tx, { appId, kind, items: list.map(item) });
+}
+
 /**
  * C3: queues the items for the app's URL of that kind (none set: nothing is sent), in the caller's
  * transaction: CDRs in batches of at most 50 per request, other kinds one item per request. Each
