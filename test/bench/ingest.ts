@@ -8,7 +8,8 @@
  * the same rows into the same table (call_events), in copies of 500 rows on as many connections.
  * Prints events/s of both and the ratio, and the CPU per event of the server process and of the
  * database's PostgreSQL backends (cpu.ts), so that the side that is the ceiling shows. Goals: ≥ 0.5× COPY and ≥ 20 000 events/s.
- * BENCH_CALLS (default 10 000: 40 000 events) and BENCH_CLIENTS (default 4) change the load.
+ * BENCH_CALLS (default 10 000: 40 000 events) and BENCH_CLIENTS (default 4) change the load;
+ * BENCH_WARMUP_CALLS (default 2 000) the uncounted warm-up before it.
  */
 import { randomUUID } from 'node:crypto';
 import { cpus } from 'node:os';
@@ -191,8 +192,10 @@ export const ingest: Bench = ({ check, args }) =>
     const calls = Number(process.env.BENCH_CALLS ?? 10_000);
     const clients = Number(process.env.BENCH_CLIENTS ?? 4);
     const { partner, app, xs } = await seedIngestApp(url, databaseUrl);
-    // a short warm-up (compiled queries, the month's partitions, JIT) that is not counted, by one client
-    await reportAll(url, partner, switchStreams(200, 1, xs, 'warm'));
+    // a warm-up that is not counted (the month's partitions, the pools' connections, V8's optimised
+    // code: a server that has run for a while), by the same clients: BENCH_WARMUP_CALLS (default 2 000)
+    const warmCalls = Number(process.env.BENCH_WARMUP_CALLS ?? 2_000);
+    await reportAll(url, partner, switchStreams(warmCalls, clients, xs, 'warm'));
 
     const streams = switchStreams(calls, clients, xs, 'api');
     const events = streams.reduce((n, s) => n + s.length, 0);
