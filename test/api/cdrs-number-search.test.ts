@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import type { TenantFixture } from '../support/context.js';
-import { ok } from '../support/graphql.js';
+import { gid, ok } from '../support/graphql.js';
 import { partnerKey } from '../support/partner-keys.js';
 import { privacyApps } from '../support/privacy-fixtures.js';
 import { planOf, runSql } from '../support/plans.js';
@@ -55,5 +56,16 @@ describe('C2/P9: a CDR search by number', () => {
     expect(plan.types).toContain('BitmapOr');
     expect(plan.types).not.toContain('Seq Scan');
     expect(used.some((name) => /called/.test(name))).toBe(true);
+  });
+
+  it('C2: cdrs(bindingId:) and cdrs(instanceId:) read the partial indexes of CDRs that have one (20 000 CDRs have neither)', async () => {
+    for (const [arg, type, index] of [['bindingId', 'PrivacyBinding', 'binding'], ['instanceId', 'Instance', 'instance']] as const) {
+      let data: any;
+      const sent = await captureQueries(/from "cdrs"/, async () => (data = ok(await t.gql(`query($id: ID) { cdrs(${arg}: $id) { edges { node { switchCallId } } } }`, { id: gid(type, randomUUID()) }, A.keys.admin))));
+      expect(data.cdrs.edges).toEqual([]);
+      const plan = await planOf(t.databaseUrl, sent[0]!.text, sent[0]!.values);
+      expect(plan.types, arg).not.toContain('Seq Scan');
+      expect(plan.indexes.some((name) => name.endsWith(`_${index}_id_created_at_idx`) || name === `cdrs_${index}_idx`), `${arg}: ${plan.indexes.join(', ')}`).toBe(true);
+    }
   });
 });

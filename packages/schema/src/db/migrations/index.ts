@@ -20,6 +20,7 @@ import * as cdrsCalledIdx from './2026_12_01_0019_cdrs_called_idx.js';
 import * as callRows from './2026_12_01_0020_call_rows.js';
 import * as eventRuns from './2026_12_01_0021_event_runs.js';
 import * as callIndexes from './2026_12_01_0022_call_indexes.js';
+import * as cdrIndexes from './2026_12_01_0023_cdr_indexes.js';
 
 /** Every migration, keyed by its dated name; files are frozen once shipped. */
 export const migrations: Record<string, Migration> = {
@@ -44,4 +45,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_01_0020_call_rows': callRows,
   '2026_12_01_0021_event_runs': eventRuns,
   '2026_12_01_0022_call_indexes': callIndexes,
+  '2026_12_01_0023_cdr_indexes': cdrIndexes,
 };
