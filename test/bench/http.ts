@@ -16,6 +16,7 @@ import { throwAwayDatabase } from './database.js';
 import { load, type LoadResult } from './load.js';
 import { summariseProfile, type ProfileWindow } from './profile.js';
 import type { Bench } from './run.js';
+import { SERVER_NODE_FLAGS } from '@callplane/server/runtime/node-flags.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 export const KEY = 'cp_000000bench0_http-bench-operator-key';
@@ -144,7 +145,7 @@ export async function startCallplane(o: {
   root?: string;
 }): Promise<{ server: ChildProcess; url: string }> {
   const port = await freePort();
-  const server = spawn(process.execPath, [...(o.profile ? ['--cpu-prof', `--cpu-prof-dir=${o.tmp}`] : []), '--import', 'tsx', 'packages/server/src/main.ts'], {
+  const server = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...(o.profile ? ['--cpu-prof', `--cpu-prof-dir=${o.tmp}`] : []), '--import', 'tsx', 'packages/server/src/main.ts'], {
     cwd: o.root ?? repoRoot,
     stdio: ['ignore', openSync(join(o.tmp, 'server.log'), 'w'), 'inherit'],
     env: { ...withoutRedis(process.env), DATABASE_URL: o.databaseUrl, PORT: String(port), HOST: '127.0.0.1', CALLPLANE_BOOTSTRAP_KEY: o.key, CALLPLANE_DASHBOARD_BUILD: '0' },

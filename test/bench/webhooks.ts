@@ -24,6 +24,7 @@ import { throwAwayDatabase } from './database.js';
 import { freePort, ready, stop, withoutRedis } from './http.js';
 import { summariseProfile, type ProfileWindow } from './profile.js';
 import type { Bench } from './run.js';
+import { SERVER_NODE_FLAGS } from '@callplane/server/runtime/node-flags.ts';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const KEY = 'cp_000000bench0_webhooks-bench-operator-key';
@@ -99,7 +100,7 @@ export const webhooks: Bench = async ({ check, args }) => {
 async function startServer(databaseUrl: string, tmp: string, children: ChildProcess[], env: Record<string, string>, profile = false) {
   const port = await freePort();
   const log = join(tmp, `server-${children.length}.log`);
-  const server = spawn(process.execPath, [...(profile ? ['--cpu-prof', `--cpu-prof-dir=${tmp}`] : []), '--import', 'tsx', 'packages/server/src/main.ts'], {
+  const server = spawn(process.execPath, [...SERVER_NODE_FLAGS, ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${tmp}`] : []), '--import', 'tsx', 'packages/server/src/main.ts'], {
     cwd: repoRoot,
     stdio: ['ignore', openSync(log, 'w'), 'inherit'],
     env: { ...withoutRedis(process.env), DATABASE_URL: databaseUrl, PORT: String(port), HOST: '127.0.0.1', CALLPLANE_BOOTSTRAP_KEY: KEY, CALLPLANE_DASHBOARD_BUILD: '0', ...env },

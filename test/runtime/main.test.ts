@@ -5,6 +5,7 @@ import { connect, type Db, hashKey } from '@callplane/schema';
 import { freePort } from '@callplane/server/database/embedded.ts';
 import { createTestDatabase } from '../support/db.js';
 import { errorOutput, gql, KEY, spawnCommand, spawnServer, type Spawned } from './process.js';
+import { SERVER_NODE_FLAGS } from '@callplane/server/runtime/node-flags.ts';
 
 /** `pnpm start` as a real process on a test database: start, first key, bootstrap key, demo, clock, SIGTERM. */
 let database: { url: string; drop(): Promise<void> };
@@ -187,7 +188,7 @@ function signalGroup(pid: number, signal: NodeJS.Signals) {
 
 describe('under a process manager: SIGTERM to the whole process group (docker stop, systemctl stop, Ctrl-C)', { timeout: 120_000 }, () => {
   it.each([
-    ['node --import tsx packages/server/src/main.ts (the README command)', [process.execPath, '--import', 'tsx', 'packages/server/src/main.ts']],
+    ['node --max-semi-space-size=64 --import tsx packages/server/src/main.ts (the README command)', [process.execPath, ...SERVER_NODE_FLAGS, '--import', 'tsx', 'packages/server/src/main.ts']],
     ['pnpm start', [...pnpm, 'start']],
   ])('%s shuts down cleanly and exits 0', async (_name, command) => {
     const port = await freePort();

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { SERVER_NODE_FLAGS } from '@callplane/server/runtime/node-flags.ts';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -17,7 +18,7 @@ export interface Spawned {
 
 /** Runs a server entry (`main.ts`, `cli.ts`) as a real process, as `pnpm start` / `pnpm callplane` do. */
 export function spawnServer(entry: 'main' | 'cli', args: string[], env: Record<string, string | undefined>): Spawned {
-  return spawnCommand([process.execPath, '--import', 'tsx', `packages/server/src/${entry}.ts`, ...args], env);
+  return spawnCommand([process.execPath, ...(entry === 'main' ? SERVER_NODE_FLAGS : []), '--import', 'tsx', `packages/server/src/${entry}.ts`, ...args], env);
 }
 
 /**
