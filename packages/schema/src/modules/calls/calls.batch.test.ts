@@ -87,9 +87,10 @@ describe('C1: a batch keeps the per-item rules', () => {
       { eventId: id('e'), callId: a, type: 'CALLIN', occurredAt: at(0), caller: '+8613800004444', called: x },
       { eventId: id('e'), callId: b, type: 'CALLIN', occurredAt: at(1), caller: '+8613800005555', called: x },
       { eventId: id('e'), callId: a, type: 'ANSWER', occurredAt: at(3) },
+      { eventId: id('e'), callId: a, type: 'DISCONNECT', occurredAt: at(40) },
     ];
     const results = await reportCallEvents(s.w.ctx(partner), events);
-    expect(results.map((r) => r.status)).toEqual(['STORED', 'STORED', 'STORED', 'STORED']);
+    expect(results.map((r) => r.status)).toEqual(['STORED', 'STORED', 'STORED', 'STORED', 'STORED']);
     const calls = new Map((await s.w.db.selectFrom('calls').select(['id', 'switch_call_id']).where('switch_call_id', 'in', [a, b]).execute()).map((c) => [c.id, c.switch_call_id]));
     const outbox = (await readableEvents(s.w.db, { types: ['CALL_EVENT', 'CDR_CREATED'] }, { limit: 100_000 })).filter((e) => calls.has((e.payload as { callId: string }).callId));
     const seen = outbox.map((e) => {
@@ -99,16 +100,18 @@ describe('C1: a batch keeps the per-item rules', () => {
     expect(seen).toEqual([
       ['CALL_EVENT', a, 'CALLIN', 'RINGING'],
       ['CALL_EVENT', a, 'ANSWER', 'TALKING'],
+      ['CALL_EVENT', a, 'DISCONNECT', 'ENDED'],
       ['CALL_EVENT', b, 'CALLIN', 'RINGING'],
       ['CALL_EVENT', b, 'DISCONNECT', 'ENDED'],
+      ['CDR_CREATED', a, null, null],
       ['CDR_CREATED', b, null, null],
     ]);
     const cursors = outbox.map((e) => decodeCursor(e.cursor));
     expect(new Set(cursors.map((c) => c.txid)).size).toBe(1);
-    // the four CALL_EVENTs are one row of the outbox (a run), each with a cursor of its own, in order
-    const rows = await s.w.db.selectFrom('events').select(['type', sql<number>`coalesce(jsonb_array_length(batch), 1)`.as('n')]).where(sql<boolean>`txid = ${cursors[0]!.txid}::xid8`).where('type', '=', 'CALL_EVENT').execute();
-    expect(rows).toEqual([{ type: 'CALL_EVENT', n: 4 }]);
-    expect(cursors.map((c) => BigInt(c.seq) - BigInt(cursors[0]!.seq))).toEqual([0n, 1n, 2n, 3n, 3n + 1024n]);
+    // the five CALL_EVENTs are one row of the outbox (a run), the two CDR_CREATED the next; each event has a cursor of its own, in order
+    const rows = await s.w.db.selectFrom('events').select(['type', sql<number>`coalesce(jsonb_array_length(batch), 1)`.as('n')]).where(sql<boolean>`txid = ${cursors[0]!.txid}::xid8`).where('type', 'in', ['CALL_EVENT', 'CDR_CREATED']).orderBy('seq').execute();
+    expect(rows).toEqual([{ type: 'CALL_EVENT', n: 5 }, { type: 'CDR_CREATED', n: 2 }]);
+    expect(cursors.map((c) => BigInt(c.seq) - BigInt(cursors[0]!.seq))).toEqual([0n, 1n, 2n, 3n, 4n, 4n + 1023n, 4n + 1024n]);
   });
   it('C1: a call that another request makes while the batch runs (committed after the batch looked): the batch is tried again and stores its events on that one call', async () => {
     const callId = id('call');

@@ -1,9 +1,9 @@
 // RT1 for a reportCallEvents batch: the events of every item (its CALL_EVENT, the agent's and the
 // CDR's, the deliveries') are written to the outbox with one insert at the end of the transaction,
 // instead of one insert each. The batch's CALL_EVENTs come first, in event order, as one row per
-// tenant and app (a run: events.table.ts `batch`, up to EVENTS_PER_ROW); then the other events as
-// emitted, a row each. A call's CALL_EVENTs still precede what they caused (its CDR, its agent's
-// status, its deliveries).
+// tenant and app (a run: events.table.ts `batch`, up to EVENTS_PER_ROW), then its CDR_CREATED
+// likewise, then the other events as emitted, a row each. A call's CALL_EVENTs still precede what
+// they caused (its CDR, its agent's status, its deliveries).
 import type { Tx } from '../../db/transaction.js';
 import type { EventNotice } from '../events/events.bus.js';
 import { encodeCursor } from '../events/events.cursor.js';
@@ -21,38 +21,43 @@ const EVENT_COLUMNS = jsonColumns([
   ['batch', 'jsonb'],
 ]);
 
-/** An outbox row to write: one event, or a run of CALL_EVENTs of one tenant and app. */
+/** The types a batch writes as runs, in this order, before its other events. */
+const RUN_TYPES = ['CALL_EVENT', 'CDR_CREATED'];
+
+/** An outbox row to write: one event, or a run of events of one type, tenant and app. */
 interface OutboxRow {
   events: NewEvent[];
   /** Its JSON row; a null column is left out (calls.write.ts `orMissing`). */
   row: { type: string; tenant_id: string | null; app_id?: string; subject_id: string; payload: unknown; occurred_at: string; batch?: [string, unknown][] };
 }
 
-/** The rows of the buffered events: the CALL_EVENT runs (per tenant and app, in order), then the rest as emitted. */
+/** The rows of the buffered events: the runs of RUN_TYPES (per tenant and app, in order), then the rest as emitted. */
 function outboxRows(pending: readonly NewEvent[], occurredAt: string): OutboxRow[] {
+  const row = (e: NewEvent, subjectId: string, payload: unknown, batch?: [string, unknown][]): OutboxRow['row'] =>
+    ({ type: e.type, tenant_id: e.tenantId, app_id: e.appId ?? undefined, subject_id: subjectId, payload, occurred_at: occurredAt, batch });
   const runs = new Map<string, NewEvent[][]>();
   const rest: OutboxRow[] = [];
   for (const e of pending) {
-    if (e.type !== 'CALL_EVENT') {
-      rest.push({ events: [e], row: { type: e.type, tenant_id: e.tenantId, app_id: e.appId ?? undefined, subject_id: e.subjectId, payload: e.payload, occurred_at: occurredAt } });
+    if (!RUN_TYPES.includes(e.type)) {
+      rest.push({ events: [e], row: row(e, e.subjectId, e.payload) });
       continue;
     }
-    const key = `${e.tenantId} ${e.appId ?? ''}`;
+    const key = `${e.type} ${e.tenantId} ${e.appId ?? ''}`;
     const chunks = runs.get(key) ?? runs.set(key, [[]]).get(key)!;
     if (chunks.at(-1)!.length === EVENTS_PER_ROW) chunks.push([]);
     chunks.at(-1)!.push(e);
   }
-  const calls = [...runs.values()].flat().map((events): OutboxRow => {
+  const ordered = [...runs.entries()].sort(([a], [b]) => RUN_TYPES.indexOf(a.split(' ')[0]!) - RUN_TYPES.indexOf(b.split(' ')[0]!)).flatMap(([, chunks]) => chunks);
+  const inRuns = ordered.map((events): OutboxRow => {
     const e = events[0]!;
-    if (events.length === 1) return { events, row: { type: e.type, tenant_id: e.tenantId, app_id: e.appId ?? undefined, subject_id: e.subjectId, payload: e.payload, occurred_at: occurredAt } };
-    return { events, row: { type: e.type, tenant_id: e.tenantId, app_id: e.appId ?? undefined, subject_id: '', payload: {}, occurred_at: occurredAt, batch: events.map((x) => [x.subjectId, x.payload]) } };
+    return { events, row: events.length === 1 ? row(e, e.subjectId, e.payload) : row(e, '', {}, events.map((x) => [x.subjectId, x.payload])) };
   });
-  return [...calls, ...rest];
+  return [...inRuns, ...rest];
 }
 
 export interface BufferedTx extends Tx {
   /**
-   * Writes the buffered events, in emit order; the notices are for the bus after commit.
+   * Writes the buffered events (in the order outboxRows gives); the notices are for the bus after commit.
    * `alongside`: a statement of the same transaction sent in the same round trip (a WITH query).
    */
   flushEvents(alongside?: RawBuilder<unknown> | null): Promise<EventNotice[]>;
