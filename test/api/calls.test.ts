@@ -66,4 +66,19 @@ describe('C1/C2 over GraphQL', () => {
     const wide = await t.gql(`{ cdrs(from: "2026-01-01T00:00:00Z", to: "2026-03-01T00:00:00Z") { edges { node { id } } } }`, {}, A.keys.admin);
     expect(wide.errors?.[0]?.extensions).toMatchObject({ code: 'INVALID_INPUT', field: 'to' });
   });
+
+  it('RT2: a batch’s events are announced one bus message per outbox row, and /metrics still counts every event', async () => {
+    const published = async (type: string) => Number(new RegExp(`^callplane_events_published_total\\{type="${type}"\\} (\\d+)`, 'm').exec(await (await fetch(`${t.url}/metrics`)).text())?.[1] ?? 0);
+    const [calls, cdrs] = [await published('CALL_EVENT'), await published('CDR_CREATED')];
+    const batch = [ev('m-1', 'CALLIN', 0, { caller: '13800000013', called: X1 }), ev('m-1', 'ANSWER', 3), ev('m-1', 'DISCONNECT', 9), ev('m-2', 'CALLIN', 1, { caller: '13800000014', called: X1 }), ev('m-2', 'DISCONNECT', 4)];
+    const notices: { type: string; count?: number }[] = [];
+    const unlisten = t.app.systemContext().bus.listen((n) => notices.push(n));
+    try {
+      expect(ok(await t.gql(REPORT, { events: batch }, keys.app1)).reportCallEvents.map((r: any) => r.status)).toEqual(batch.map(() => 'STORED'));
+    } finally {
+      unlisten();
+    }
+    expect(notices.filter((n) => n.type === 'CALL_EVENT' || n.type === 'CDR_CREATED').map((n) => [n.type, n.count ?? 1])).toEqual([['CALL_EVENT', 5], ['CDR_CREATED', 2]]);
+    expect([(await published('CALL_EVENT')) - calls, (await published('CDR_CREATED')) - cdrs]).toEqual([5, 2]);
+  });
 });

@@ -70,7 +70,7 @@ export async function createApp(opts: AppOptions) {
   const bus: EventBus = {
     listen: rawBus.listen,
     notify(notices) {
-      for (const n of notices) metrics.eventsPublished.inc({ type: n.type });
+      for (const n of notices) metrics.eventsPublished.inc({ type: n.type }, n.count ?? 1);
       rawBus.notify(notices);
     },
   };

@@ -86,12 +86,13 @@ export function bufferedEvents(tx: Tx): BufferedTx {
         'returning txid::text as txid, seq::text as seq',
       );
       const written = (await (alongside ? sql<{ txid: string; seq: string }>`with alongside as (${alongside}) ${insert}` : insert).execute(tx.trx)).rows;
-      // the rows draw seq in the order given; a run's events are at seq − n + 1 … seq
+      // the rows draw seq in the order given (a run's events are at seq − n + 1 … seq)
       written.sort((a, b) => a.seq.length - b.seq.length || (a.seq < b.seq ? -1 : 1)); // as numbers, without a BigInt per comparison
+      // one notice per row: a run is announced by its last event's cursor (seq), with its count
       rows.forEach(({ events }, i) => {
         const { txid, seq } = written[i]!;
-        const first = BigInt(seq) - BigInt(events.length - 1);
-        events.forEach((e, k) => notices.push({ tenantId: e.tenantId, appId: e.appId ?? null, type: e.type, cursor: encodeCursor({ txid, seq: String(first + BigInt(k)) }) }));
+        const e = events[0]!;
+        notices.push({ tenantId: e.tenantId, appId: e.appId ?? null, type: e.type, cursor: encodeCursor({ txid, seq }), ...(events.length > 1 ? { count: events.length } : {}) });
       });
       return notices;
     },

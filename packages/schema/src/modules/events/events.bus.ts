@@ -5,7 +5,10 @@ export interface EventNotice {
   tenantId: string | null;
   appId?: string | null;
   type: string;
+  /** The announced event's cursor; for a run of events (one outbox row), the last one's. */
   cursor: string;
+  /** How many events it announces: a run's count (default 1). One wake-up, and one bus message, per outbox row. */
+  count?: number;
 }
 
 type NoticeEvent = CustomEvent<EventNotice>;

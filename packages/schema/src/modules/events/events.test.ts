@@ -88,7 +88,8 @@ describe('events (RT1–RT3)', () => {
     expect(rows.map((r) => r.n)).toEqual([700, 1]);
     const all = await readableEvents(w.db, { tenantId: tenant.tenantId }, { after: start, limit: 10_000 });
     expect(all.map((e) => e.subjectId)).toEqual([...Array.from({ length: 700 }, (_, i) => `call-${i}`), 'other']);
-    expect(all.map((e) => e.cursor)).toEqual(notices.map((n) => n.cursor));
+    // one notice per row: the run's announces its last event, with the count
+    expect(notices.map((n) => [n.type, n.cursor, n.count ?? 1])).toEqual([['CALL_EVENT', all[699]!.cursor, 700], ['TENANT_CREATED', all[700]!.cursor, 1]]);
     expect(all.map((e) => e.payload)).toEqual([...Array.from({ length: 700 }, (_, i) => ({ i })), {}]);
     // resumed from inside the run, and paged in 64s: every event once, in order
     const paged: string[] = [];
