@@ -100,6 +100,29 @@ describe('C1: reports', () => {
     expect(row.state).toBe('ENDED');
   });
 
+  it('C1: each stored event’s row keeps its call’s tenant and app and what the event carried, also in a batch of two tenants (an OPERATOR’s)', async () => {
+    const [mine, theirs] = [call(acmeX, 5, 20), call(betaX, 5, 20)];
+    const results = await reportCallEvents(s.w.ctx(), [...mine, ...theirs]);
+    expect(results.every((r) => r.status === 'STORED')).toBe(true);
+    const rows = await s.w.db
+      .selectFrom('call_events')
+      .innerJoin('calls', 'calls.id', 'call_events.call_id')
+      .select(['calls.switch_call_id', 'call_events.tenant_id', 'call_events.app_id', 'call_events.type', 'call_events.payload', 'call_events.received_at'])
+      .where('calls.switch_call_id', 'in', [mine[0]!.callId, theirs[0]!.callId])
+      .orderBy('call_events.occurred_at')
+      .execute();
+    const of = (callId: string, app: PrivacyApp) =>
+      rows.filter((r) => r.switch_call_id === callId).map((r) => [r.tenant_id, r.app_id, r.type, r.payload, r.received_at.getTime()]).map(([t, a, type, payload, at]) => ({ own: t === app.tenant_id && a === app.id, type, payload, at }));
+    for (const [events, app] of [[mine, acmeApp], [theirs, betaApp]] as const) {
+      const got = of(events[0]!.callId, app);
+      expect(got.map((r) => [r.own, r.type])).toEqual(events.map((e) => [true, e.type]));
+      const carried = (e: CallEventInput) => Object.fromEntries((['caller', 'called', 'callee', 'failureReason', 'recordingUrl', 'userData'] as const).filter((k) => e[k] != null).map((k) => [k, e[k]]));
+      expect(got.map((r) => r.payload)).toEqual(events.map(carried));
+      expect(got.filter((r) => Object.keys(r.payload as object).length === 0).length).toBeGreaterThan(0);
+      expect(new Set(got.map((r) => r.at))).toEqual(new Set([s.w.clock.now().getTime()]));
+    }
+  });
+
   it('C1: an event of an unknown call is an error of that item; the rest of the batch is stored', async () => {
     const events = call(acmeX, 5, 20);
     const batch = [...events.slice(0, 2), { eventId: id('e'), callId: 'never-seen', type: 'ANSWER' as const, occurredAt: at(3) }, ...events.slice(2)];

@@ -170,41 +170,44 @@ function updateCalls(calls: readonly Call[]) {
   return sql`update calls set ${CALL_ASSIGNMENTS} from jsonb_to_recordset(${rows}::jsonb) as v(${CALL_RECORDSET}) where calls.id = v.id and calls.id = any(${ids}::uuid[])`;
 }
 
-const CALL_EVENT_COLUMNS = jsonColumns([
-  ['tenant_id', 'uuid'],
-  ['app_id', 'uuid'],
-  ['instance_id', 'uuid'],
-  ['call_id', 'uuid'],
-  ['switch_event_id', 'text'],
-  ['type', 'text'],
-  ['occurred_at', 'timestamptz'],
-  ['received_at', 'timestamptz'],
-  ['payload', 'jsonb'],
-]);
+/** The recordset of the events' rows: what differs per event (the rest is the batch's: callEventsInsert). */
+const CALL_EVENT_RECORDSET = sql.raw('tenant_id uuid, app_id uuid, instance_id uuid, call_id uuid, switch_event_id text, type text, occurred_at timestamptz, payload jsonb');
 
-/** The insert of the stored events' rows (call_events), one statement; null for none (run by flushEvents, alongside the outbox's). */
-export function callEventsInsert(now: Date, stored: readonly { e: CheckedEvent; call: Call }[]): RawBuilder<unknown> | null {
-  if (!stored.length) return null;
-  const receivedAt = isoTime(now);
-  return jsonRowsInsert(
-    'call_events',
-    CALL_EVENT_COLUMNS,
-    stored.map(({ e, call }) => ({
-      tenant_id: call.tenant_id,
-      app_id: orMissing(call.app_id),
-      instance_id: orMissing(call.instance_id),
-      call_id: call.id,
-      switch_event_id: e.eventId,
-      type: e.type,
-      occurred_at: isoTime(e.occurredAt),
-      received_at: receivedAt,
-      payload: eventPayload(e),
-    })),
-  );
+/** The value every row has for a column, or undefined when rows differ (then each row carries its own). */
+function shared<T>(rows: readonly T[], of: (r: T) => string | null): string | null | undefined {
+  const first = of(rows[0]!);
+  for (const r of rows) if (of(r) !== first) return undefined;
+  return first;
 }
 
-/** What the event carried besides its type and time (the fields it has). */
-function eventPayload(e: CheckedEvent): Record<string, string> {
+/**
+ * The insert of the stored events' rows (call_events), one statement; null for none (run by
+ * flushEvents, alongside the outbox's). What all of a batch's events share (its tenant, app and
+ * instance, usually; the time received) goes once as a parameter, and an empty payload is left
+ * out: each row carries only its call, id, type and time (a third of the JSON PostgreSQL parses).
+ */
+export function callEventsInsert(now: Date, stored: readonly { e: CheckedEvent; call: Call }[]): RawBuilder<unknown> | null {
+  if (!stored.length) return null;
+  const common = { tenant: shared(stored, (s) => s.call.tenant_id), app: shared(stored, (s) => s.call.app_id), instance: shared(stored, (s) => s.call.instance_id) };
+  const rows = stored.map(({ e, call }) => ({
+    tenant_id: common.tenant === undefined ? call.tenant_id : undefined,
+    app_id: common.app === undefined ? orMissing(call.app_id) : undefined,
+    instance_id: common.instance === undefined ? orMissing(call.instance_id) : undefined,
+    call_id: call.id,
+    switch_event_id: e.eventId,
+    type: e.type,
+    occurred_at: isoTime(e.occurredAt),
+    payload: eventPayload(e),
+  }));
+  return sql`
+    insert into call_events (tenant_id, app_id, instance_id, call_id, switch_event_id, type, occurred_at, received_at, payload)
+    select coalesce(v.tenant_id, ${common.tenant ?? null}::uuid), coalesce(v.app_id, ${common.app ?? null}::uuid), coalesce(v.instance_id, ${common.instance ?? null}::uuid),
+      v.call_id, v.switch_event_id, v.type, v.occurred_at, ${isoTime(now)}::timestamptz, coalesce(v.payload, '{}')
+    from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as v(${CALL_EVENT_RECORDSET})`;
+}
+
+/** What the event carried besides its type and time (the fields it has); undefined (left out) for nothing. */
+function eventPayload(e: CheckedEvent): Record<string, string> | undefined {
   const p: Record<string, string> = {};
   if (e.caller != null) p.caller = e.caller;
   if (e.called != null) p.called = e.called;
@@ -215,5 +218,6 @@ function eventPayload(e: CheckedEvent): Record<string, string> {
   if (e.agentId != null) p.agentId = e.agentId;
   if (e.failureReason != null) p.failureReason = e.failureReason;
   if (e.recordingUrl != null) p.recordingUrl = e.recordingUrl;
-  return p;
+  for (const _ in p) return p;
+  return undefined;
 }
