@@ -55,7 +55,7 @@ export const CallRef = builder.loadableNode('Call', {
 const CallEventInput = builder.inputType('CallEventInput', {
   description: 'C1: one event as the switch reports it.',
   fields: (t) => ({
-    eventId: t.string({ description: 'The switch’s unique id of the event: a repeated report is stored once.' }),
+    eventId: t.string({ description: 'The switch’s unique id of the event: a repeated report (the same id on the same call) is stored once and answered DUPLICATE.' }),
     callId: t.string({ description: 'The switch’s id of the call.' }),
     type: t.field({ type: CallEventTypeEnum }),
     occurredAt: t.field({ type: 'DateTime' }),
