@@ -34,13 +34,22 @@ function badLiteral(document: DocumentNode): string | null {
 }
 
 function badVariable(value: unknown, path: string): string | null {
-  if (typeof value === 'string') return isStorableText(value) ? null : path || 'variables';
-  if (value && typeof value === 'object')
-    for (const [k, v] of Object.entries(value)) {
-      if (!isStorableText(k)) return path || k;
-      const found = badVariable(v, path ? `${path}.${k}` : k);
-      if (found) return found;
-    }
-  return null;
+  const at = badPath(value, !path);
+  return at === null ? null : [path, ...at].filter(Boolean).join('.') || 'variables';
 }
 
+/**
+ * Where in `value` the first text PostgreSQL cannot store is: the keys down to it (a bad key: the
+ * object holding it, or the key itself at the top), or null. The path is built only for a bad
+ * value, on the way back up: a report of 500 events passes thousands of strings, all fine.
+ */
+function badPath(value: unknown, top: boolean): string[] | null {
+  if (typeof value === 'string') return isStorableText(value) ? null : [];
+  if (value === null || typeof value !== 'object') return null;
+  for (const k in value) {
+    if (!isStorableText(k)) return top ? [k] : [];
+    const found = badPath((value as Record<string, unknown>)[k], false);
+    if (found) return (found.unshift(k), found);
+  }
+  return null;
+}
