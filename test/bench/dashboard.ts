@@ -27,8 +27,8 @@ import { callDriver, type SentEvent } from './dashboard-driver.js';
 import { bareTablePage, drainSeen, mainThreadTime, recordRowChanges, topSelfTime, type Seen } from './dashboard-pages.js';
 import { throwAwayDatabase } from './database.js';
 import type { Bench } from './run.js';
+import { flag } from './flags.js';
 
-const flag = (args: string[], name: string, fallback: number) => Number(args[args.indexOf(name) + 1] ?? NaN) || fallback;
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 const ms = (n: number) => `${n.toFixed(0)} ms`;
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;

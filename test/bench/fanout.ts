@@ -26,11 +26,11 @@ import { seedOperatorKey } from '../support/context.js';
 import { throwAwayDatabase } from './database.js';
 import { summariseProfile } from './profile.js';
 import type { Bench } from './run.js';
+import { flag } from './flags.js';
 
 const CLIENTS = fileURLToPath(new URL('./fanout-clients.ts', import.meta.url));
 const ROUNDS = 5;
 const now = () => performance.timeOrigin + performance.now();
-const flag = (args: string[], name: string, fallback: number) => Number(args[args.indexOf(name) + 1] ?? NaN) || fallback;
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
 // a full collection before each reading, so that the heap per subscription is what stays alive
 setFlagsFromString('--expose-gc');

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench ingest [--check] [--profile]`: call-event ingest (issue 13, C1/C2). On a throw-away
+ * `pnpm bench ingest [--check] [--profile] [--runs N]`: call-event ingest (issue 13, C1/C2). On a throw-away
  * database the real server takes a switch's call events through `reportCallEvents` over HTTP:
  * CALLIN / ALERTING / ANSWER / DISCONNECT of many calls on a privacy app's X numbers, reported
  * with the app's PARTNER key in batches of 500 by several concurrent clients (each client owns
@@ -16,6 +16,7 @@ import { cpus } from 'node:os';
 import pg from 'pg';
 import { connect } from '@callplane/schema/core';
 import { cpuOf } from './cpu.js';
+import { flag } from './flags.js';
 import { againstBare } from './http.js';
 import type { Bench } from './run.js';
 
@@ -197,40 +198,50 @@ export const ingest: Bench = ({ check, args }) =>
     const warmCalls = Number(process.env.BENCH_WARMUP_CALLS ?? 2_000);
     await reportAll(url, partner, switchStreams(warmCalls, clients, xs, 'warm'));
 
-    const streams = switchStreams(calls, clients, xs, 'api');
-    const events = streams.reduce((n, s) => n + s.length, 0);
-    const cpuBefore = await cpuOf(databaseUrl, server.pid!);
-    const clientBefore = process.cpuUsage();
-    const fromUs = Number(process.hrtime.bigint() / 1000n);
-    const apiMs = await reportAll(url, partner, streams);
-    const client = process.cpuUsage(clientBefore);
-    windows.push({ name: 'reportCallEvents', fromUs, toUs: Number(process.hrtime.bigint() / 1000n) });
-    const cpuAfter = await cpuOf(databaseUrl, server.pid!);
-    const stored = await countEvents(databaseUrl, 'api-%');
-    if (stored !== events) throw new Error(`Callplane stored ${stored} of ${events} events`);
-
-    const copyStreams = switchStreams(calls, clients, xs, 'copy');
-    const { ms: copyMs, postgresUs: copyPostgresUs } = await copyAll(databaseUrl, eventRows(copyStreams, app));
-    const copied = await countEvents(databaseUrl, 'copy-%');
-    if (copied !== events) throw new Error(`COPY wrote ${copied} of ${events} rows`);
-
-    const api = events / (apiMs / 1000);
-    const copy = events / (copyMs / 1000);
-    const ratio = api / copy;
+    // one measured run: Callplane's report of fresh calls, then COPY of as many rows
+    const events = calls * STEPS.length;
+    const measure = async (tag: string) => {
+      const streams = switchStreams(calls, clients, xs, `api${tag}`);
+      const cpuBefore = await cpuOf(databaseUrl, server.pid!);
+      const clientBefore = process.cpuUsage();
+      const fromUs = Number(process.hrtime.bigint() / 1000n);
+      const apiMs = await reportAll(url, partner, streams);
+      const client = process.cpuUsage(clientBefore);
+      windows.push({ name: 'reportCallEvents', fromUs, toUs: Number(process.hrtime.bigint() / 1000n) });
+      const cpuAfter = await cpuOf(databaseUrl, server.pid!);
+      const stored = await countEvents(databaseUrl, `api${tag}-%`);
+      if (stored !== events) throw new Error(`Callplane stored ${stored} of ${events} events`);
+      const { ms: copyMs, postgresUs: copyPostgresUs } = await copyAll(databaseUrl, eventRows(switchStreams(calls, clients, xs, `copy${tag}`), app));
+      const copied = await countEvents(databaseUrl, `copy${tag}-%`);
+      if (copied !== events) throw new Error(`COPY wrote ${copied} of ${events} rows`);
+      const api = events / (apiMs / 1000);
+      const copy = events / (copyMs / 1000);
+      return { apiMs, copyMs, api, copy, ratio: api / copy, serverUs: (cpuAfter.server - cpuBefore.server) / events, postgresUs: (cpuAfter.postgres - cpuBefore.postgres) / events, clientUs: (client.user + client.system) / events, copyPostgresUs: copyPostgresUs / events };
+    };
+    // --runs N: N measured runs in a row (each on fresh calls), reported one by one and judged by their medians
+    const runs: Awaited<ReturnType<typeof measure>>[] = [];
+    for (let r = 1; r <= Math.max(1, flag(args, '--runs', 1)); r++) runs.push(await measure(runs.length ? `R${r}` : ''));
+    const median = (of: (m: (typeof runs)[number]) => number) => [...runs.map(of)].sort((x, y) => x - y)[Math.floor((runs.length - 1) / 2)]!;
+    const { api, copy, ratio } = { api: median((m) => m.api), copy: median((m) => m.copy), ratio: median((m) => m.ratio) };
     const cpu = cpus();
-    console.log(`\npnpm bench ingest: ${cpu.length} cores (${cpu[0]?.model.trim()}), Node ${process.version}, ${calls.toLocaleString('en')} calls × 4 events = ${events.toLocaleString('en')} events, ${clients} clients, batches of ${BATCH}`);
+    console.log(`\npnpm bench ingest: ${cpu.length} cores (${cpu[0]?.model.trim()}), Node ${process.version}, ${calls.toLocaleString('en')} calls × 4 events = ${events.toLocaleString('en')} events, ${clients} clients, batches of ${BATCH}${runs.length > 1 ? `, ${runs.length} runs (medians)` : ''}`);
     console.log(loadLine());
+    const perEvent = (us: number) => `${Math.round(us)} µs`;
+    if (runs.length > 1)
+      for (const [i, m] of runs.entries())
+        console.log(`run ${i + 1}: Callplane ${Math.round(m.api).toLocaleString('en')} events/s, COPY ${Math.round(m.copy).toLocaleString('en')} rows/s, ratio ${m.ratio.toFixed(2)}; CPU per event: server ${perEvent(m.serverUs)}, PostgreSQL ${perEvent(m.postgresUs)}, clients ${perEvent(m.clientUs)}`);
     const rows = [
       ['path', 'events/s', 'seconds'],
-      ['Callplane reportCallEvents over HTTP (PARTNER key)', Math.round(api).toLocaleString('en'), (apiMs / 1000).toFixed(2)],
-      ['raw COPY into call_events', Math.round(copy).toLocaleString('en'), (copyMs / 1000).toFixed(2)],
+      ['Callplane reportCallEvents over HTTP (PARTNER key)', Math.round(api).toLocaleString('en'), (median((m) => m.apiMs) / 1000).toFixed(2)],
+      ['raw COPY into call_events', Math.round(copy).toLocaleString('en'), (median((m) => m.copyMs) / 1000).toFixed(2)],
       ['ratio', ratio.toFixed(2), ''],
     ];
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
     for (const row of rows) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
     // which side is the ceiling: the server process or the database's backends
-    const perEvent = (us: number) => `${Math.round(us / events)} µs`;
-    console.log(`CPU per event: Callplane server process ${perEvent(cpuAfter.server - cpuBefore.server)}, PostgreSQL backends of the bench database ${perEvent(cpuAfter.postgres - cpuBefore.postgres)} (busy ${Math.round(((cpuAfter.server - cpuBefore.server) / 1000 / apiMs) * 100)} % / ${Math.round(((cpuAfter.postgres - cpuBefore.postgres) / 1000 / apiMs) * 100)} % of one core), this bench's own clients ${perEvent(client.user + client.system)}; raw COPY: PostgreSQL backends ${perEvent(copyPostgresUs)} per row`);
+    const busy = (us: number) => Math.round(((us * events) / 1000 / median((m) => m.apiMs)) * 100);
+    const [serverUs, postgresUs] = [median((m) => m.serverUs), median((m) => m.postgresUs)];
+    console.log(`CPU per event: Callplane server process ${perEvent(serverUs)}, PostgreSQL backends of the bench database ${perEvent(postgresUs)} (busy ${busy(serverUs)} % / ${busy(postgresUs)} % of one core), this bench's own clients ${perEvent(median((m) => m.clientUs))}; raw COPY: PostgreSQL backends ${perEvent(median((m) => m.copyPostgresUs))} per row`);
     const met = ratio >= GOAL.ratio && api >= GOAL.perSecond;
     console.log(`goals: ratio ≥ ${GOAL.ratio} (${ratio.toFixed(2)}: ${ratio >= GOAL.ratio ? 'met' : 'MISSED'}), ≥ ${GOAL.perSecond.toLocaleString('en')} events/s (${Math.round(api).toLocaleString('en')}: ${api >= GOAL.perSecond ? 'met' : 'MISSED'})`);
     return met;
