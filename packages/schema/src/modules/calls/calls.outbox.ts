@@ -22,7 +22,7 @@ const EVENT_COLUMNS = jsonColumns([
 ]);
 
 /** The types a batch writes as runs, in this order, before its other events. */
-const RUN_TYPES = ['CALL_EVENT', 'CDR_CREATED'];
+const RUN_TYPES: readonly string[] = ['CALL_EVENT', 'CDR_CREATED'];
 
 /** An outbox row to write: one event, or a run of events of one type, tenant and app. */
 interface OutboxRow {
@@ -35,20 +35,21 @@ interface OutboxRow {
 function outboxRows(pending: readonly NewEvent[], occurredAt: string): OutboxRow[] {
   const row = (e: NewEvent, subjectId: string, payload: unknown, batch?: [string, unknown][]): OutboxRow['row'] =>
     ({ type: e.type, tenant_id: e.tenantId, app_id: e.appId ?? undefined, subject_id: subjectId, payload, occurred_at: occurredAt, batch });
-  const runs = new Map<string, NewEvent[][]>();
+  // per run type (in RUN_TYPES' order), per tenant and app: chunks of at most EVENTS_PER_ROW
+  const runs = new Map(RUN_TYPES.map((type) => [type, new Map<string, NewEvent[][]>()]));
   const rest: OutboxRow[] = [];
   for (const e of pending) {
-    if (!RUN_TYPES.includes(e.type)) {
+    const ofType = runs.get(e.type);
+    if (!ofType) {
       rest.push({ events: [e], row: row(e, e.subjectId, e.payload) });
       continue;
     }
-    const key = `${e.type} ${e.tenantId} ${e.appId ?? ''}`;
-    const chunks = runs.get(key) ?? runs.set(key, [[]]).get(key)!;
+    const key = `${e.tenantId} ${e.appId ?? ''}`;
+    const chunks = ofType.get(key) ?? ofType.set(key, [[]]).get(key)!;
     if (chunks.at(-1)!.length === EVENTS_PER_ROW) chunks.push([]);
     chunks.at(-1)!.push(e);
   }
-  const ordered = [...runs.entries()].sort(([a], [b]) => RUN_TYPES.indexOf(a.split(' ')[0]!) - RUN_TYPES.indexOf(b.split(' ')[0]!)).flatMap(([, chunks]) => chunks);
-  const inRuns = ordered.map((events): OutboxRow => {
+  const inRuns = [...runs.values()].flatMap((ofType) => [...ofType.values()].flat()).map((events): OutboxRow => {
     const e = events[0]!;
     return { events, row: events.length === 1 ? row(e, e.subjectId, e.payload) : row(e, '', {}, events.map((x) => [x.subjectId, x.payload])) };
   });
