@@ -49,6 +49,19 @@ export async function scheduleJob(on: JobTarget, task: string, payload: Record<s
 }
 
 /**
+ * Schedules several jobs of one task, each due at once (the caller's transaction's time), in one
+ * statement (graphile-worker's add_jobs): a report of 500 call events for an app with a status URL
+ * queues 500 deliveries, and one add_job each was a statement per event.
+ */
+export async function scheduleJobsNow(on: Pick<Tx, 'trx' | 'now'>, task: string, jobs: readonly { payload: Record<string, unknown>; jobKey: string }[], opts: { maxAttempts: number }): Promise<void> {
+  if (!jobs.length) return;
+  const specs = JSON.stringify(jobs.map((j) => ({ payload: j.payload, job_key: j.jobKey })));
+  await sql`select count(*) from graphile_worker.add_jobs(array(
+    select row(${task}::text, (j.spec->'payload')::json, null::text, least(${on.now}::timestamptz, now()), ${opts.maxAttempts}::int, j.spec->>'job_key', null::int, ${[dueFlag(on.now)]}::text[])::graphile_worker.job_spec
+    from jsonb_array_elements(${specs}::jsonb) with ordinality as j(spec, n) order by j.n))`.execute(on.trx);
+}
+
+/**
  * Queues again a job that a worker took before it was due by the injected clock (`clockNow`): the
  * same key and payload, for the database's time that is as far away as the due time is by the
  * clock, and at least a second, so that a clock that stands still (manual) is not polled in a loop.

@@ -2,7 +2,8 @@ import { encodeGlobalID } from '@pothos/plugin-relay';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { privacyServiceWorld, type PrivacyServiceWorld } from '../../../../../test/support/privacy-fixtures.js';
 import { startReceiver } from '../../../../../test/support/webhook-receiver.js';
-import { countQueries } from '../../../../../test/support/sql-count.js';
+import { captureQueries, countQueries } from '../../../../../test/support/sql-count.js';
+import { sql } from 'kysely';
 import { authenticate, createApiKey, createUser } from '../tenants/tenants.service.js';
 import { createPrivacyApp, moveNumbersToPool } from '../privacy/privacy.service.js';
 import { reportCallEvents } from '../calls/calls.report.js';
@@ -45,6 +46,21 @@ function unansweredCalls(prefix: string, count: number, x: string): CallEventInp
 }
 
 describe('C3: CDRs pushed', () => {
+  it('C3: a report’s call statuses queue one delivery each, and all their first attempts as jobs in one statement (not one per event)', async () => {
+    const { app } = await createPrivacyApp(s.w.ctx(s.acme.admin), { name: 'statuses', mode: 'AXB', statusUrl: receiver.url });
+    const [n] = await s.ownNumbers(s.acme, 1);
+    await moveNumbersToPool(s.w.ctx(s.acme.admin), app.id, [n!.id]);
+    const user = await createUser(s.w.ctx(), { tenantId: s.acme.tenantId, name: 'switch', email: 'switch-statuses@example.com', role: 'PARTNER' });
+    const partner = (await authenticate(s.w.ctx(), (await createApiKey(s.w.ctx(), { userId: user.id, appId: app.id })).secret))!;
+    const events = unansweredCalls('st', 10, n!.e164);
+    const jobStatements = await captureQueries(/graphile_worker\.add_jobs?\(/, () => reportCallEvents(s.w.ctx(partner), events));
+    expect(jobStatements.map((q) => /add_jobs\(/.test(q.text))).toEqual([true]);
+    const deliveries = await s.w.db.selectFrom('deliveries').select('id').where('app_id', '=', app.id).where('kind', '=', 'CALL_STATUS').execute();
+    expect(deliveries).toHaveLength(events.length);
+    const { rows } = await sql<{ key: string }>`select key from graphile_worker._private_jobs where key = any(${deliveries.map((d) => `delivery:${d.id}`)}::text[])`.execute(s.w.db);
+    expect(rows).toHaveLength(events.length);
+  });
+
   it('C3: the CDRs of a report are queued set-based: 120 CDRs are one insert of 3 deliveries (50, 50, 20), no statement per CDR; late ANSWERs amend them in one more', async () => {
     const { app, x, partner } = await cdrApp('counted', 'switch-counted@example.com');
     const deliveryWrites = /^\s*(insert into|update) "?deliveries"?/i;

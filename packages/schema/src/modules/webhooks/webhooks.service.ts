@@ -4,7 +4,7 @@ import type { ServiceContext } from '../../context.js';
 import { inTransaction, type Tx } from '../../db/transaction.js';
 import { DomainError, ForbiddenError } from '../../errors.js';
 import { findScoped, lockScoped, requireActor, scopedFrom, validIds } from '../../access/scope.js';
-import { scheduleJob } from '../../jobs/schedule.js';
+import { scheduleJob, scheduleJobsNow } from '../../jobs/schedule.js';
 import type { Database } from '../../db/database.js';
 import type { AppKind, Delivery, DeliveryAttempt, DeliveryKind, DeliveryStatus } from './webhooks.table.js';
 
@@ -23,8 +23,12 @@ const TARGET_OF = {
 
 /** The job of a delivery's next attempt, one per delivery (its key): due at `at` by the injected clock. */
 export async function scheduleAttempt(tx: Pick<Tx, 'trx' | 'now'>, deliveryId: string, at: Date): Promise<void> {
-  await scheduleJob(tx, DELIVER_TASK, { deliveryId }, { runAt: at, jobKey: `delivery:${deliveryId}`, maxAttempts: 3 });
+  await scheduleJob(tx, DELIVER_TASK, { deliveryId }, { runAt: at, jobKey: deliveryJobKey(deliveryId), maxAttempts: ATTEMPT_JOB_TRIES });
 }
+
+/** A delivery's attempt job: one per delivery (its key), tried up to 3 times should the job itself fail. */
+const deliveryJobKey = (deliveryId: string) => `delivery:${deliveryId}`;
+const ATTEMPT_JOB_TRIES = 3;
 
 export async function emitDeliveryChanged(tx: Tx, d: Delivery): Promise<void> {
   await tx.emit({
@@ -100,10 +104,9 @@ export async function enqueueDelivery(tx: Tx, p: { appId: string; kind: Delivery
     )
     .returningAll()
     .execute();
-  for (const d of rows) {
-    await scheduleAttempt(tx, d.id, tx.now);
-    await emitDeliveryChanged(tx, d);
-  }
+  // every first attempt due at once, queued in one statement (not one per delivery)
+  await scheduleJobsNow(tx, DELIVER_TASK, rows.map((d) => ({ payload: { deliveryId: d.id }, jobKey: deliveryJobKey(d.id) })), { maxAttempts: ATTEMPT_JOB_TRIES });
+  for (const d of rows) await emitDeliveryChanged(tx, d);
   return rows;
 }
 
