@@ -96,6 +96,8 @@ async function storeBatch(ctx: ServiceContext, plain: Tx, valid: readonly BatchI
     else placed.push({ index: item.index, e: item.e, callId: c });
   }
   const named = await namedRows(ctx, tx, placed.map((p) => p.e));
+  // each call's row as the database has it (the update writes what changed since)
+  const stored = new Map(calls);
   // the events applied in order; a call holds the ids of its stored events (locked, or made by
   // this batch), so a repeat, in this batch or an earlier one, is found on it
   const applied: Applied[] = [];
@@ -128,7 +130,7 @@ async function storeBatch(ctx: ServiceContext, plain: Tx, valid: readonly BatchI
   const cdrs = await insertCdrs(tx, applied.filter((a) => a.e.type === 'DISCONNECT' && !a.before.ended_at).map((a) => ({ call: a.call, disconnectEventId: a.e.eventId })));
   const cdrChanges: CdrChange[] = [];
   const asOf = new Map<string, Call>();
-  const written = async () => (await writeCalls(tx, [...asOf.values()], made), asOf.clear());
+  const written = async () => (await writeCalls(tx, [...asOf.values()], made, stored), asOf.clear());
   for (const a of applied) {
     const { call, e, before } = a;
     asOf.set(call.id, call);

@@ -91,7 +91,6 @@ const CALL_COLUMNS = [
   ['updated_at', 'timestamptz'],
 ] as const;
 const CALL_RECORDSET = jsonColumns(CALL_COLUMNS).types;
-const CALL_ASSIGNMENTS = sql.raw(CALL_COLUMNS.filter(([k]) => k !== 'id').map(([k]) => `${k} = v.${k}`).join(', '));
 
 /** A made call's insert: the state columns and what a call is made with. */
 const NEW_CALL_COLUMNS = [
@@ -107,11 +106,8 @@ const NEW_CALL_COLUMNS = [
 ] as const;
 const NEW_CALL_RECORDSET = jsonColumns(NEW_CALL_COLUMNS);
 
-/**
- * A call's row: its state (CALL_COLUMNS, the update's) and, for a made call's insert, what it is
- * made with (NEW_CALL_COLUMNS; undefined, so left out of the JSON, for an update). Times as text.
- */
-const callRow = (c: Call, made: boolean): Record<(typeof NEW_CALL_COLUMNS)[number][0], string | string[] | null | undefined> => ({
+/** A made call's row for the insert (NEW_CALL_COLUMNS, times as text; a null column left out). */
+const newCallRow = (c: Call): Record<(typeof NEW_CALL_COLUMNS)[number][0], string | string[] | undefined> => ({
   id: c.id,
   state: c.state,
   binding_id: orMissing(c.binding_id),
@@ -131,43 +127,69 @@ const callRow = (c: Call, made: boolean): Record<(typeof NEW_CALL_COLUMNS)[numbe
   recording_url: orMissing(c.recording_url),
   event_ids: c.event_ids,
   updated_at: isoTime(c.updated_at),
-  tenant_id: made ? c.tenant_id : undefined,
-  app_id: made ? orMissing(c.app_id) : undefined,
-  instance_id: made ? orMissing(c.instance_id) : undefined,
-  number_id: made ? orMissing(c.number_id) : undefined,
-  switch_call_id: made ? c.switch_call_id : undefined,
-  direction: made ? c.direction : undefined,
-  x_e164: made ? c.x_e164 : undefined,
-  created_at: made ? isoTime(c.created_at) : undefined,
+  tenant_id: c.tenant_id,
+  app_id: orMissing(c.app_id),
+  instance_id: orMissing(c.instance_id),
+  number_id: orMissing(c.number_id),
+  switch_call_id: c.switch_call_id,
+  direction: c.direction,
+  x_e164: c.x_e164,
+  created_at: isoTime(c.created_at),
 });
 
 /**
  * Writes the calls' state as the batch left it, in one statement: the calls in `unwritten` (made
- * by the batch) are inserted and leave the set, the others (locked by the batch) updated. A made
+ * by the batch) are inserted and leave the set, the others (locked by the batch) updated with what
+ * changed since `stored` (each call's row as the database has it, kept up to date here). A made
  * call whose key another request took meanwhile throws CallsTaken.
  */
-export async function writeCalls(tx: Tx, calls: readonly Call[], unwritten: Set<string>): Promise<void> {
+export async function writeCalls(tx: Tx, calls: readonly Call[], unwritten: Set<string>, stored: Map<string, Call>): Promise<void> {
   const made: Call[] = [];
   const found: Call[] = [];
   for (const c of calls) (unwritten.has(c.id) ? made : found).push(c);
+  const update = found.length ? updateCalls(found, stored) : null;
   if (!made.length) {
-    if (found.length) await updateCalls(found).execute(tx.trx);
-    return;
+    if (update) await update.execute(tx.trx);
+  } else {
+    const insert = jsonRowsInsert<{ id: string }>('calls', NEW_CALL_RECORDSET, made.map(newCallRow), 'on conflict on constraint calls_switch_call do nothing returning id');
+    // both in one round trip: the update's rows are not the insert's (data-modifying WITH queries run once, on one snapshot)
+    const statement = update ? sql<{ id: string }>`with made as (${insert}), found as (${update}) select id from made` : insert;
+    const inserted = new Set((await statement.execute(tx.trx)).rows.map((r) => r.id));
+    if (inserted.size < made.length) throw new CallsTaken(made.filter((c) => !inserted.has(c.id)).map((c) => takenKey(c.tenant_id, c.switch_call_id)));
+    for (const c of made) unwritten.delete(c.id);
   }
-  const insert = jsonRowsInsert<{ id: string }>('calls', NEW_CALL_RECORDSET, made.map((c) => callRow(c, true)), 'on conflict on constraint calls_switch_call do nothing returning id');
-  // both in one round trip: the update's rows are not the insert's (data-modifying WITH queries run once, on one snapshot)
-  const statement = found.length ? sql<{ id: string }>`with made as (${insert}), found as (${updateCalls(found)}) select id from made` : insert;
-  const inserted = new Set((await statement.execute(tx.trx)).rows.map((r) => r.id));
-  if (inserted.size < made.length) throw new CallsTaken(made.filter((c) => !inserted.has(c.id)).map((c) => takenKey(c.tenant_id, c.switch_call_id)));
-  for (const c of made) unwritten.delete(c.id);
+  for (const c of calls) stored.set(c.id, c);
 }
 
-/** The update of calls that exist (locked by the batch). */
-function updateCalls(calls: readonly Call[]) {
-  const rows = JSON.stringify(calls.map((c) => callRow(c, false)));
+/** The state columns an update may set; a batch only ever sets them, never clears one (C1: times and references are kept once known). */
+const SET_ONLY = CALL_COLUMNS.map(([k]) => k).filter((k) => k !== 'id' && k !== 'state' && k !== 'event_ids' && k !== 'updated_at') as Exclude<CallColumn, 'id' | 'state' | 'event_ids' | 'updated_at'>[];
+type CallColumn = (typeof CALL_COLUMNS)[number][0];
+const UPDATE_ASSIGNMENTS = sql.raw(['state = v.state', 'updated_at = v.updated_at', 'event_ids = calls.event_ids || v.event_ids', ...SET_ONLY.map((k) => `${k} = coalesce(v.${k}, calls.${k})`)].join(', '));
+
+const same = (a: unknown, b: unknown) => a === b || (a instanceof Date && b instanceof Date && a.getTime() === b.getTime());
+
+/**
+ * A found call's update row: its state, the time, the ids of the events stored since `was` (the
+ * row as the database has it), and only the columns that changed (most of an update's row is
+ * left out of the JSON PostgreSQL parses).
+ */
+function changedRow(c: Call, was: Call): Record<string, unknown> {
+  const row: Record<string, unknown> = { id: c.id, state: c.state, updated_at: isoTime(c.updated_at), event_ids: c.event_ids.slice(was.event_ids.length) };
+  for (const k of SET_ONLY) {
+    const v = c[k];
+    if (same(v, was[k])) continue;
+    if (v === null) throw new Error(`call ${c.id}: ${k} would be cleared, and a batch only sets a call's columns`);
+    row[k] = v instanceof Date ? isoTime(v) : v;
+  }
+  return row;
+}
+
+/** The update of calls that exist (locked by the batch), with what changed since `stored`. */
+function updateCalls(calls: readonly Call[], stored: ReadonlyMap<string, Call>) {
+  const rows = JSON.stringify(calls.map((c) => changedRow(c, stored.get(c.id)!)));
   // the ids again as an array, so that the plan reads the calls by primary key rather than scanning them all
   const ids = calls.map((c) => c.id);
-  return sql`update calls set ${CALL_ASSIGNMENTS} from jsonb_to_recordset(${rows}::jsonb) as v(${CALL_RECORDSET}) where calls.id = v.id and calls.id = any(${ids}::uuid[])`;
+  return sql`update calls set ${UPDATE_ASSIGNMENTS} from jsonb_to_recordset(${rows}::jsonb) as v(${CALL_RECORDSET}) where calls.id = v.id and calls.id = any(${ids}::uuid[])`;
 }
 
 /** The recordset of the events' rows: what differs per event (the rest is the batch's: callEventsInsert). */
