@@ -1,6 +1,6 @@
 import pg from 'pg';
 
-type Plan = { 'Node Type': string; 'Index Name'?: string; Plans?: Plan[] };
+type Plan = { 'Node Type': string; 'Index Name'?: string; 'Index Cond'?: string; 'Recheck Cond'?: string; Filter?: string; Plans?: Plan[] };
 const nodes = (p: Plan): Plan[] => [p, ...(p.Plans ?? []).flatMap(nodes)];
 
 /** Runs statements on a connection of their own (bulk rows a test plans against, then ANALYZE). */
@@ -14,14 +14,15 @@ export async function runSql(databaseUrl: string, ...statements: string[]): Prom
   }
 }
 
-/** PostgreSQL's plan of a statement (as captureQueries saw it sent): its node types and the indexes it reads. */
-export async function planOf(databaseUrl: string, text: string, values: readonly unknown[]): Promise<{ types: string[]; indexes: string[] }> {
+/** PostgreSQL's plan of a statement (as captureQueries saw it sent): its node types, the indexes it reads, their conditions (index and recheck) and the rows' filters. */
+export async function planOf(databaseUrl: string, text: string, values: readonly unknown[]): Promise<{ types: string[]; indexes: string[]; indexConds: string[]; filters: string[] }> {
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   try {
     const [{ 'QUERY PLAN': [top] }] = (await db.query(`explain (format json) ${text}`, values as unknown[])).rows as { 'QUERY PLAN': { Plan: Plan }[] }[];
     const plan = nodes(top!.Plan);
-    return { types: plan.map((n) => n['Node Type']), indexes: plan.flatMap((n) => (n['Index Name'] ? [n['Index Name']] : [])) };
+    const all = (k: 'Index Cond' | 'Recheck Cond' | 'Filter') => plan.flatMap((n) => (n[k] ? [n[k]!] : []));
+    return { types: plan.map((n) => n['Node Type']), indexes: plan.flatMap((n) => (n['Index Name'] ? [n['Index Name']] : [])), indexConds: [...all('Index Cond'), ...all('Recheck Cond')], filters: all('Filter') };
   } finally {
     await db.end();
   }
