@@ -86,6 +86,10 @@ describe('events (RT1–RT3)', () => {
     });
     const rows = await w.db.selectFrom('events').select(sql<number>`coalesce(jsonb_array_length(batch), 1)`.as('n')).where(sql<boolean>`txid = ${decodeCursor(notices[0]!.cursor).txid}::xid8`).orderBy('seq').execute();
     expect(rows.map((r) => r.n)).toEqual([700, 1]);
+    // the run's value is compressed with lz4 where PostgreSQL has it (migration 0024), pglz elsewhere
+    const lz4 = (await sql<{ lz4: boolean }>`select 'lz4' = any(enumvals) as lz4 from pg_settings where name = 'default_toast_compression'`.execute(w.db)).rows[0]!.lz4;
+    const compression = await w.db.selectFrom('events').select(sql<string>`pg_column_compression(batch)`.as('c')).where(sql<boolean>`txid = ${decodeCursor(notices[0]!.cursor).txid}::xid8 and batch is not null`).executeTakeFirstOrThrow();
+    expect(compression.c).toBe(lz4 ? 'lz4' : 'pglz');
     const all = await readableEvents(w.db, { tenantId: tenant.tenantId }, { after: start, limit: 10_000 });
     expect(all.map((e) => e.subjectId)).toEqual([...Array.from({ length: 700 }, (_, i) => `call-${i}`), 'other']);
     // one notice per row: the run's announces its last event, with the count
