@@ -79,6 +79,37 @@ describe('C1: a batch keeps the per-item rules', () => {
     expect(await s.w.db.selectFrom('call_events').select('type').where('call_id', '=', row!.id).execute()).toHaveLength(2);
   });
 
+  it('C1: a call reported over four batches keeps what each set: an update writes only what changed, and the rest of the row stays', async () => {
+    const callId = id('call');
+    const events: CallEventInput[] = [
+      { eventId: id('e'), callId, type: 'CALLIN', occurredAt: at(0), caller: '+8613800005555', called: x, userData: 'order-1' },
+      { eventId: id('e'), callId, type: 'ALERTING', occurredAt: at(2), callee: '+8613900006666' },
+      { eventId: id('e'), callId, type: 'ANSWER', occurredAt: at(6), userData: 'order-2' },
+      { eventId: id('e'), callId, type: 'DISCONNECT', occurredAt: at(70), failureReason: 'caller hung up', recordingUrl: 'https://rec.example/1.mp3' },
+    ];
+    for (const e of events) expect((await reportCallEvents(s.w.ctx(partner), [e])).map((r) => r.status)).toEqual(['STORED']);
+    // an earlier time reported late lowers it; nothing else is lost
+    expect((await reportCallEvents(s.w.ctx(partner), [{ eventId: id('e'), callId, type: 'ALERTING', occurredAt: at(1) }])).map((r) => r.status)).toEqual(['STORED']);
+    const [row] = await callRows(callId);
+    expect(row).toMatchObject({
+      state: 'ENDED',
+      caller_e164: '+8613800005555',
+      called_e164: x,
+      callee_e164: '+8613900006666',
+      user_data: 'order-2',
+      call_in_at: at(0),
+      alerting_at: at(1),
+      answered_at: at(6),
+      ended_at: at(70),
+      failure_reason: 'caller hung up',
+      recording_url: 'https://rec.example/1.mp3',
+    });
+    expect(row!.event_ids).toHaveLength(5);
+    expect(row!.event_ids.slice(0, 4)).toEqual(events.map((e) => e.eventId));
+    const [cdr] = await s.w.db.selectFrom('cdrs').selectAll().where('call_id', '=', row!.id).execute();
+    expect(cdr).toMatchObject({ caller_e164: '+8613800005555', callee_e164: '+8613900006666', user_data: 'order-2', billable_minutes: 2, alerting_at: at(1) });
+  });
+
   it('C1/RT1: the outbox gets each stored event’s CALL_EVENT and each CDR’s CDR_CREATED in event order, one transaction', async () => {
     const pair = id('pair');
     const [a, b] = [`${pair}-a`, `${pair}-b`];
