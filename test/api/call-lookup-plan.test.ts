@@ -46,17 +46,30 @@ afterAll(async () => {
 });
 
 describe('C1: a report’s calls are found by their switch call ids', () => {
-  it('C1: among 20 000 calls and stale statistics, the batch’s calls are read by index probes on their switch call id, not by reading the tenant’s calls', async () => {
+  /** Reports ALERTINGs of `n` bulk calls with the key; returns the plan of the statement that found the calls. */
+  async function lookupPlan(key: string, tag: string, n: number) {
     const at = new Date(t.clock.now().getTime() - 590_000).toISOString();
-    const events = Array.from({ length: BATCH }, (_, i) => ({ eventId: `alert-${i}`, callId: `bulk-${i * 50 + 1}`, type: 'ALERTING', occurredAt: at }));
+    const events = Array.from({ length: n }, (_, i) => ({ eventId: `${tag}-${i}`, callId: `bulk-${i * 40 + 1}`, type: 'ALERTING', occurredAt: at }));
     let statuses: string[] = [];
-    const sent = await captureQueries(/from "calls"/, async () => (statuses = (ok(await t.gql(REPORT, { events }, partner)).reportCallEvents as { status: string }[]).map((r) => r.status)));
+    const sent = await captureQueries(/from "calls"/, async () => (statuses = (ok(await t.gql(REPORT, { events }, key)).reportCallEvents as { status: string }[]).map((r) => r.status)));
     expect(statuses).toEqual(events.map(() => 'STORED'));
     const lookups = sent.filter((s) => /switch_call_id/.test(s.text));
     expect(lookups).toHaveLength(1);
-    const plan = await planOf(t.databaseUrl, lookups[0]!.text, lookups[0]!.values);
+    return planOf(t.databaseUrl, lookups[0]!.text, lookups[0]!.values);
+  }
+
+  it('C1: among 20 000 calls and stale statistics, the batch’s calls are read by index probes on their switch call id, not by reading the tenant’s calls', async () => {
+    const plan = await lookupPlan(partner, 'alert', BATCH);
     expect(plan.indexes).toContain('calls_switch_call');
     expect(plan.indexConds.some((c) => /switch_call_id/.test(c))).toBe(true);
+    expect(plan.filters.filter((f) => /switch_call_id/.test(f))).toEqual([]);
+    expect(plan.types).not.toContain('Seq Scan');
+  });
+
+  it('C1: an OPERATOR’s report (calls of any tenant) finds them by index probes too, not by reading every call', async () => {
+    const plan = await lookupPlan(t.operatorKey, 'op-alert', 100);
+    expect(plan.indexes).toContain('calls_switch_call');
+    expect(plan.indexConds.some((c) => /switch_call_id = s\.switch_call_id/.test(c))).toBe(true);
     expect(plan.filters.filter((f) => /switch_call_id/.test(f))).toEqual([]);
     expect(plan.types).not.toContain('Seq Scan');
   });
