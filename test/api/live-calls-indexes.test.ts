@@ -2,11 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import type { TenantFixture } from '../support/context.js';
-import { gid, ok } from '../support/graphql.js';
-import { partnerKey } from '../support/partner-keys.js';
-import { privacyApps } from '../support/privacy-fixtures.js';
+import { gid } from '../support/graphql.js';
+import { planWorld, plannedQuery } from '../support/plan-fixtures.js';
 import { planOf, runSql } from '../support/plans.js';
-import { captureQueries } from '../support/sql-count.js';
 
 /**
  * C1: the live-call lists are answered from the partial live-call indexes (`ended_at is null`; by
@@ -19,27 +17,17 @@ import { captureQueries } from '../support/sql-count.js';
 let t: TestApp;
 let A: TenantFixture;
 let partner: string;
-const X1 = '+862155600001';
-const REPORT = `mutation($events: [CallEventInput!]!) { reportCallEvents(events: $events) { status } }`;
 const LIVE = `query($app: ID, $instance: ID) { liveCalls(appId: $app, instanceId: $instance, first: 20) { edges { node { switchCallId state } } } }`;
 
 /** The live calls the key sees through the API, and the plan of the statement it sent. */
 async function liveCalls(key: string, vars: Record<string, string> = {}) {
-  let data: any;
-  const sent = await captureQueries(/from "calls"/, async () => (data = ok(await t.gql(LIVE, vars, key))));
-  expect(sent).toHaveLength(1);
-  return { calls: data.liveCalls.edges.map((e: any) => [e.node.switchCallId, e.node.state]), plan: await planOf(t.databaseUrl, sent[0]!.text, sent[0]!.values) };
+  const { data, plan } = await plannedQuery(t, /from "calls"/, LIVE, vars, key);
+  return { calls: data.liveCalls.edges.map((e: any) => [e.node.switchCallId, e.node.state]), plan };
 }
 
 beforeAll(async () => {
   t = await startTestApp();
-  A = await t.tenant('Acme');
-  const B = await t.tenant('Beta');
-  const apps = await privacyApps(t, A, B);
-  partner = await partnerKey(t, A, apps.app1, 'app1');
-  const at = (s: number) => new Date(t.clock.now().getTime() - 600_000 + s * 1000).toISOString();
-  const events = [{ eventId: 'live-1', callId: 'live-1', type: 'CALLIN', occurredAt: at(0), caller: '13800000003', called: X1 }];
-  expect((ok(await t.gql(REPORT, { events }, partner)).reportCallEvents as { status: string }[]).map((r) => r.status)).toEqual(['STORED']);
+  ({ A, partner } = await planWorld(t, 'live-1', { secondsAgo: 600, live: true }));
   // 20 000 ended calls of the same tenant and app
   await runSql(
     t.databaseUrl,

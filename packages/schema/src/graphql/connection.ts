@@ -5,32 +5,46 @@ import { UUID } from '../access/scope.js';
 
 export const MAX_PAGE = 100;
 
+/** The time a list is ordered by: when a row was made, or (CDRs) when its call ended, the column their time windows and indexes are on. */
+export type KeysetTime = 'created_at' | 'ended_at';
+type KeysetRow<T extends KeysetTime> = { id: string } & Record<T, Date>;
+
 /**
  * A Relay connection over any (already scoped and filtered) query, newest first, with a keyset
- * cursor on (created_at, id) so that pages never skip or repeat rows. Cursors are encoded only
- * when the selection asks for them (an edge's `cursor`, pageInfo's start and end), not per row.
+ * cursor on (time, id) so that pages never skip or repeat rows; the time is created_at unless
+ * given. Cursors are encoded only when the selection asks for them (an edge's `cursor`,
+ * pageInfo's start and end), not per row.
  */
-export function keysetConnection<Row extends { id: string; created_at: Date }>(
+export function keysetConnection<Row extends KeysetRow<T>, T extends KeysetTime = 'created_at'>(
   args: DefaultConnectionArguments,
   query: SelectQueryBuilder<any, any, Row>,
   table: string,
+  time: T = 'created_at' as T,
 ) {
   if ((args.first ?? 0) > MAX_PAGE || (args.last ?? 0) > MAX_PAGE)
     throw new ValidationError(args.first ? 'first' : 'last', `at most ${MAX_PAGE} items per page`);
-  return keysetPage(args, query, table);
+  return keysetPage(args, query, table, time);
 }
 
-async function keysetPage<Row extends { id: string; created_at: Date }>(args: DefaultConnectionArguments, query: SelectQueryBuilder<any, any, Row>, table: string) {
+async function keysetPage<Row extends KeysetRow<T>, T extends KeysetTime>(args: DefaultConnectionArguments, query: SelectQueryBuilder<any, any, Row>, table: string, time: T) {
   const page = parseCursorConnectionArgs({ args });
   let q = query;
-  const key = sql`(${sql.ref(`${table}.created_at`)}, ${sql.ref(`${table}.id`)})`;
-  if (page.after) q = q.where(sql<boolean>`${key} < (${decode(page.after, 'after')})`);
-  if (page.before) q = q.where(sql<boolean>`${key} > (${decode(page.before, 'before')})`);
+  const at = sql.ref(`${table}.${time}`);
+  const key = sql`(${at}, ${sql.ref(`${table}.id`)})`;
+  // the time bound again on its own: an index on (owner, time) starts at the cursor with it, where the row comparison alone is a filter
+  if (page.after) {
+    const c = decode(page.after, 'after');
+    q = q.where(sql<boolean>`${at} <= ${c.at} and ${key} < (${c.at}, ${c.id})`);
+  }
+  if (page.before) {
+    const c = decode(page.before, 'before');
+    q = q.where(sql<boolean>`${at} >= ${c.at} and ${key} > (${c.at}, ${c.id})`);
+  }
   const dir = page.inverted ? 'asc' : 'desc';
-  const rows = await q.orderBy(sql.ref(`${table}.created_at`), dir).orderBy(sql.ref(`${table}.id`), dir).limit(page.limit).execute();
+  const rows = await q.orderBy(sql.ref(`${table}.${time}`), dir).orderBy(sql.ref(`${table}.id`), dir).limit(page.limit).execute();
   const trimmed = rows.slice(0, page.expectedSize);
   if (page.inverted) trimmed.reverse();
-  const edges = trimmed.map((row) => new KeysetEdge(row));
+  const edges = trimmed.map((row) => new KeysetEdge(row, time));
   // without rows, the page's cursors are the ones it was asked from (as the relay plugin answers)
   const asked = args.after ?? args.before ?? '';
   return {
@@ -48,11 +62,14 @@ async function keysetPage<Row extends { id: string; created_at: Date }>(args: De
   };
 }
 
-class KeysetEdge<Row extends { id: string; created_at: Date }> {
-  constructor(readonly node: Row) {}
+class KeysetEdge<Row extends KeysetRow<T>, T extends KeysetTime> {
+  constructor(
+    readonly node: Row,
+    private readonly time: T,
+  ) {}
 
   get cursor(): string {
-    return Buffer.from(`${this.node.created_at.toISOString()}|${this.node.id}`).toString('base64url');
+    return Buffer.from(`${this.node[this.time].toISOString()}|${this.node.id}`).toString('base64url');
   }
 }
 
@@ -62,5 +79,5 @@ function decode(cursor: string, field: string) {
   // a cursor is only what toCursor made: an ISO time PostgreSQL can hold, and a row id
   if (rest.length || !when || Number.isNaN(when.getTime()) || when.toISOString() !== at || when.getUTCFullYear() < 1 || !UUID.test(id ?? ''))
     throw new ValidationError(field, `${field} is not a cursor of this list`, 'INVALID_CURSOR');
-  return sql`${when}::timestamptz, ${id}::uuid`;
+  return { at: sql`${when}::timestamptz`, id: sql`${id}::uuid` };
 }

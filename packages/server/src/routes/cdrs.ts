@@ -7,7 +7,8 @@ import { mapPages, pages, sendCsv } from './exports.js';
  * C2, P9: the CDRs as CSV, with the filters of the `cdrs` query as query parameters (from, to: ISO
  * 8601, at most 31 days apart, default the last 31 days; number; bindingId, appId, instanceId:
  * global ids as in GraphQL), read through the same scope (cdrsQuery): a PARTNER key gets its
- * app's CDRs. A bad or unknown parameter is a 400 naming it, before any row is written.
+ * app's CDRs, in the order their calls ended. A bad or unknown parameter is a 400 naming it,
+ * before any row is written.
  */
 const CDR_COLUMNS = [
   'id', 'switch_call_id', 'x', 'caller', 'called', 'callee', 'user_data', 'app_id', 'binding_id', 'instance_id',
@@ -32,7 +33,7 @@ export const cdrsExportRoute: Route = {
       appId: idParam(params, 'appId', 'PrivacyApp'),
       instanceId: idParam(params, 'instanceId', 'Instance'),
     });
-    const rows = mapPages(pages<Cdr>(query, 'cdrs'), async (page) =>
+    const rows = mapPages(pages<Cdr, 'ended_at'>(query, 'cdrs', 'ended_at'), async (page) =>
       page.map((c) => [
         c.id, c.switch_call_id, c.x_e164, c.caller_e164, c.called_e164, c.callee_e164, c.user_data, c.app_id, c.binding_id, c.instance_id,
         c.call_in_at, c.forward_start_at, c.alerting_at, c.answered_at, c.ended_at, c.failure_reason, c.recording_url,

@@ -63,13 +63,13 @@ function oneOf<T extends string>(params: URLSearchParams, name: string, allowed:
   return v as T;
 }
 
-/** Oldest first, one page per query: the same rows in the same order every time. */
-export async function* pages<Row extends { id: string; created_at: Date }>(query: SelectQueryBuilder<any, any, Row>, table: string): AsyncGenerator<Row[]> {
+/** Oldest first (by `time`, created_at unless given), one page per query: the same rows in the same order every time. */
+export async function* pages<Row extends { id: string } & Record<T, Date>, T extends 'created_at' | 'ended_at' = 'created_at'>(query: SelectQueryBuilder<any, any, Row>, table: string, time: T = 'created_at' as T): AsyncGenerator<Row[]> {
   let last: Row | null = null;
   for (;;) {
     let q = query;
-    if (last) q = q.where(sql<boolean>`(${sql.ref(`${table}.created_at`)}, ${sql.ref(`${table}.id`)}) > (${last.created_at}::timestamptz, ${last.id}::uuid)`);
-    const page = await q.orderBy(sql.ref(`${table}.created_at`), 'asc').orderBy(sql.ref(`${table}.id`), 'asc').limit(PAGE).execute();
+    if (last) q = q.where(sql<boolean>`(${sql.ref(`${table}.${time}`)}, ${sql.ref(`${table}.id`)}) > (${last[time]}::timestamptz, ${last.id}::uuid)`);
+    const page = await q.orderBy(sql.ref(`${table}.${time}`), 'asc').orderBy(sql.ref(`${table}.id`), 'asc').limit(PAGE).execute();
     if (page.length) yield page;
     if (page.length < PAGE) return;
     last = page[page.length - 1]!;

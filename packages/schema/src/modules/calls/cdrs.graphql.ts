@@ -46,7 +46,7 @@ export const CdrRef = builder.loadableNode('Cdr', {
 builder.queryField('cdrs', (t) =>
   t.connection({
     type: CdrRef,
-    description: `C2, P9: CDRs the key may see of calls that ended in [from, to) (${CDR_RANGE_DAYS} days at most; default the last ${CDR_RANGE_DAYS} days), newest first; by number (caller, called, callee or X), binding, app, instance.`,
+    description: `C2, P9: CDRs the key may see of calls that ended in [from, to) (${CDR_RANGE_DAYS} days at most; default the last ${CDR_RANGE_DAYS} days), latest end first; by number (caller, called, callee or X), binding, app, instance.`,
     authScopes: { authenticated: true },
     args: {
       from: t.arg({ type: 'DateTime', required: false }),
@@ -61,6 +61,7 @@ builder.queryField('cdrs', (t) =>
         args,
         cdrsQuery(ctx, { from: args.from, to: args.to, number: args.number, bindingId: args.bindingId?.id, appId: args.appId?.id, instanceId: args.instanceId?.id }),
         'cdrs',
+        'ended_at',
       ),
   }),
 );

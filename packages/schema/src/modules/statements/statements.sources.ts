@@ -18,7 +18,7 @@ export async function sourcesOfLine(ctx: ServiceContext, line: StatementLine, ar
       const page = await keysetConnection(args, voiceMessagesOfLine(ctx, line, w), 'voice_messages');
       return mapNodes(page, async (messages) => messages.map((voiceMessage): StatementSourceRecord => ({ kind: 'VOICE_MESSAGE', orderId: null, orderLine: null, ledgerEntryId: null, cdr: null, voiceMessage })));
     }
-    const page = await keysetConnection(args, cdrsOfLine(ctx, line, w), 'cdrs');
+    const page = await keysetConnection(args, cdrsOfLine(ctx, line, w), 'cdrs', 'ended_at');
     return mapNodes(page, async (cdrs) => cdrs.map((cdr): StatementSourceRecord => ({ kind: 'CDR', orderId: null, orderLine: null, ledgerEntryId: null, cdr })));
   }
   const query = scopedFrom(ctx, 'statement_line_sources').selectAll().where('statement_line_sources.statement_line_id', '=', line.id);
