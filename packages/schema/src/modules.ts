@@ -30,6 +30,7 @@ import { registerReleaseHook, type NumberReleaseHook } from './modules/numbers/n
 import { maintainCallPartitions } from './modules/calls/calls.partitions.js';
 import { DELIVER_TASK } from './modules/webhooks/webhooks.service.js';
 import { deliverDue, sweepDueDeliveries } from './modules/webhooks/webhooks.send.js';
+import { trimDeliveries } from './modules/webhooks/webhooks.retention.js';
 import { pushCdrs } from './modules/webhooks/webhooks.cdr.js';
 import { onCdrCreated, type CdrHook } from './modules/calls/calls.cdr.js';
 import { CLOSE_STATEMENTS_TASK, closeDueStatements, sweepDueStatements, USAGE_LINE_KIND, usageLinePaid } from './modules/statements/statements.close.js';
@@ -107,7 +108,7 @@ export const MODULES: readonly CallplaneModule[] = [
   {
     name: 'webhooks',
     tasks: { [DELIVER_TASK]: byId<{ deliveryId: string }>(deliverDue, 'deliveryId') },
-    sweeps: { 'webhook deliveries past their attempt time': sweepDueDeliveries },
+    sweeps: { 'webhook deliveries past their attempt time': sweepDueDeliveries, 'finished webhook deliveries past the call retention': trimDeliveries },
     cdrHooks: { webhooks: pushCdrs },
   },
   // M2: the monthly statements, closed on the first of each month in the tenant's time zone; call minutes charged then

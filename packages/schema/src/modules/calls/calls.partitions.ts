@@ -5,6 +5,7 @@ import { sql, type Kysely } from 'kysely';
 import type { ServiceContext } from '../../context.js';
 import type { Database } from '../../db/database.js';
 import { systemDb } from '../../access/scope.js';
+import { TRIM, trimRows } from '../../db/trim.js';
 
 export const PARTITIONED = ['call_events', 'cdrs', 'sms_messages'] as const;
 /** Months created ahead of the current one. */
@@ -66,31 +67,9 @@ export function monthsKnown(times: readonly Date[], cacheKey: object): boolean {
 export const retentionStart = (now: Date, months: number) => monthStart(now, -months);
 
 /**
- * How the rows past the retention of the tables that are not partitioned (the ended calls, the SMS
- * ids) are trimmed: at most `rows` per statement, each statement its own short transaction, and at
- * most `statements` per sweep. A month of calls at a billion CDRs (tens of millions of rows) is
- * then trimmed over many sweeps, never by one DELETE holding a transaction open for hours (its
- * WAL, its locks, the other sweeps waiting behind it); what one sweep leaves, the next goes on with.
- */
-export const TRIM = { rows: 5_000, statements: 40 };
-
-/** Deletes the rows of `table` with `column` before `cutoff`, TRIM-wise; returns how many. */
-async function trimBefore(db: Kysely<Database>, table: 'calls' | 'sms_message_ids', column: 'ended_at' | 'sent_at', cutoff: Date, trim: typeof TRIM): Promise<number> {
-  let deleted = 0;
-  for (let i = 0; i < trim.statements; i++) {
-    // found through the column's index, deleted by their row address
-    const r = await sql`delete from ${sql.table(table)} where ctid = any(array(select ctid from ${sql.table(table)} where ${sql.ref(column)} < ${cutoff} limit ${trim.rows}))`.execute(db);
-    const n = Number(r.numAffectedRows ?? 0n);
-    deleted += n;
-    if (n < trim.rows) break;
-  }
-  return deleted;
-}
-
-/**
  * The partition job (a sweep: every minute and on advanceClock): the current month and the next
  * two exist; partitions wholly before the retention start are dropped, and the ended calls and SMS
- * ids of that time trimmed (TRIM). Returns how many partitions it created or dropped.
+ * ids of that time trimmed (db/trim.ts). Returns how many partitions it created or dropped.
  */
 export async function maintainCallPartitions(ctx: ServiceContext, months = ctx.settings.callRetentionMonths, trim = TRIM): Promise<number> {
   const db = systemDb(ctx);
@@ -110,8 +89,9 @@ export async function maintainCallPartitions(ctx: ServiceContext, months = ctx.s
     known.delete(p.name);
     changed++;
   }
-  await trimBefore(db, 'sms_message_ids', 'sent_at', cutoff, trim);
-  await trimBefore(db, 'calls', 'ended_at', cutoff, trim);
+  // found through their end-time indexes, deleted by row address
+  await trimRows(db, 'sms_message_ids', (n) => sql`select ctid from sms_message_ids where sent_at < ${cutoff} limit ${n}`, trim);
+  await trimRows(db, 'calls', (n) => sql`select ctid from calls where ended_at < ${cutoff} limit ${n}`, trim);
   return changed;
 }
 
