@@ -6,6 +6,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { START, decodeCursor } from './events.cursor.js';
 import { readEventsAfter } from './events.service.js';
 import { streamEvents, type StreamStats } from './events.stream.js';
+import { sharedReader } from './events.fanout.js';
 import { bufferedEvents } from '../calls/calls.outbox.js';
 
 let w: ServiceWorld;
@@ -106,10 +107,13 @@ describe('events (RT1–RT3)', () => {
     expect(paged).toEqual(all.slice(100).map((e) => e.subjectId));
     expect((await readEventsAfter(w.db, start, { tenantId: tenant.tenantId, subjectId: 'call-650' }, 10)).map((e) => e.cursor)).toEqual([all[650]!.cursor]);
     expect((await readEventsAfter(w.db, start, { tenantId: tenant.tenantId, types: ['TENANT_CREATED'] }, 10)).map((e) => e.subjectId)).toEqual(['other']);
-    // a stream without `after` starts after the run: it sees the next event only
+    // a stream without `after` starts after the run: it sees the next event only (emitted once the
+    // stream has taken its live start and joined the shared reader, else it would start after that too)
+    const joined = sharedReader(w.db, w.bus).size;
     const stream = streamEvents(w, { after: null, filter: { tenantId: tenant.tenantId } });
     const it = stream[Symbol.asyncIterator]();
     const next = it.next();
+    await expect.poll(() => sharedReader(w.db, w.bus).size).toBe(joined + 1);
     await emit(tenant.tenantId, 'after-run');
     expect((await next).value.subjectId).toBe('after-run');
     await it.return?.();
