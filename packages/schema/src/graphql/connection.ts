@@ -5,8 +5,8 @@ import { UUID } from '../access/scope.js';
 
 export const MAX_PAGE = 100;
 
-/** The time a list is ordered by: when a row was made, or (CDRs) when its call ended, the column their time windows and indexes are on. */
-export type KeysetTime = 'created_at' | 'ended_at';
+/** The time a list is ordered by: when a row was made, or the column a list's time windows and indexes are on (a CDR's end, an SMS's sending). */
+export type KeysetTime = 'created_at' | 'ended_at' | 'sent_at';
 type KeysetRow<T extends KeysetTime> = { id: string } & Record<T, Date>;
 
 /**

@@ -80,7 +80,7 @@ builder.queryField('smsMessages', (t) =>
   t.connection(
     {
       type: SmsRef,
-      description: `C4, P9: SMS the key may see, sent in [from, to) (${SMS_RANGE_DAYS} days at most; default the last ${SMS_RANGE_DAYS} days), newest first; by app, binding, number (sender, X or relayed-to).`,
+      description: `C4, P9: SMS the key may see, sent in [from, to) (${SMS_RANGE_DAYS} days at most; default the last ${SMS_RANGE_DAYS} days), latest sent first; by app, binding, number (sender, X or relayed-to).`,
       authScopes: { authenticated: true },
       args: {
         appId: t.arg.globalID({ for: PrivacyAppRef, required: false }),
@@ -90,7 +90,7 @@ builder.queryField('smsMessages', (t) =>
         to: t.arg({ type: 'DateTime', required: false }),
       },
       resolve: (_r, args, ctx) =>
-        keysetConnection(args, smsQuery(ctx, { appId: args.appId?.id, bindingId: args.bindingId?.id, number: args.number, from: args.from, to: args.to }), 'sms_messages'),
+        keysetConnection(args, smsQuery(ctx, { appId: args.appId?.id, bindingId: args.bindingId?.id, number: args.number, from: args.from, to: args.to }), 'sms_messages', 'sent_at'),
     },
     { name: 'SmsConnection' },
     { name: 'SmsEdge' },
