@@ -144,6 +144,33 @@ describe('C1: a batch keeps the per-item rules', () => {
     expect(rows).toEqual([{ type: 'CALL_EVENT', n: 5 }, { type: 'CDR_CREATED', n: 2 }]);
     expect(cursors.map((c) => BigInt(c.seq) - BigInt(cursors[0]!.seq))).toEqual([0n, 1n, 2n, 3n, 4n, 4n + 1023n, 4n + 1024n]);
   });
+  it('C1: concurrent reports on the same calls, and making the same new ones, all finish: one lock order for every batch, no deadlock', async () => {
+    const shared = Array.from({ length: 60 }, () => id('call'));
+    const made = await reportCallEvents(s.w.ctx(partner), shared.map((callId, i) => ({ eventId: `${callId}-in`, callId, type: 'CALLIN', occurredAt: at(0), caller: `+86138${String(10_000_000 + i)}`, called: x })));
+    expect(made.every((r) => r.status === 'STORED')).toBe(true);
+    const fresh = Array.from({ length: 30 }, () => id('call'));
+    // four reports at once, each naming the calls in another order, each with ALERTING and ANSWER of every call and the CALLIN of every new call
+    const reports = [0, 1, 2, 3].map((k) => {
+      const order = k % 2 ? [...shared].reverse() : shared;
+      const rotated = [...order.slice(k * 15), ...order.slice(0, k * 15)];
+      return [
+        ...rotated.flatMap((callId) => [
+          { eventId: `${callId}-ring`, callId, type: 'ALERTING' as const, occurredAt: at(2) },
+          { eventId: `${callId}-talk`, callId, type: 'ANSWER' as const, occurredAt: at(5) },
+        ]),
+        ...(k % 2 ? [...fresh].reverse() : fresh).map((callId, i) => ({ eventId: `${callId}-in`, callId, type: 'CALLIN' as const, occurredAt: at(1), caller: `+86139${String(10_000_000 + i)}`, called: x })),
+      ];
+    });
+    const results = await Promise.all(reports.map((events) => reportCallEvents(s.w.ctx(partner), events)));
+    for (const r of results) expect(r.filter((i) => i.status === 'ERROR')).toEqual([]);
+    // each event stored once, by whichever report came first; the others are DUPLICATE
+    const stored = results.flat().filter((r) => r.status === 'STORED').length;
+    expect(stored).toBe(shared.length * 2 + fresh.length);
+    const rows = await s.w.db.selectFrom('calls').select(['switch_call_id', 'state']).where('switch_call_id', 'in', [...shared, ...fresh]).execute();
+    expect(rows).toHaveLength(shared.length + fresh.length);
+    expect(rows.filter((c) => shared.includes(c.switch_call_id)).every((c) => c.state === 'TALKING')).toBe(true);
+  });
+
   it('C1: a call that another request makes while the batch runs (committed after the batch looked): the batch is tried again and stores its events on that one call', async () => {
     const callId = id('call');
     const pool = await s.w.db.selectFrom('privacy_pool_numbers').select(['tenant_id', 'app_id', 'number_id']).where('e164', '=', x).executeTakeFirstOrThrow();
