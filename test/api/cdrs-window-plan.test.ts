@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import type { TenantFixture } from '../support/context.js';
 import { planWorld, plannedQuery } from '../support/plan-fixtures.js';
-import { runSql, type planOf } from '../support/plans.js';
+import { queryRows, runSql, type planOf } from '../support/plans.js';
 
 /**
  * C2, C4 at a billion CDRs: a CDR window (the last hour's calls per minute, a 31-day list, a list of a
@@ -56,10 +56,7 @@ afterAll(() => t?.stop());
 
 describe('C2: CDR windows are index ranges on the call’s end', () => {
   it('C2: the last hour’s calls per minute (tenant and PARTNER) read only that hour’s CDRs, and count them all', async () => {
-    const inHour = async () => {
-      const r = await runCount(`select count(*)::int as n from cdrs where ended_at >= date_trunc('minute', $1::timestamptz)`, [iso(3_600_000)]);
-      return r;
-    };
+    const inHour = async () => (await queryRows(t.databaseUrl, `select count(*)::int as n from cdrs where ended_at >= date_trunc('minute', $1::timestamptz)`, [iso(3_600_000)]))[0].n;
     const query = `{ callVolume(since: "${iso(3_600_000)}") { minute calls answered } }`;
     for (const key of [A.keys.admin, partner]) {
       const { data, plan } = await planned(query, key);
@@ -103,13 +100,3 @@ describe('C2: CDR windows are index ranges on the call’s end', () => {
   });
 });
 
-async function runCount(text: string, values: unknown[]): Promise<number> {
-  const pg = await import('pg');
-  const db = new pg.default.Client({ connectionString: t.databaseUrl });
-  await db.connect();
-  try {
-    return (await db.query(text, values as unknown[])).rows[0].n as number;
-  } finally {
-    await db.end();
-  }
-}

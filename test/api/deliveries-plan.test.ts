@@ -2,10 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import type { TenantFixture } from '../support/context.js';
 import { planWorld, plannedQuery } from '../support/plan-fixtures.js';
-import { runSql } from '../support/plans.js';
+import { ok } from '../support/graphql.js';
+import { planOf, queryRows, runSql } from '../support/plans.js';
+import { captureQueries } from '../support/sql-count.js';
 
 /**
- * C3 at scale: the webhooks page's dead letters and pending deliveries are read from an index of
+ * C3 at scale: the overview's webhook health (its counts) and the webhooks page's dead letters and pending deliveries are read from an index of
  * the deliveries not delivered (migration 0027), not by walking the tenant's delivered ones: among
  * 20 000 DELIVERED deliveries, the statements the API really sends are planned.
  */
@@ -48,4 +50,20 @@ describe('C3: deliveries not delivered are found without reading the delivered o
         expect(plan.indexes.filter((i) => i !== 'deliveries_open_idx' && i !== 'deliveries_due_idx')).toEqual([]);
       }
   });
+  it('C3: webhookHealth counts the open deliveries from their index and the 20 000 delivered from their counters, reading no delivered row', async () => {
+    const HEALTH = `{ webhookHealth { pending dead delivered } }`;
+    let data: any;
+    const sent = await captureQueries(/from "(deliveries|delivery_counts)"/, async () => (data = ok(await t.gql(HEALTH, {}, A.keys.admin))));
+    const delivered = Number((await queryRows(t.databaseUrl, `select count(*)::int as n from deliveries where status = 'DELIVERED' and tenant_id = $1`, [A.tenantId]))[0].n);
+    expect(delivered).toBeGreaterThanOrEqual(20_000);
+    expect(data.webhookHealth).toMatchObject({ dead: 1, delivered });
+    expect(data.webhookHealth.pending).toBeGreaterThanOrEqual(1);
+    expect(sent).toHaveLength(2);
+    for (const s of sent) {
+      const plan = await planOf(t.databaseUrl, s.text, s.values);
+      expect(plan.types).not.toContain('Seq Scan');
+      expect(plan.indexes.filter((i) => !['deliveries_open_idx', 'deliveries_due_idx', 'delivery_counts_pkey'].includes(i))).toEqual([]);
+    }
+  });
 });
+

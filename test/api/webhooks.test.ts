@@ -26,6 +26,7 @@ const Q = {
   redeliver: `mutation($id: ID!) { redeliverDelivery(id: $id) { id status attemptCount nextAttemptAt } }`,
   user: `mutation($n: String!, $e: String!) { createUser(name: $n, email: $e, role: PARTNER) { id } }`,
   key: `mutation($u: ID!, $app: ID) { createApiKey(userId: $u, appId: $app) { secret } }`,
+  health: `query($app: ID) { webhookHealth(appId: $app) { pending dead delivered } }`,
 };
 
 const advance = async (seconds: number) => ok(await t.gql(`mutation($s: Int!) { advanceClock(seconds: $s) }`, { s: seconds })).advanceClock as string;
@@ -113,6 +114,8 @@ describe('C3: signed webhook deliveries', () => {
     const seen = new Set<string>();
     const once = bodies.filter((b) => !seen.has(b.deliveryId) && seen.add(b.deliveryId)).flatMap((b) => b.items.map((c) => c.cdrId));
     expect(once.sort()).toEqual(cdrs.map((c) => c.cdrId).sort());
+    // the overview's health counts the three as delivered, once each (its counters, migration 0028)
+    expect(ok(await t.gql(Q.health, { app: app.gid }, A.keys.admin)).webhookHealth).toEqual({ pending: 0, dead: 0, delivered: 3 });
     await receiver.close();
   });
 

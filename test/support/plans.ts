@@ -14,6 +14,17 @@ export async function runSql(databaseUrl: string, ...statements: string[]): Prom
   }
 }
 
+/** The rows of one query, on a connection of its own (what a test checks an API answer against). */
+export async function queryRows<R = any>(databaseUrl: string, text: string, values: readonly unknown[] = []): Promise<R[]> {
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  try {
+    return (await db.query(text, values as unknown[])).rows as R[];
+  } finally {
+    await db.end();
+  }
+}
+
 /** PostgreSQL's plan of a statement (as captureQueries saw it sent): its node types, the indexes it reads, their conditions (index and recheck) and the rows' filters. */
 export async function planOf(databaseUrl: string, text: string, values: readonly unknown[]): Promise<{ types: string[]; indexes: string[]; indexConds: string[]; filters: string[] }> {
   const db = new pg.Client({ connectionString: databaseUrl });

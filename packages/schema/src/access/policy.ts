@@ -77,6 +77,8 @@ export const READ_POLICY = {
   // C3: webhook deliveries of an app and their attempts
   deliveries: { types: ['Delivery', 'WebhookHealth'], read: APP_DATA },
   delivery_attempts: { types: ['DeliveryAttempt'], read: APP_DATA },
+  // C3: the DELIVERED count per app behind WebhookHealth (its other counts are read from deliveries)
+  delivery_counts: { types: [], read: APP_DATA },
   // C4: SMS to an app's numbers, and the switch's message ids seen
   sms_messages: { types: ['Sms'], read: APP_DATA },
   sms_message_ids: { types: [], read: APP_DATA },

@@ -15,16 +15,26 @@ export interface WebhookHealth {
   lastFailureAt: Date | null;
 }
 
-/** C3: the deliveries the key may see (a PARTNER key: its app's), counted by state in one query; by app. */
+/**
+ * C3: the deliveries the key may see (a PARTNER key: its app's), counted by state; by app. The
+ * open ones (PENDING, DEAD) are counted from their own index (migration 0027), the DELIVERED ones
+ * from their counters (migration 0028): neither read grows with the deliveries delivered.
+ */
 export async function webhookHealth(ctx: ServiceContext, f: { appId?: string | null } = {}): Promise<WebhookHealth> {
-  let q = scopedFrom(ctx, 'deliveries').select([
-    sql<number>`(count(*) filter (where deliveries.status = 'PENDING'))::int`.as('pending'),
-    sql<number>`(count(*) filter (where deliveries.status = 'PENDING' and deliveries.attempts > 0))::int`.as('failing'),
-    sql<number>`(count(*) filter (where deliveries.status = 'DEAD'))::int`.as('dead'),
-    sql<number>`(count(*) filter (where deliveries.status = 'DELIVERED'))::int`.as('delivered'),
-    sql<Date | null>`max(deliveries.last_attempt_at) filter (where deliveries.status = 'PENDING' and deliveries.attempts > 0)`.as('last_failure_at'),
-  ]);
-  if (f.appId) q = validIds([f.appId]).length ? q.where('deliveries.app_id', '=', f.appId) : q.where((eb) => eb.val(false));
-  const r = await q.executeTakeFirstOrThrow();
-  return { pending: r.pending, failing: r.failing, dead: r.dead, delivered: r.delivered, lastFailureAt: r.last_failure_at ? new Date(r.last_failure_at) : null };
+  const app = f.appId ? (validIds([f.appId]).length ? f.appId : null) : undefined;
+  let open = scopedFrom(ctx, 'deliveries')
+    .select([
+      sql<number>`(count(*) filter (where deliveries.status = 'PENDING'))::int`.as('pending'),
+      sql<number>`(count(*) filter (where deliveries.status = 'PENDING' and deliveries.attempts > 0))::int`.as('failing'),
+      sql<number>`(count(*) filter (where deliveries.status = 'DEAD'))::int`.as('dead'),
+      sql<Date | null>`max(deliveries.last_attempt_at) filter (where deliveries.status = 'PENDING' and deliveries.attempts > 0)`.as('last_failure_at'),
+    ])
+    .where('deliveries.status', '<>', 'DELIVERED');
+  let delivered = scopedFrom(ctx, 'delivery_counts').select(sql<string>`coalesce(sum(delivery_counts.delivered), 0)::text`.as('n'));
+  if (app !== undefined) {
+    open = app ? open.where('deliveries.app_id', '=', app) : open.where((eb) => eb.val(false));
+    delivered = app ? delivered.where('delivery_counts.app_id', '=', app) : delivered.where((eb) => eb.val(false));
+  }
+  const [r, d] = await Promise.all([open.executeTakeFirstOrThrow(), delivered.executeTakeFirstOrThrow()]);
+  return { pending: r.pending, failing: r.failing, dead: r.dead, delivered: Number(d.n), lastFailureAt: r.last_failure_at ? new Date(r.last_failure_at) : null };
 }

@@ -44,9 +44,18 @@ export interface DeliveryAttemptsTable {
   created_at: ColumnType<Date, Date, never>;
 }
 
+/** C3: how many deliveries of a tenant's app are DELIVERED, in 8 rows (shards) summed on read; kept by triggers on deliveries (migration 0028). */
+export interface DeliveryCountsTable {
+  tenant_id: string;
+  app_id: string;
+  shard: number;
+  delivered: ColumnType<string, never, never>;
+}
+
 export interface WebhookTables {
   deliveries: DeliveriesTable;
   delivery_attempts: DeliveryAttemptsTable;
+  delivery_counts: DeliveryCountsTable;
 }
 
 export type Delivery = Selectable<DeliveriesTable>;
