@@ -3,7 +3,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import { ok } from '../support/graphql.js';
 import { partnerKey } from '../support/partner-keys.js';
 import { privacyApps } from '../support/privacy-fixtures.js';
-import { planOf, runSql } from '../support/plans.js';
+import { inChunks, planOf, runSql } from '../support/plans.js';
 import { captureQueries } from '../support/sql-count.js';
 
 /**
@@ -34,10 +34,10 @@ beforeAll(async () => {
     t.databaseUrl,
     'alter table calls set (autovacuum_enabled = off)',
     'analyze calls',
-    `
+    ...inChunks(`
     insert into calls (tenant_id, app_id, number_id, switch_call_id, direction, state, x_e164, call_in_at, created_at, updated_at)
     select c.tenant_id, c.app_id, c.number_id, 'bulk-' || i, 'IN', 'RINGING', c.x_e164, c.call_in_at, c.created_at, c.created_at
-    from calls c, generate_series(1, 20000) i where c.switch_call_id = 'probe'`,
+    from calls c, generate_series(1, 20000) i where c.switch_call_id = 'probe'`),
   );
 });
 afterAll(async () => {

@@ -4,7 +4,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import type { TenantFixture } from '../support/context.js';
 import { gid, ok } from '../support/graphql.js';
 import { PLAN_X as X1, planWorld } from '../support/plan-fixtures.js';
-import { planOf, runSql } from '../support/plans.js';
+import { inChunks, planOf, runSql } from '../support/plans.js';
 import { captureQueries } from '../support/sql-count.js';
 
 /**
@@ -22,11 +22,11 @@ beforeAll(async () => {
   // 20 000 more CDRs of the tenant in the same minute, each with numbers of its own
   await runSql(
     t.databaseUrl,
-    `
+    ...inChunks(`
     insert into cdrs (tenant_id, app_id, call_id, switch_call_id, switch_event_id, x_e164, caller_e164, called_e164, callee_e164, ended_at, billable_minutes, created_at, updated_at)
     select c.tenant_id, c.app_id, c.call_id, 'bulk-' || i, 'bulk-' || i, '+8621' || lpad(i::text, 8, '0'), '+8613' || lpad(i::text, 9, '0'),
       '+8614' || lpad(i::text, 9, '0'), '+8615' || lpad(i::text, 9, '0'), c.ended_at, 0, c.created_at, c.updated_at
-    from cdrs c, generate_series(1, 20000) i where c.switch_call_id = 'n-1'`,
+    from cdrs c, generate_series(1, 20000) i where c.switch_call_id = 'n-1'`),
     'analyze cdrs',
   );
 });

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/app.js';
 import type { TenantFixture } from '../support/context.js';
 import { planWorld, plannedQuery } from '../support/plan-fixtures.js';
-import { queryRows, runSql, type planOf } from '../support/plans.js';
+import { inChunks, queryRows, runSql, type planOf } from '../support/plans.js';
 
 /**
  * C2, C4 at a billion CDRs: a CDR window (the last hour's calls per minute, a 31-day list, a list of a
@@ -36,19 +36,19 @@ beforeAll(async () => {
   // 20 000 more, one ending every 3 s before it (kept within its month, whose partition exists)
   await runSql(
     t.databaseUrl,
-    `
+    ...inChunks(`
     insert into cdrs (tenant_id, app_id, call_id, switch_call_id, switch_event_id, x_e164, caller_e164, called_e164, answered_at, ended_at, billable_minutes, created_at, updated_at)
     select c.tenant_id, c.app_id, c.call_id, 'bulk-' || i, 'bulk-' || i, c.x_e164, '+8613' || lpad(i::text, 9, '0'), c.called_e164,
       case when i % 2 = 0 then e - interval '1 minute' end, e, i % 2, e, e
     from cdrs c, generate_series(1, 20000) i, greatest(c.ended_at - i * interval '3 seconds', date_trunc('month', c.ended_at)) e
-    where c.switch_call_id = 'w-1'`,
+    where c.switch_call_id = 'w-1'`),
     'analyze cdrs',
     // and 20 000 SMS of the tenant's app, one sent every 3 s
-    `
+    ...inChunks(`
     insert into sms_messages (tenant_id, app_id, message_id, from_e164, to_e164, relay_status, text, sent_at, created_at)
     select c.tenant_id, c.app_id, 'bulk-sms-' || i, '+8613' || lpad(i::text, 9, '0'), c.x_e164, 'NOT_RELAYED', 'hello', e, e
     from cdrs c, generate_series(1, 20000) i, greatest(c.ended_at - i * interval '3 seconds', date_trunc('month', c.ended_at)) e
-    where c.switch_call_id = 'w-1'`,
+    where c.switch_call_id = 'w-1'`),
     'analyze sms_messages',
   );
 }, 60_000);

@@ -3,7 +3,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import type { TenantFixture } from '../support/context.js';
 import { planWorld, plannedQuery } from '../support/plan-fixtures.js';
 import { ok } from '../support/graphql.js';
-import { planOf, queryRows, runSql } from '../support/plans.js';
+import { inChunks, planOf, queryRows, runSql } from '../support/plans.js';
 import { captureQueries } from '../support/sql-count.js';
 
 /**
@@ -28,7 +28,7 @@ beforeAll(async () => {
      from cdrs c ${from} where c.switch_call_id = 'd-1'`;
   await runSql(
     t.databaseUrl,
-    rows('DELIVERED', 'ok', 'i', 'cross join generate_series(1, 20000) i'),
+    ...inChunks(rows('DELIVERED', 'ok', 'i', 'cross join generate_series(1, 20000) i')),
     rows('DEAD', 'dead', '30000'),
     rows('PENDING', 'pending', '30001'),
     'analyze deliveries',

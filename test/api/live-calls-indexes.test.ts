@@ -4,7 +4,7 @@ import { startTestApp, type TestApp } from '../support/app.js';
 import type { TenantFixture } from '../support/context.js';
 import { gid } from '../support/graphql.js';
 import { planWorld, plannedQuery } from '../support/plan-fixtures.js';
-import { planOf, runSql } from '../support/plans.js';
+import { inChunks, planOf, runSql } from '../support/plans.js';
 
 /**
  * C1: the live-call lists are answered from the partial live-call indexes (`ended_at is null`; by
@@ -31,10 +31,10 @@ beforeAll(async () => {
   // 20 000 ended calls of the same tenant and app
   await runSql(
     t.databaseUrl,
-    `
+    ...inChunks(`
     insert into calls (tenant_id, app_id, number_id, switch_call_id, direction, state, x_e164, call_in_at, ended_at, created_at, updated_at)
     select c.tenant_id, c.app_id, c.number_id, 'ended-' || i, 'IN', 'ENDED', c.x_e164, c.created_at, c.created_at, c.created_at, c.created_at
-    from calls c, generate_series(1, 20000) i where c.switch_call_id = 'live-1'`,
+    from calls c, generate_series(1, 20000) i where c.switch_call_id = 'live-1'`),
     'analyze calls',
   );
 });

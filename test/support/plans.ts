@@ -3,6 +3,19 @@ import pg from 'pg';
 type Plan = { 'Node Type': string; 'Index Name'?: string; 'Index Cond'?: string; 'Recheck Cond'?: string; Filter?: string; Plans?: Plan[] };
 const nodes = (p: Plan): Plan[] => [p, ...(p.Plans ?? []).flatMap(nodes)];
 
+/**
+ * A bulk insert over `generate_series(1, N)` as statements of `size` rows each. Each commits on its
+ * own, so no transaction stays open for long: events are readable only below the oldest open
+ * writing transaction of the whole cluster (RT1), and a 20 000-row insert held other test files'
+ * event cursors back for as long as it ran.
+ */
+export function inChunks(statement: string, size = 2_000): string[] {
+  const m = /generate_series\(1, (\d+)\)/.exec(statement);
+  if (!m) throw new Error('inChunks: the statement has no generate_series(1, N)');
+  const n = Number(m[1]);
+  return Array.from({ length: Math.ceil(n / size) }, (_, k) => statement.replace(m[0], `generate_series(${k * size + 1}, ${Math.min(n, (k + 1) * size)})`));
+}
+
 /** Runs statements on a connection of their own (bulk rows a test plans against, then ANALYZE). */
 export async function runSql(databaseUrl: string, ...statements: string[]): Promise<void> {
   const db = new pg.Client({ connectionString: databaseUrl });
