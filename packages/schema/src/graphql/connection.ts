@@ -29,17 +29,10 @@ export function keysetConnection<Row extends KeysetRow<T>, T extends KeysetTime 
 async function keysetPage<Row extends KeysetRow<T>, T extends KeysetTime>(args: DefaultConnectionArguments, query: SelectQueryBuilder<any, any, Row>, table: string, time: T) {
   const page = parseCursorConnectionArgs({ args });
   let q = query;
-  const at = sql.ref(`${table}.${time}`);
-  const key = sql`(${at}, ${sql.ref(`${table}.id`)})`;
-  // the time bound again on its own: an index on (owner, time) starts at the cursor with it, where the row comparison alone is a filter
-  if (page.after) {
-    const c = decode(page.after, 'after');
-    q = q.where(sql<boolean>`${at} <= ${c.at} and ${key} < (${c.at}, ${c.id})`);
-  }
-  if (page.before) {
-    const c = decode(page.before, 'before');
-    q = q.where(sql<boolean>`${at} >= ${c.at} and ${key} > (${c.at}, ${c.id})`);
-  }
+  // PostgreSQL bounds an index on (owner, time) by the comparison's time: a page starts at its cursor
+  const key = sql`(${sql.ref(`${table}.${time}`)}, ${sql.ref(`${table}.id`)})`;
+  if (page.after) q = q.where(sql<boolean>`${key} < (${decode(page.after, 'after')})`);
+  if (page.before) q = q.where(sql<boolean>`${key} > (${decode(page.before, 'before')})`);
   const dir = page.inverted ? 'asc' : 'desc';
   const rows = await q.orderBy(sql.ref(`${table}.${time}`), dir).orderBy(sql.ref(`${table}.id`), dir).limit(page.limit).execute();
   const trimmed = rows.slice(0, page.expectedSize);
@@ -79,5 +72,5 @@ function decode(cursor: string, field: string) {
   // a cursor is only what toCursor made: an ISO time PostgreSQL can hold, and a row id
   if (rest.length || !when || Number.isNaN(when.getTime()) || when.toISOString() !== at || when.getUTCFullYear() < 1 || !UUID.test(id ?? ''))
     throw new ValidationError(field, `${field} is not a cursor of this list`, 'INVALID_CURSOR');
-  return { at: sql`${when}::timestamptz`, id: sql`${id}::uuid` };
+  return sql`${when}::timestamptz, ${id}::uuid`;
 }
