@@ -1,7 +1,7 @@
 // C3 and the call retention (CALLPLANE_CALL_RETENTION_MONTHS): a finished delivery (DELIVERED, or
-// DEAD and never redelivered) made before the retention start is deleted with its attempts
-// (their foreign key cascades), as the CDRs and calls of that time are: its body holds the same
-// numbers. A PENDING one is still on its way and stays.
+// DEAD: a dead letter nobody redelivered in all that time) made before the retention start is
+// deleted with its attempts (their foreign key cascades), as the CDRs and calls of that time are:
+// its body holds the same numbers. A PENDING one is still on its way and stays.
 import { sql } from 'kysely';
 import type { ServiceContext } from '../../context.js';
 import { systemDb } from '../../access/scope.js';
