@@ -26,6 +26,7 @@ import * as switchCallOrder from './2026_12_01_0025_switch_call_order.js';
 import * as cdrEndIndexes from './2026_12_01_0026_cdr_end_indexes.js';
 import * as openDeliveries from './2026_12_01_0027_open_deliveries.js';
 import * as deliveryCounts from './2026_12_01_0028_delivery_counts.js';
+import * as callsFillfactor from './2026_12_01_0029_calls_fillfactor.js';
 
 /** Every migration, keyed by its dated name; files are frozen once shipped. */
 export const migrations: Record<string, Migration> = {
@@ -56,4 +57,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_01_0026_cdr_end_indexes': cdrEndIndexes,
   '2026_12_01_0027_open_deliveries': openDeliveries,
   '2026_12_01_0028_delivery_counts': deliveryCounts,
+  '2026_12_01_0029_calls_fillfactor': callsFillfactor,
 };

@@ -171,6 +171,28 @@ describe('C1: a batch keeps the per-item rules', () => {
     expect(rows.filter((c) => shared.includes(c.switch_call_id)).every((c) => c.state === 'TALKING')).toBe(true);
   });
 
+  it('C1: ALERTING and ANSWER leave a call on its page (heap-only versions: none of the calls\' indexes grows)', async () => {
+    const calls = Array.from({ length: 120 }, () => id('call'));
+    const pages = async () => new Map((await sql<{ switch_call_id: string; page: number }>`select switch_call_id, (ctid::text::point)[0]::int as page from calls where switch_call_id = any(${calls})`.execute(s.w.db)).rows.map((r) => [r.switch_call_id, r.page]));
+    const report = async (type: 'CALLIN' | 'ALERTING' | 'ANSWER', offsetS: number) => {
+      const results = await reportCallEvents(s.w.ctx(partner), calls.map((callId, i) => ({ eventId: `${callId}-${type}`, callId, type, occurredAt: at(offsetS), ...(type === 'CALLIN' ? { caller: `+86137${String(10_000_000 + i)}`, called: x } : {}) })));
+      expect(results.filter((r) => r.status !== 'STORED')).toEqual([]);
+    };
+    await report('CALLIN', 0);
+    const before = await pages();
+    expect(new Set(before.values()).size).toBeGreaterThan(3); // the calls fill several pages
+    const stayed = async () => {
+      const now = await pages();
+      return calls.filter((c) => now.get(c) === before.get(c)).length / calls.length;
+    };
+    // with full pages (fillfactor 100) every new version went to another page, and into every index
+    await report('ALERTING', 2);
+    expect(await stayed()).toBeGreaterThanOrEqual(0.9);
+    // a page has room for about one more version of each call: most ANSWERs find it where the ALERTING's old versions were pruned
+    await report('ANSWER', 6);
+    expect(await stayed()).toBeGreaterThanOrEqual(0.5);
+  });
+
   it('C1: a call that another request makes while the batch runs (committed after the batch looked): the batch is tried again and stores its events on that one call', async () => {
     const callId = id('call');
     const pool = await s.w.db.selectFrom('privacy_pool_numbers').select(['tenant_id', 'app_id', 'number_id']).where('e164', '=', x).executeTakeFirstOrThrow();
