@@ -95,6 +95,9 @@ describe('dashboard: live calls and webhooks in the browser (C1, C2, C3)', () =>
     await report('b-1', 'CALLIN', 0, { caller: '13800000001', called: X });
     const row = callRow(a, 'b-1');
     await row.locator('[data-column="state"] .badge', { hasText: /^Ringing$/ }).waitFor();
+    // the state is a pill of its own height inside the row, not stretched to it
+    const [pill, cell] = await Promise.all([row.locator('[data-column="state"] .badge').boundingBox(), row.locator('[data-column="state"]').boundingBox()]);
+    expect(pill!.height).toBeLessThan(cell!.height * 0.7);
     await a.locator('[data-testid="live-count"]', { hasText: /^1 live$/ }).waitFor();
     await report('b-1', 'CALLOUT', 1, { callee: '13800000002' });
     await report('b-1', 'ANSWER', 5);
@@ -110,7 +113,7 @@ describe('dashboard: live calls and webhooks in the browser (C1, C2, C3)', () =>
     // 5 s → 65 s answered: one billable minute (C2); counted in the last hour at once
     const cdr = a.locator('[data-testid="cdr-feed"] tr[data-cdr="b-1"]');
     await cdr.locator('[data-column="billable"]', { hasText: /^1 min$/ }).waitFor();
-    await a.locator('[data-testid="calls-last-hour"]', { hasText: /^1 calls$/ }).waitFor();
+    await a.locator('[data-testid="calls-last-hour"]', { hasText: /^1 call$/ }).waitFor();
     await a.locator('[data-testid="answer-rate"]', { hasText: /^100 % answered$/ }).waitFor();
     await screenshot(a, 'c02-call-ended-cdr');
     // the ended row leaves the table on its own
