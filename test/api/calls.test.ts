@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, createUser } from '@callplane/schema';
 import { startTestApp, type TestApp } from '../support/app.js';
 import type { TenantFixture } from '../support/context.js';
-import { ok } from '../support/graphql.js';
+import { gid, ok } from '../support/graphql.js';
 import { privacyApps } from '../support/privacy-fixtures.js';
 
 /** C1, C2 over GraphQL: reportCallEvents by the app's PARTNER key, liveCalls, cdrs, and isolation between apps and tenants. */
@@ -43,6 +43,9 @@ describe('C1/C2 over GraphQL', () => {
     expect(r.map((x: any) => x.status)).toEqual(['STORED', 'STORED', 'STORED']);
     expect(r[2].call.state).toBe('TALKING');
     expect(ok(await t.gql(LIVE, {}, keys.app1)).liveCalls.edges.map((e: any) => e.node)).toEqual([{ switchCallId: 'g-1', state: 'TALKING' }]);
+    // the call names its app by id from its own row, the same id as its app's
+    const named = ok(await t.gql(`{ liveCalls(first: 1) { edges { node { appId instanceId agentId app { id } } } } }`, {}, keys.app1)).liveCalls.edges[0].node;
+    expect(named).toEqual({ appId: gid('PrivacyApp', apps.app1), instanceId: null, agentId: null, app: { id: gid('PrivacyApp', apps.app1) } });
     const end = ok(await t.gql(REPORT, { events: [ev('g-1', 'DISCONNECT', 66)] }, keys.app1)).reportCallEvents;
     expect(end[0].call.state).toBe('ENDED');
     expect(ok(await t.gql(LIVE, {}, keys.app1)).liveCalls.edges).toEqual([]);

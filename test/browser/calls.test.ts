@@ -18,7 +18,7 @@ let t: TestApp;
 let acme: TenantFixture;
 let browser: Browser;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
-let support: { e164: string; skillGroupId: string };
+let support: { e164: string; skillGroupId: string; agentId: string; agentName: string };
 const X = '+862155620001';
 
 const Q = {
@@ -63,7 +63,8 @@ beforeAll(async () => {
   ok(await t.gql(Q.move, { app, ids: numbers }, acme.keys.admin));
   const { instance, number } = await runningInstanceOn(t, acme, { name: 'Acme Support' });
   const group = await t.app.systemContext().db.selectFrom('skill_groups').select('id').where('instance_id', '=', instance.id).executeTakeFirstOrThrow();
-  support = { e164: number.e164, skillGroupId: gid('SkillGroup', group.id) };
+  const agent = await t.app.systemContext().db.selectFrom('agents').select(['id', 'name']).where('instance_id', '=', instance.id).executeTakeFirstOrThrow();
+  support = { e164: number.e164, skillGroupId: gid('SkillGroup', group.id), agentId: gid('Agent', agent.id), agentName: agent.name };
   browser = await launchBrowser();
 }, 120_000);
 afterAll(async () => {
@@ -95,6 +96,8 @@ describe('dashboard: live calls and webhooks in the browser (C1, C2, C3)', () =>
     await report('b-1', 'CALLIN', 0, { caller: '13800000001', called: X });
     const row = callRow(a, 'b-1');
     await row.locator('[data-column="state"] .badge', { hasText: /^Ringing$/ }).waitFor();
+    // the event names the app by id only; the page looks its name up
+    await row.locator('[data-column="owner"]', { hasText: /^Acme rides$/ }).waitFor();
     // the state is a pill of its own height inside the row, not stretched to it
     const [pill, cell] = await Promise.all([row.locator('[data-column="state"] .badge').boundingBox(), row.locator('[data-column="state"]').boundingBox()]);
     expect(pill!.height).toBeLessThan(cell!.height * 0.7);
@@ -141,8 +144,12 @@ describe('dashboard: live calls and webhooks in the browser (C1, C2, C3)', () =>
     await report('q-1', 'CALLIN', 90, { caller: '13800000005', called: support.e164 });
     await report('q-1', 'QUEUED', 91, { skillGroupId: support.skillGroupId });
     await callRow(a, 'q-1').locator('[data-column="state"] .badge', { hasText: /^Queued$/ }).waitFor();
+    await callRow(a, 'q-1').locator('[data-column="owner"]', { hasText: /^Acme Support$/ }).waitFor();
     await inQueue(1).waitFor();
     await screenshot(a, 'c05-queued-instance-tiles');
+    // an agent's phone rings: the row names the agent too
+    await report('q-1', 'ALERTING', 93, { agentId: support.agentId });
+    await callRow(a, 'q-1').locator('[data-column="owner"]', { hasText: new RegExp(`^Acme Support · ${support.agentName}$`) }).waitFor();
     await report('q-1', 'DISCONNECT', 95, { failureReason: 'CALLER_HUNG_UP' });
     await inQueue(0).waitFor();
     await callRow(a, 'q-1').waitFor({ state: 'detached' });

@@ -3,8 +3,9 @@ import { useClientHandle } from '@urql/vue';
 import { computed, onScopeDispose, ref, shallowRef, watch } from 'vue';
 import { useLink } from '../client';
 import { messageOf } from '../errors';
-import { CallEventsSubscription, LiveCallsQuery, type CallEventChange, type LiveCall } from '../graphql/calls';
+import { CallEventsSubscription, LiveCallsQuery, type CallEventChange, type LiveCall, type NamedCall } from '../graphql/calls';
 import { useLiveStream } from './useLiveStream';
+import { useNames } from './useNames';
 
 /** The window of the table: the newest calls in progress; older ones leave it (bounded memory under load). */
 export const MAX_LIVE_ROWS = 1000;
@@ -37,6 +38,7 @@ const newestFirst = (a: LiveCallRow, b: LiveCallRow) => desc(startOf(a.call), st
 export function useLiveCalls(onEvent?: (e: CallEventChange) => void) {
   const { client } = useClientHandle();
   const byId = new Map<string, LiveCallRow>();
+  const names = useNames();
   const rows = shallowRef<LiveCallRow[]>([]);
   const loaded = ref(false);
   const readError = ref<CombinedError | null>(null);
@@ -70,11 +72,12 @@ export function useLiveCalls(onEvent?: (e: CallEventChange) => void) {
     const known = byId.get(call.id);
     if (known && call.updatedAt < known.call.updatedAt) return;
     const ended = call.state === 'ENDED';
-    // an event brings the call's own columns only (one read per event on the server): keep the names read before
-    if (known && call.app === undefined) call = { ...call, app: known.call.app, instance: known.call.instance, agent: known.call.agent };
+    names.want(call.appId, call.instanceId, call.agentId);
     byId.set(call.id, { call, lastEventId: lastEventId ?? known?.lastEventId ?? null, endedSeenAt: ended ? (known?.endedSeenAt ?? Date.now()) : null });
     schedule();
   }
+
+  const learnNames = (c: NamedCall) => (names.learn(c.app), names.learn(c.instance), names.learn(c.agent));
 
   async function read() {
     readError.value = null;
@@ -83,7 +86,7 @@ export function useLiveCalls(onEvent?: (e: CallEventChange) => void) {
       const r = await client.query(LiveCallsQuery, { after }, { requestPolicy: 'network-only' }).toPromise();
       if (r.error || !r.data) return void (readError.value = r.error ?? null);
       // a call the stream brought already is newer than the page
-      for (const e of r.data.liveCalls.edges) if (!byId.has(e.node.id)) put(e.node, null);
+      for (const e of r.data.liveCalls.edges) if (!byId.has(e.node.id)) learnNames(e.node), put(e.node, null);
       if (!r.data.liveCalls.pageInfo.hasNextPage) break;
       after = r.data.liveCalls.pageInfo.endCursor ?? null;
     }
@@ -107,6 +110,7 @@ export function useLiveCalls(onEvent?: (e: CallEventChange) => void) {
     rows,
     loading: computed(() => !loaded.value && !readError.value),
     error: computed(() => messageOf(readError.value) ?? messageOf(stream.error.value)),
+    nameOf: names.nameOf,
     refetch: () => void read(),
     received: stream.received,
   };

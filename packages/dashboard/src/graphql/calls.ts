@@ -1,10 +1,11 @@
 import { graphql, type ResultOf } from './tada';
 
-/** C1: a call's own columns: what each call event brings (nothing that costs the server another read per event). */
+/** C1: a call's own columns: what each call event brings (nothing that costs the server another read per event: its app, instance and agent by id only). */
 export const CallStateFields = graphql(`
   fragment CallStateFields on Call {
     id switchCallId state direction x caller called callee
     callInAt queuedAt alertingAt answeredAt endedAt failureReason updatedAt
+    appId instanceId agentId
   }
 `);
 
@@ -20,6 +21,18 @@ export const LiveCallFields = graphql(
   `,
   [CallStateFields],
 );
+
+/** C1: the names of apps, instances and agents that calls name by id (those the first read did not bring). */
+export const NamesQuery = graphql(`
+  query Names($ids: [ID!]!) {
+    nodes(ids: $ids) {
+      id
+      ... on PrivacyApp { name }
+      ... on Instance { name }
+      ... on Agent { name }
+    }
+  }
+`);
 
 /** C2: a CDR as the feed shows it. */
 export const CdrFields = graphql(`
@@ -84,8 +97,10 @@ export const CallVolumeQuery = graphql(`
   }
 `);
 
-/** A call as a row holds it: the names only when the first read brought them. */
-export type LiveCall = ResultOf<typeof CallStateFields> & Partial<Pick<ResultOf<typeof LiveCallFields>, 'app' | 'instance' | 'agent'>>;
+/** A call as a row holds it: its own columns; the names of its app, instance and agent are looked up by id (useNames). */
+export type LiveCall = ResultOf<typeof CallStateFields>;
+/** A call as the first read brings it, with those names. */
+export type NamedCall = ResultOf<typeof LiveCallFields>;
 export type CallState = LiveCall['state'];
 export type CdrRow = ResultOf<typeof CdrFields>;
 export type CallEventChange = ResultOf<typeof CallEventsSubscription>['callEvents'];

@@ -39,6 +39,10 @@ export const CallRef = builder.loadableNode('Call', {
     instance: t.field({ type: InstanceRef, nullable: true, resolve: (c) => c.instance_id }),
     skillGroup: t.field({ type: SkillGroupRef, nullable: true, resolve: (c) => c.skill_group_id }),
     agent: t.field({ type: AgentRef, nullable: true, resolve: (c) => c.agent_id }),
+    // the ids alone, from the call's own row: a call event's subscribers learn whose call it is without a read of the app, instance or agent each
+    appId: t.globalID({ nullable: true, description: 'The id of `app`, read from the call itself (no read of the app).', resolve: (c) => (c.app_id ? { type: 'PrivacyApp', id: c.app_id } : null) }),
+    instanceId: t.globalID({ nullable: true, description: 'The id of `instance`, read from the call itself.', resolve: (c) => (c.instance_id ? { type: 'Instance', id: c.instance_id } : null) }),
+    agentId: t.globalID({ nullable: true, description: 'The id of `agent`, read from the call itself.', resolve: (c) => (c.agent_id ? { type: 'Agent', id: c.agent_id } : null) }),
     callInAt: t.expose('call_in_at', { type: 'DateTime', nullable: true }),
     forwardStartAt: t.expose('forward_start_at', { type: 'DateTime', nullable: true }),
     queuedAt: t.expose('queued_at', { type: 'DateTime', nullable: true }),
