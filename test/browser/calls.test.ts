@@ -195,6 +195,9 @@ describe('dashboard: live calls and webhooks in the browser (C1, C2, C3)', () =>
     expect(await a.locator('[data-testid="delivery-list"] tr[data-delivery]').count()).toBe(1);
     await a.locator('select[name="status"]').selectOption({ label: 'All' });
     await advance(0);
+    // advanceClock returns once the due attempt has run: the server's side first (its attempts say why, should it not be delivered), then the page's
+    const sent = ok(await t.gql(`query($id: ID!) { delivery(id: $id) { status attempts { attempt statusCode error } } }`, { id: gid('Delivery', id!) }, acme.keys.admin)).delivery;
+    expect(sent.status, JSON.stringify(sent.attempts)).toBe('DELIVERED');
     await row.locator('[data-column="status"] .badge', { hasText: /^Delivered$/ }).waitFor();
     await row.locator('[data-column="last-code"]', { hasText: /^200$/ }).waitFor();
     await row.locator('[data-column="attempts"]', { hasText: /^1$/ }).waitFor();
