@@ -128,6 +128,7 @@ describe('dashboard: live calls and webhooks in the browser (C1, C2, C3)', () =>
     await callRow(a, 'b-2').waitFor();
     await report('b-2', 'DISCONNECT', 80, { failureReason: 'NO_ANSWER' });
     await a.locator('[data-testid="cdr-feed"] tr[data-cdr="b-2"] [data-column="billable"]', { hasText: /^0 min$/ }).waitFor();
+    expect(await a.locator('[data-testid="cdr-feed"] tr[data-cdr="b-2"] [data-column="result"]').getAttribute('title')).toBe('NO_ANSWER');
     await a.locator('[data-testid="answer-rate"]', { hasText: /^50 % answered$/ }).waitFor();
     expect(await a.locator('[data-testid="cdr-feed"] tbody tr[data-cdr]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-cdr')))).toEqual(['b-2', 'b-1']);
 
