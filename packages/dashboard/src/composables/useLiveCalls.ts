@@ -85,8 +85,11 @@ export function useLiveCalls(onEvent?: (e: CallEventChange) => void) {
     for (let page = 0; page < MAX_PAGES; page++) {
       const r = await client.query(LiveCallsQuery, { after }, { requestPolicy: 'network-only' }).toPromise();
       if (r.error || !r.data) return void (readError.value = r.error ?? null);
-      // a call the stream brought already is newer than the page
-      for (const e of r.data.liveCalls.edges) if (!byId.has(e.node.id)) learnNames(e.node), put(e.node, null);
+      // a call the stream brought already is newer than the page (its names are still worth learning)
+      for (const e of r.data.liveCalls.edges) {
+        learnNames(e.node);
+        if (!byId.has(e.node.id)) put(e.node, null);
+      }
       if (!r.data.liveCalls.pageInfo.hasNextPage) break;
       after = r.data.liveCalls.pageInfo.endCursor ?? null;
     }

@@ -4,6 +4,8 @@ import { NamesQuery } from '../graphql/calls';
 
 /** Ids asked for within this long go in one query. */
 const GATHER_MS = 50;
+/** The server's limit of ids per `nodes` call (MAX_NODES): more go in further queries. */
+const IDS_PER_QUERY = 100;
 
 export type NameOf = (id: string | null | undefined) => string | null;
 
@@ -23,10 +25,13 @@ export function useNames() {
 
   const learn = (o: { id: string; name: string } | null | undefined) => void (o && names.get(o.id) !== o.name && names.set(o.id, o.name));
 
-  async function ask() {
+  function ask() {
     timer = undefined;
-    const ids = pending;
+    for (let i = 0; i < pending.length; i += IDS_PER_QUERY) void askFor(pending.slice(i, i + IDS_PER_QUERY));
     pending = [];
+  }
+
+  async function askFor(ids: string[]) {
     const r = await client.query(NamesQuery, { ids }, { requestPolicy: 'network-only' }).toPromise();
     // a failed read is asked again when a call names the id again
     if (r.error || !r.data) return void ids.forEach((id) => names.get(id) === null && names.delete(id));
