@@ -63,6 +63,8 @@ describe('live lists (RT3 in the dashboard)', () => {
       await route.fulfill({ response: asRead });
     });
     await signIn(page, acme.keys.admin);
+    // signed in only once the login page has gone: going to /orders before that lands on the login page again
+    await page.waitForURL((url) => url.pathname !== '/login');
     await page.goto('/orders');
     const row = page.locator(`tr[data-order="${order.orderNo}"]`);
     await row.locator('[data-status="CANCELLED"]').waitFor();
