@@ -102,6 +102,8 @@ describe('agent board over WebSockets (I3, RT3)', () => {
     ]);
     // the new agent is in no group yet: the Default group's counts are the admin's alone
     expect(first.items[1].instanceMetricsChanged.skillGroups).toEqual([{ skillGroup: { name: 'Default' }, agentsOnline: 1, agentsAvailable: 1 }]);
+    // another tenant's instance id: NOT_FOUND (its answer comes on its own socket, in its own time)
+    await foreign.waitFor(() => foreign.errors.length > 0);
     expect(JSON.stringify(foreign.errors)).toContain('NOT_FOUND');
     expect(foreign.items).toEqual([]);
   });
